@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench run` times every implementation on shared workloads."""

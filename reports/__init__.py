@@ -1,0 +1,1 @@
+"""PDF reports: a pure function of saved benchmark results."""
