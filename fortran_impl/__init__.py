@@ -1,0 +1,10 @@
+"""The Fortran 95 trainer (backprop.f90, wrapped by f2py), behind the contract's Network.
+
+`Network` has the same methods as python_impl.pure.Network and python_impl.vectorized.Network;
+`build_info()` says how the extension was built (BLAS dgemm or reference loops, flags,
+compiler); `set_matmul_path` / `get_matmul_path` switch the matrix products at run time.
+"""
+
+from fortran_impl.network import Network, build_info, get_matmul_path, set_matmul_path
+
+__all__ = ["Network", "build_info", "get_matmul_path", "set_matmul_path"]

@@ -1,0 +1,27 @@
+! gemm_openblas.f90 -- the BLAS shim of backprop.f90 for a build that links OpenBLAS.
+! meson compiles this file or gemm_none.f90 (option -Dblas); backprop.f90 calls these two
+! external procedures only, so the module itself is the same in both builds.
+
+logical function bp_blas_linked()
+  ! True: this build links BLAS, and bp_dgemm calls its dgemm.
+  implicit none
+  bp_blas_linked = .true.
+end function bp_blas_linked
+
+subroutine bp_dgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc)
+  ! c(1:m, 1:n) = op(a) op(b) by BLAS dgemm (alpha 1, beta 0); arguments as dgemm's.
+  implicit none
+  character, intent(in) :: trans_a              ! 'N' or 'T': op(a) = a or a^T
+  character, intent(in) :: trans_b              ! 'N' or 'T': op(b) = b or b^T
+  integer, intent(in) :: m                      ! rows of c
+  integer, intent(in) :: n                      ! columns of c
+  integer, intent(in) :: k                      ! inner dimension
+  integer, intent(in) :: lda                    ! leading dimension of a
+  double precision, intent(in) :: a(lda, *)     ! left factor
+  integer, intent(in) :: ldb                    ! leading dimension of b
+  double precision, intent(in) :: b(ldb, *)     ! right factor
+  integer, intent(in) :: ldc                    ! leading dimension of c
+  double precision, intent(inout) :: c(ldc, *)  ! out: the product
+  external :: dgemm
+  call dgemm(trans_a, trans_b, m, n, k, 1d0, a, lda, b, ldb, 0d0, c, ldc)
+end subroutine bp_dgemm

@@ -1,0 +1,252 @@
+"""fortran_impl.Network: the contract's Network, computed by the Fortran 95 trainer.
+
+The Fortran module (backprop.f90, module `trainer`, wrapped by f2py as fortran_impl._backprop)
+does the arithmetic; this file validates every argument first (so that a user sees the same
+ValueError / TypeError as from the other two implementations, naming the argument), lays
+the data out as the Fortran expects, and turns Fortran error codes and f2py's own
+exceptions into ValueError / FloatingPointError. Layout shared with backprop.f90:
+
+- parameters: one flat float64 vector, layer by layer: W (n_in x n_out, column-major) then b;
+- samples are columns in Fortran: a C-ordered (n_samples, n_in) array X is passed as X.T,
+  which is Fortran-contiguous, so no copy is made;
+- orders: an int32 (epochs, n_samples) C-ordered array of 0-based indices, passed as its
+  transpose (column e = epoch e's order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fortran_impl import _backprop, _build_info
+from python_impl import spec as _spec
+
+_trainer = _backprop.trainer
+
+# The ERR_* codes of backprop.f90 -> (exception, argument the error is about, message).
+_ERRORS = {
+    1: (ValueError, "spec", "n_layers < 1 or a layer size < 1"),
+    2: (ValueError, "params", "the parameter count does not match layer_sizes"),
+    3: (ValueError, "X", "the number of inputs does not match layer_sizes[0]"),
+    4: (ValueError, "Y", "the number of outputs does not match layer_sizes[-1]"),
+    5: (ValueError, "X", "n_samples must be >= 1"),
+    6: (ValueError, "spec", "unknown activation or loss code"),
+    7: (ValueError, "config", "batch_size must be >= 1"),
+    8: (ValueError, "config", "epochs must be >= 1"),
+    9: (ValueError, "orders", "an index is outside [0, n_samples)"),
+    10: (ValueError, "config", "learning_rate, momentum or l2 out of range"),
+    11: (ValueError, "config", "the work arrays are too large to allocate"),
+    13: (ValueError, "path", "unknown matrix-product path, or no BLAS in this build"),
+}
+ERR_NONFINITE = 12
+
+_PATHS = ("auto", "loops", "blas")
+
+
+def _raise_for(info, routine):
+    """Raise the Python exception for a nonzero Fortran info code."""
+    kind, argument, text = _ERRORS.get(
+        int(info), (ValueError, "X", f"unknown Fortran error code {int(info)}"))
+    raise kind(f"{argument}: {text} (Fortran {routine}, info={int(info)})")
+
+
+def _call(routine, argument, *args, **kwargs):
+    """Call a wrapped Fortran routine; f2py's own exceptions become ValueError(argument)."""
+    try:
+        return getattr(_trainer, routine)(*args, **kwargs)
+    except (_backprop.error, ValueError, TypeError) as exc:
+        raise ValueError(f"{argument}: rejected by the Fortran wrapper of {routine}: {exc}") from exc
+
+
+def build_info():
+    """How the extension was built and which matrix-product path is in force, as a dict."""
+    return {
+        "blas": _build_info.BLAS,
+        "blas_version": _build_info.BLAS_VERSION,
+        "blas_linked": bool(_trainer.blas_available()),
+        "matmul_path": get_matmul_path(),
+        "flags": _build_info.FLAGS,
+        "compiler": _build_info.COMPILER,
+        "buildtype": _build_info.BUILDTYPE,
+    }
+
+
+def set_matmul_path(path):
+    """Select the Fortran matrix products: "auto" (dgemm when linked and the product is not
+    tiny), "loops" (the reference loops) or "blas" (dgemm always; ValueError without BLAS).
+    Process-wide; returns the previous path."""
+    if path not in _PATHS:
+        raise ValueError(f"path must be one of {', '.join(_PATHS)}; got {path!r}")
+    previous = get_matmul_path()
+    info = _trainer.set_matmul_path(_PATHS.index(path))
+    if info:
+        _raise_for(info, "set_matmul_path")
+    return previous
+
+
+def get_matmul_path():
+    """The matrix-product path in force: "auto", "loops" or "blas"."""
+    return _PATHS[int(_trainer.get_matmul_path())]
+
+
+def _matrix(name, value, n_columns, n_rows=None):
+    """value as a C-contiguous float64 (n_rows, n_columns) array, or raise naming `name`."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{name} must be a 2-D sequence of numbers, got {type(value).__name__}")
+    try:
+        array = np.asarray(value)
+    except ValueError as exc:  # ragged rows
+        raise ValueError(f"{name} must be a 2-D array with rows of equal length: {exc}") from None
+    if array.dtype.kind == "O":
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must hold numbers only") from None
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples x {n_columns}), got shape {array.shape}")
+    if array.shape[0] < 1:
+        raise ValueError(f"{name} must have at least one row (sample), got shape {array.shape}")
+    if array.shape[1] != n_columns:
+        raise ValueError(f"{name} must have {n_columns} columns, got shape {array.shape}")
+    if n_rows is not None and array.shape[0] != n_rows:
+        raise ValueError(f"{name} must have {n_rows} rows (one per sample of X), "
+                         f"got shape {array.shape}")
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must be finite (no NaN or infinity)")
+    return array
+
+
+def _orders(orders, n_samples, config):
+    """orders as an int32 (epochs, n_samples) C-ordered array of 0-based indices."""
+    if orders is None:
+        return np.array(_spec.epoch_orders(n_samples, config), dtype=np.int32)
+    if isinstance(orders, np.ndarray) and orders.dtype.kind in "iu" \
+            and orders.shape == (config.epochs, n_samples) \
+            and orders.min() >= 0 and orders.max() < n_samples:
+        return np.ascontiguousarray(orders, dtype=np.int32)
+    # The contract's own check: its errors (TypeError / ValueError naming "orders").
+    return np.array(_spec.check_orders(orders, n_samples, config), dtype=np.int32)
+
+
+class Network:
+    """A multilayer perceptron whose every computation runs in Fortran (backprop.f90)."""
+
+    def __init__(self, spec, params=None, seed=0):
+        """Network of `spec` with `params` [(W, b), ...] or init_params(spec, seed)."""
+        if not isinstance(spec, _spec.NetworkSpec):
+            raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
+        self.spec = spec
+        self._sizes = np.array(spec.layer_sizes, dtype=np.int32)
+        self._hidden, self._output, self._loss = spec.codes()
+        self._flat = self._flatten(_spec.init_params(spec, seed) if params is None else params)
+
+    # -- parameters: [(W, b), ...] <-> one flat vector -----------------------------------------
+
+    def _flatten(self, params):
+        """params [(W n_in x n_out, b n_out), ...] as the flat Fortran vector, validated."""
+        shapes = self.spec.layer_shapes()
+        if isinstance(params, (str, bytes)) or not hasattr(params, "__len__"):
+            raise TypeError(f"params must be a sequence of (W, b) pairs, got {type(params).__name__}")
+        if len(params) != len(shapes):
+            raise ValueError(f"params must hold {len(shapes)} (W, b) pairs, got {len(params)}")
+        pieces = []
+        for layer, (pair, (n_in, n_out)) in enumerate(zip(params, shapes)):
+            if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+                raise TypeError(f"params[{layer}] must be a (W, b) pair")
+            W = _matrix(f"params[{layer}] W", pair[0], n_out, n_in)
+            b = np.asarray(pair[1]) if not isinstance(pair[1], (str, bytes)) else None
+            if b is None or b.dtype.kind not in "iuf":
+                raise TypeError(f"params[{layer}] b must be a sequence of numbers")
+            if b.shape != (n_out,):
+                raise ValueError(f"params[{layer}] b must have shape ({n_out},), got {b.shape}")
+            if not np.isfinite(b).all():
+                raise ValueError(f"params[{layer}] b must be finite")
+            pieces += [W.ravel(order="F"), b.astype(np.float64)]
+        return np.concatenate(pieces)
+
+    def get_params(self):
+        """[(W, b), ...] as float64 copies: W is n_in x n_out, b has n_out entries."""
+        return self._unflatten(self._flat)
+
+    def _unflatten(self, flat):
+        """The flat Fortran vector as [(W, b), ...] of fresh C-ordered float64 arrays."""
+        layers, offset = [], 0
+        for n_in, n_out in self.spec.layer_shapes():
+            W = flat[offset:offset + n_in * n_out].reshape((n_in, n_out), order="F")
+            offset += n_in * n_out
+            layers.append((np.ascontiguousarray(W), flat[offset:offset + n_out].copy()))
+            offset += n_out
+        return layers
+
+    def set_params(self, params):
+        """Replace the parameters [(W, b), ...] (validated; errors name "params")."""
+        try:
+            self._flat = self._flatten(params)
+        except (TypeError, ValueError) as exc:
+            message = str(exc)
+            raise type(exc)(message if message.startswith("params") else f"params: {message}") \
+                from None
+
+    # -- the contract -------------------------------------------------------------------------
+
+    def _common(self):
+        """Keyword arguments shared by every Fortran entry point."""
+        return {"layer_sizes": self._sizes, "params": self._flat, "hidden": self._hidden,
+                "output": self._output}
+
+    def forward(self, X):
+        """Outputs A (n_samples x n_out float64) for inputs X (n_samples x n_in)."""
+        X = _matrix("X", X, self.spec.n_in)
+        a_out, info = _call("forward", "X", n_out=self.spec.n_out, x=X.T, **self._common())
+        if info:
+            _raise_for(info, "forward")
+        return a_out.T
+
+    def loss(self, X, Y):
+        """Mean per-sample loss over the rows of X, Y."""
+        X = _matrix("X", X, self.spec.n_in)
+        Y = _matrix("Y", Y, self.spec.n_out, X.shape[0])
+        mean, info = _call("mean_loss", "X", x=X.T, y=Y.T, loss=self._loss, **self._common())
+        if info:
+            _raise_for(info, "mean_loss")
+        return float(mean)
+
+    def gradients(self, X, Y):
+        """(loss, [(dW, db), ...]): the mean loss over the rows of X, Y and its gradient."""
+        X = _matrix("X", X, self.spec.n_in)
+        Y = _matrix("Y", Y, self.spec.n_out, X.shape[0])
+        mean, nabla, info = _call("loss_and_gradients", "X", x=X.T, y=Y.T, loss=self._loss,
+                                  **self._common())
+        if info:
+            _raise_for(info, "loss_and_gradients")
+        return float(mean), self._unflatten(nabla)
+
+    def train(self, X, Y, config, orders=None):
+        """Train in Fortran (one call for all epochs); return the per-epoch mean losses."""
+        if not isinstance(config, _spec.TrainConfig):
+            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+        X = _matrix("X", X, self.spec.n_in)
+        Y = _matrix("Y", Y, self.spec.n_out, X.shape[0])
+        orders = _orders(orders, X.shape[0], config)
+        params = self._flat.copy()   # trained in place; kept only if training succeeds
+        history, info, bad_epoch = _call(
+            "train", "config", layer_sizes=self._sizes, params=params, x=X.T, y=Y.T,
+            orders=orders.T, batch_size=config.batch_size, learning_rate=config.learning_rate,
+            momentum=config.momentum, l2=config.l2, hidden=self._hidden, output=self._output,
+            loss=self._loss)
+        if info == ERR_NONFINITE:
+            epoch = int(bad_epoch) - 1   # Fortran counts epochs from 1
+            raise FloatingPointError(
+                f"train: loss is not finite in epoch {epoch} (history {history[:epoch + 1].tolist()}); "
+                "parameters left unchanged")
+        if info:
+            _raise_for(info, "train")
+        self._flat = params
+        return history.tolist()
+
+    def predict(self, X):
+        """Class index per sample: the argmax of forward(X) along each row."""
+        return np.argmax(self.forward(X), axis=1)
+
