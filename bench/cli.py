@@ -1,0 +1,262 @@
+"""`python -m bench`: run, report, compare, list.
+
+Exit codes: 0 success; 1 the run finished but something is wrong (an agreement outside
+tolerance, a failed benchmark or gradient check, a report that could not be built);
+2 bad usage or an unusable results file (ResultsError); 130 interrupted (the results so far
+are saved: `run --resume DIR` completes them).
+
+NumPy must not be imported before `run` has set the thread variables, so this module
+imports the heavy parts inside the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import results
+
+DESCRIPTION = """\
+Benchmark one backpropagation algorithm (pure Python, NumPy, Fortran, and the peers
+PyTorch and scikit-learn) on shared workloads, and report the results as a PDF."""
+
+RUN_HELP = """\
+Time every implementation (and peer, when installed) on every workload with
+pytest-benchmark; save results.json (rewritten as each benchmark finishes) and report.pdf
+in the output folder. The default run takes about 3-4 minutes on 2 cores; --quick under a
+minute. Exit code 1 if an agreement with the reference is outside tolerance."""
+
+
+def _names(values, known, what):
+    """Repeatable, comma-separated option values, validated against known (and 'sweep')."""
+    names = []
+    for value in values or []:
+        for name in value.split(","):
+            name = name.strip()
+            if not name:
+                continue
+            expanded = known["sweep"] if name == "sweep" and "sweep" in known else [name]
+            for item in expanded:
+                if item not in known["all"]:
+                    raise SystemExit(f"bench run: unknown {what} {item!r}; known: "
+                                     f"{', '.join(known['all'])}")
+                if item not in names:
+                    names.append(item)
+    return names
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m bench", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the benchmarks, save results and the report",
+                              description=RUN_HELP,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("--quick", action="store_true",
+                     help="fewer workloads (the sweep at 4 widths) and short timing: the whole "
+                          "pipeline, report included, in under a minute")
+    run.add_argument("--out", metavar="DIR", type=Path,
+                     help="output folder (default: results/<UTC timestamp>/)")
+    run.add_argument("--impl", action="append", metavar="NAME",
+                     help="implementations/peers to run: python, numpy, fortran, torch, "
+                          "sklearn (repeatable or comma-separated; default: the three "
+                          "implementations, plus the peers unless --no-peers)")
+    run.add_argument("--workload", action="append", metavar="NAME",
+                     help="workloads to run (repeatable or comma-separated; 'sweep' means all "
+                          "width-N; default: all, or the quick set with --quick); see "
+                          "`python -m bench list`")
+    run.add_argument("--threads", type=int, default=1, metavar="N",
+                     help="threads for BLAS, OpenMP and PyTorch, pinned and recorded "
+                          "(default 1)")
+    run.add_argument("--peers", action=argparse.BooleanOptionalAction, default=None,
+                     help="also run the peers PyTorch and scikit-learn (default: yes unless "
+                          "--impl is given; a peer that is not installed is recorded as "
+                          "skipped with the reason)")
+    run.add_argument("--resume", metavar="DIR", type=Path,
+                     help="complete an interrupted run in DIR: only the missing "
+                          "implementation x workload pairs, with the options saved in it")
+
+    report = commands.add_parser("report", help="build the PDF report from saved results",
+                                 description="Build the merged PDF report from one or more "
+                                             "saved runs (results.json files or run folders); "
+                                             "several runs are shown side by side.")
+    report.add_argument("results", nargs="+", type=Path, metavar="RESULTS",
+                        help="results.json files or run folders")
+    report.add_argument("-o", "--output", type=Path, metavar="FILE.pdf",
+                        help="output PDF (default: report.pdf in the run folder for one run, "
+                             "report.pdf in the current folder for several)")
+
+    compare = commands.add_parser("compare", help="compare two runs (terminal table and PDF)",
+                                  description="Ratio of median time per epoch NEW/OLD per "
+                                              "implementation x workload, marked where the "
+                                              "difference exceeds the noise (IQR) of either "
+                                              "run; also written as a PDF.")
+    compare.add_argument("old", type=Path, metavar="OLD", help="the earlier run")
+    compare.add_argument("new", type=Path, metavar="NEW", help="the later run")
+    compare.add_argument("-o", "--output", type=Path, metavar="FILE.pdf",
+                         help="output PDF (default: compare.pdf in NEW's run folder)")
+
+    commands.add_parser("list", help="list the workloads and implementations",
+                        description="The workloads (network, training, data source) and "
+                                    "which implementations and peers are available here.")
+    return parser
+
+
+def command_line(argv):
+    """The command as typed (for the results: exactly reproducible)."""
+    return shlex.join(["python", "-m", "bench", *argv])
+
+
+def plan_options(args):
+    """run.options from the arguments (names validated)."""
+    from bench import registry  # noqa: PLC0415 - standard library only
+    from bench.workloads import QUICK, SWEEP, WORKLOADS  # noqa: PLC0415
+
+    impls = _names(args.impl, {"all": list(registry.ALL)}, "implementation")
+    peers = args.peers
+    if peers is None:
+        peers = not impls
+    if not impls:
+        impls = list(registry.IMPLEMENTATIONS)
+    if peers:
+        impls += [name for name in registry.PEERS if name not in impls]
+    else:
+        impls = [name for name in impls if name not in registry.PEERS or args.impl]
+    workloads = _names(args.workload, {"all": list(WORKLOADS), "sweep": list(SWEEP)},
+                       "workload")
+    if not workloads:
+        workloads = list(QUICK if args.quick else WORKLOADS)
+    if args.threads < 1:
+        raise SystemExit("bench run: --threads must be >= 1")
+    return {"quick": bool(args.quick), "threads": args.threads,
+            "peers": any(name in registry.PEERS for name in impls),
+            "implementations": impls, "workloads": workloads}
+
+
+def cmd_run(args, argv):
+    from bench import environment  # noqa: PLC0415 - no NumPy at import
+
+    if args.resume is not None:
+        given = [flag for flag, value in (("--quick", args.quick), ("--out", args.out),
+                                          ("--impl", args.impl), ("--workload", args.workload),
+                                          ("--peers", args.peers))
+                 if value not in (None, False)]
+        if given or args.threads != 1:
+            raise SystemExit(f"bench run: --resume takes the options saved in the run; "
+                             f"do not give {', '.join(given) or '--threads'}")
+        doc = results.load(args.resume)
+        options = doc["run"]["options"]
+        out = results.results_path(args.resume).parent
+    else:
+        doc = None
+        options = plan_options(args)
+        out = args.out
+        if out is None:
+            out = Path("results") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        if (out / results.RESULTS_FILE).exists():
+            raise SystemExit(f"bench run: {out / results.RESULTS_FILE} exists; use "
+                             f"--resume {out} to complete it, or another --out")
+        options["out"] = str(out)
+    environment.pin_thread_env(options["threads"])  # before NumPy is imported
+
+    from bench import measure, runner  # noqa: PLC0415 - imports NumPy
+
+    settings = measure.QUICK_SETTINGS if options["quick"] else measure.DEFAULT_SETTINGS
+    run = runner.Runner(out, options, settings, command_line(argv), list(argv),
+                        resume_doc=doc)
+    start = time.perf_counter()
+    try:
+        code = runner.execute(run, progress=_print)
+    except runner.RunError as error:
+        print(f"bench run: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {run.saved} results saved in {run.results_file}; "
+              f"complete the run with: python -m bench run --resume {out}", file=sys.stderr)
+        return 130
+    _print(f"wall time: {time.perf_counter() - start:.1f} s")
+    return code
+
+
+def _print(line):
+    print(line, flush=True)
+
+
+def cmd_report(args):
+    docs = [results.load(path) for path in args.results]
+    output = args.output
+    if output is None:
+        if len(args.results) == 1:
+            output = results.results_path(args.results[0]).parent / "report.pdf"
+        else:
+            output = Path("report.pdf")
+    import reports  # noqa: PLC0415
+
+    path = reports.build_report(docs, output)
+    print(f"report: {path}")
+    return 0
+
+
+def cmd_compare(args):
+    from bench import summary  # noqa: PLC0415
+
+    old, new = results.load(args.old), results.load(args.new)
+    from reports import compare  # noqa: PLC0415
+
+    print(summary.compare_table(old, new))
+    output = args.output or results.results_path(args.new).parent / "compare.pdf"
+    path = compare.build_compare_report(old, new, output)
+    print(f"\ncompare report: {path}")
+    return 0
+
+
+def cmd_list(args):
+    from bench import registry, summary  # noqa: PLC0415
+    from bench import workloads as wl  # noqa: PLC0415
+
+    rows = []
+    for name, workload in wl.WORKLOADS.items():
+        spec, config = workload.spec, workload.config
+        data = wl.dataset(workload)
+        source, _, synthetic = wl.DATA_SOURCES[workload.data]
+        rows.append((name, "-".join(map(str, spec.layer_sizes)),
+                     f"{spec.hidden_activation}/{spec.output_activation}/{spec.loss}",
+                     f"{config.epochs}", f"{config.batch_size}", f"{config.learning_rate:g}",
+                     f"{config.momentum:g}", f"{config.l2:g}",
+                     f"{data.n_train}/{data.n_test}",
+                     f"{workload.data}{' (synthetic)' if synthetic else ''}",
+                     "quick" if name in wl.QUICK else ""))
+    print("Workloads")
+    print(summary._table(("name", "layers", "hidden/output/loss", "epochs", "batch", "lr",
+                          "momentum", "l2", "train/test", "data", ""), rows))
+    print("\nData sources")
+    for name, (source, licence, _) in wl.DATA_SOURCES.items():
+        print(f"  {name}: {source}; licence: {licence}")
+    print("\nImplementations")
+    rows = []
+    for name, (available, why) in registry.availability().items():
+        rows.append((name, registry.kind(name), "yes" if available else "no",
+                     "" if available else why))
+    print(summary._table(("name", "kind", "available", "why not"), rows))
+    return 0
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args, argv)
+        if args.command == "report":
+            return cmd_report(args)
+        if args.command == "compare":
+            return cmd_compare(args)
+        return cmd_list(args)
+    except results.ResultsError as error:
+        print(f"bench {args.command}: {error}", file=sys.stderr)
+        return 2

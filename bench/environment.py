@@ -1,0 +1,157 @@
+"""What a run records once about the machine and the software, and thread pinning.
+
+`pin_thread_env` must run before NumPy (or PyTorch) is first imported: OpenBLAS and OpenMP
+read their thread counts when they load. `pin_threads` then limits the loaded BLAS/OpenMP
+pools through threadpoolctl and PyTorch through torch.set_num_threads.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+PACKAGES = ("numpy", "torch", "scikit-learn", "scipy", "reportlab", "pypdf", "pytest",
+            "pytest-benchmark", "threadpoolctl", "tqdm", "meson", "meson-python")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pin_thread_env(threads):
+    """Set the BLAS/OpenMP thread variables (call before NumPy is imported)."""
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(threads)
+
+
+def pin_threads(threads, torch_loaded=False):
+    """Limit every loaded BLAS/OpenMP pool (and PyTorch) to threads; return the limiter,
+    which must be kept alive for the limit to hold."""
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+    limiter = threadpool_limits(limits=threads)
+    if torch_loaded:
+        from bench.peers import set_torch_threads  # noqa: PLC0415
+
+        set_torch_threads(threads)
+    return limiter
+
+
+def cpu_model():
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def package_versions():
+    """{distribution: version or None} for the packages the run may use."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _run(command, cwd=None):
+    try:
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=20,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def gfortran_version():
+    """First line of `gfortran --version`, or None."""
+    out = _run(["gfortran", "--version"])
+    return out.splitlines()[0].strip() if out else None
+
+
+def git_state():
+    """(commit, dirty) of the source tree, or (None, None) outside a git checkout."""
+    commit = _run(["git", "rev-parse", "HEAD"], cwd=REPO)
+    if commit is None:
+        return None, None
+    status = _run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO)
+    return commit.strip(), (None if status is None else bool(status.strip()))
+
+
+def blas_info():
+    """threadpoolctl's description of every loaded BLAS/OpenMP library."""
+    from threadpoolctl import threadpool_info  # noqa: PLC0415
+
+    keys = ("user_api", "internal_api", "version", "architecture", "num_threads",
+            "threading_layer", "prefix", "filepath")
+    return [{key: info.get(key) for key in keys if key in info} for info in threadpool_info()]
+
+
+def fortran_build():
+    """fortran_impl.build_info() (blas, flags, compiler), or None if it cannot be imported."""
+    try:
+        import fortran_impl  # noqa: PLC0415
+
+        return dict(fortran_impl.build_info())
+    except Exception as error:  # noqa: BLE001 - recorded, the run goes on
+        return {"error": f"{type(error).__name__}: {error}"}
+
+
+def measure_dgemm(n=1024, rounds=15, threads=1):
+    """NumPy float64 matrix multiply C = A B (n x n), GFLOP/s over rounds (2 n^3 each)."""
+    import numpy as np  # noqa: PLC0415
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((n, n))
+    B = rng.standard_normal((n, n))
+    C = np.empty((n, n))
+    rates = []
+    with threadpool_limits(limits=threads, user_api="blas"):
+        np.matmul(A, B, out=C)  # warm-up
+        for _ in range(rounds):
+            start = time.perf_counter()
+            np.matmul(A, B, out=C)
+            rates.append(2.0 * n ** 3 / (time.perf_counter() - start) / 1e9)
+    q1, _, q3 = statistics.quantiles(rates, n=4) if len(rates) > 1 else (rates[0],) * 3
+    return {"n": n, "gflops_median": statistics.median(rates), "gflops_iqr": q3 - q1,
+            "rounds": rounds, "threads": threads}
+
+
+def collect(threads, settings):
+    """The environment entry of a results file."""
+    import numpy as np  # noqa: PLC0415
+
+    commit, dirty = git_state()
+    environment = {
+        "cpu_model": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "blas": blas_info(),
+        "threads": threads,
+        "thread_variables": {name: os.environ.get(name) for name in THREAD_VARIABLES},
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+        "gfortran": gfortran_version(),
+        "fortran_build": fortran_build(),
+        "packages": package_versions(),
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "dgemm": measure_dgemm(settings.dgemm_n, settings.dgemm_rounds, threads=1),
+    }
+    if threads != 1:
+        environment["dgemm_threads"] = measure_dgemm(settings.dgemm_n, settings.dgemm_rounds,
+                                                     threads=threads)
+    return environment

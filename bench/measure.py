@@ -1,0 +1,199 @@
+"""Untimed measurements around the benchmark: the training run that gives the learning
+curve, the trained parameters (for the agreement with the reference), the accuracies and the
+peak memory; the calibration that sizes the timed rounds; and the timing settings.
+"""
+
+from __future__ import annotations
+
+import math
+import resource
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from python_impl.spec import AGREEMENT_TOLERANCE, TrainConfig
+
+_STATUS = Path("/proc/self/status")
+_CLEAR_REFS = Path("/proc/self/clear_refs")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How long to time, how many rounds, and the pure-Python budget (seconds)."""
+
+    min_round_seconds: float        # each timed round lasts at least this (epochs per round)
+    benchmark_seconds: float        # aim for this much timed work per benchmark
+    min_rounds: int
+    max_rounds: int
+    warmup_rounds: int              # untimed rounds before the timed ones
+    python_budget_seconds: float    # pure Python: estimated seconds one workload may take
+    max_partial_round_seconds: float  # pure Python, partial: length of one timed round
+    dgemm_n: int
+    dgemm_rounds: int
+
+    def as_dict(self):
+        return asdict(self)
+
+
+DEFAULT_SETTINGS = Settings(min_round_seconds=0.02, benchmark_seconds=1.0, min_rounds=5,
+                            max_rounds=50, warmup_rounds=1, python_budget_seconds=10.0,
+                            max_partial_round_seconds=1.0, dgemm_n=1024, dgemm_rounds=15)
+QUICK_SETTINGS = Settings(min_round_seconds=0.01, benchmark_seconds=0.12, min_rounds=3,
+                          max_rounds=20, warmup_rounds=1, python_budget_seconds=1.5,
+                          max_partial_round_seconds=0.3, dgemm_n=1024, dgemm_rounds=5)
+
+
+def timing_plan(seconds_per_epoch, settings):
+    """(epochs per round, rounds, warm-up rounds) from an estimate of one epoch's time."""
+    seconds_per_epoch = max(seconds_per_epoch, 1e-7)
+    epochs = max(1, math.ceil(settings.min_round_seconds / seconds_per_epoch))
+    round_seconds = epochs * seconds_per_epoch
+    rounds = int(settings.benchmark_seconds / round_seconds)
+    rounds = min(settings.max_rounds, max(settings.min_rounds, rounds))
+    warmup = settings.warmup_rounds if round_seconds < 1.0 else 0
+    return epochs, rounds, warmup
+
+
+# ---- memory ----------------------------------------------------------------------------------
+
+def _status_bytes(field):
+    for line in _STATUS.read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+class PeakMemory:
+    """Peak resident-memory growth over a block: the kernel's high-water mark (VmHWM), reset
+    through /proc/self/clear_refs on entry, less the resident size (VmRSS) on entry. Counts
+    every allocation that is touched (Python, NumPy, Fortran, PyTorch). Where the reset is
+    not allowed, falls back to the growth of getrusage's ru_maxrss (zero unless the block
+    sets a new peak for the process)."""
+
+    def __enter__(self):
+        try:
+            _CLEAR_REFS.write_text("5")
+            self.method = "rss-hwm"
+            self.start = _status_bytes("VmRSS")
+        except OSError:
+            self.method = "maxrss"
+            self.start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        self.peak = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.method == "rss-hwm":
+            self.peak = max(0, _status_bytes("VmHWM") - self.start)
+        else:
+            self.peak = max(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+                            - self.start)
+        return False
+
+
+MEMORY_NOTES = {
+    "rss-hwm": "peak resident memory above the level at the start of one untimed training "
+               "run (Linux VmHWM, reset through /proc/self/clear_refs): every allocation "
+               "that is touched, by Python, NumPy, Fortran or PyTorch; memory reused from "
+               "the allocator's free lists is not counted again",
+    "maxrss": "growth of the process's peak resident memory (getrusage ru_maxrss) over one "
+              "untimed training run: zero unless that run set a new peak for the process",
+}
+
+
+# ---- training runs ---------------------------------------------------------------------------
+
+@dataclass
+class TrainRun:
+    """The outcome of one untimed training run."""
+
+    params: list          # [(W, b)] as float64 arrays
+    history: list         # per-epoch losses
+    seconds: float        # wall time of the train call
+    epochs: int
+    peak_memory: int | None
+    memory_method: str
+    net: object = None    # the trained network (for accuracies)
+
+
+def as_arrays(params):
+    """[(W, b)] as float64 arrays (from nested lists or arrays)."""
+    return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
+            for W, b in params]
+
+
+def train_run(cls, spec, init, X, Y, config, orders):
+    """Train a fresh cls(spec, init) once, measuring time and peak memory."""
+    net = cls(spec, params=init)
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        history = net.train(X, Y, config, orders)
+        seconds = time.perf_counter() - start
+    return TrainRun(as_arrays(net.get_params()), [float(v) for v in history], seconds,
+                    config.epochs, memory.peak, memory.method, net)
+
+
+def calibrate_per_sample(cls, spec, init, X, Y, config, target_seconds=0.02):
+    """Seconds per training sample, from training on 1, 4, 16, ... samples (one epoch,
+    batches of min(batch_size, m)) until one call takes target_seconds or all are used."""
+    n = len(X)
+    m = 1
+    while True:
+        cfg = TrainConfig(epochs=1, learning_rate=config.learning_rate,
+                          batch_size=min(config.batch_size, m), momentum=config.momentum,
+                          l2=config.l2, shuffle=False, seed=config.seed)
+        net = cls(spec, params=init)
+        start = time.perf_counter()
+        net.train(X[:m], Y[:m], cfg, [list(range(m))])
+        seconds = time.perf_counter() - start
+        if seconds >= target_seconds or m >= n:
+            return seconds / m
+        m = min(n, m * 4)
+
+
+# ---- agreement and accuracy ------------------------------------------------------------------
+
+def max_rel_param_diff(params, reference):
+    """Largest over layers and over W, b of max|P - Q| / max|Q| (max norm; absolute where
+    the reference is all zero)."""
+    worst = 0.0
+    for (W, b), (W_ref, b_ref) in zip(params, reference):
+        for P, Q in ((W, W_ref), (b, b_ref)):
+            scale = float(np.max(np.abs(Q))) if Q.size else 0.0
+            diff = float(np.max(np.abs(P - Q))) if Q.size else 0.0
+            worst = max(worst, diff / scale if scale > 0.0 else diff)
+    return worst
+
+
+def max_rel_history_diff(history, reference):
+    """Largest over epochs of |h - h_ref| / |h_ref| (absolute where h_ref is 0)."""
+    if len(history) != len(reference):
+        return math.inf
+    worst = 0.0
+    for h, r in zip(history, reference):
+        diff = abs(h - r)
+        worst = max(worst, diff / abs(r) if r != 0.0 else diff)
+    return worst
+
+
+def agreement(run, reference_run, reference="numpy", note=None):
+    """The agreement entry of a result: run against the reference's run from the same start."""
+    param_diff = max_rel_param_diff(run.params, reference_run.params)
+    history_diff = max_rel_history_diff(run.history, reference_run.history)
+    within = (math.isfinite(param_diff) and param_diff <= AGREEMENT_TOLERANCE
+              and math.isfinite(history_diff) and history_diff <= AGREEMENT_TOLERANCE)
+    return {"reference": reference, "max_rel_param_diff": param_diff,
+            "max_rel_history_diff": history_diff, "within_tolerance": within,
+            "epochs_compared": len(run.history), "tolerance": AGREEMENT_TOLERANCE,
+            "note": note}
+
+
+def accuracy(outputs, labels):
+    """Fraction of rows whose predicted class is the label (one output: threshold 0.5)."""
+    outputs = np.asarray(outputs, dtype=np.float64)
+    if outputs.shape[1] == 1:
+        predicted = (outputs[:, 0] >= 0.5).astype(int)
+    else:
+        predicted = np.argmax(outputs, axis=1)
+    return float(np.mean(predicted == np.asarray(labels)))

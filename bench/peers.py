@@ -1,0 +1,267 @@
+"""Peers: what a user would pick instead, run on the same workloads.
+
+- `TorchNetwork`: PyTorch on the CPU in float64, with the `Network` interface of the contract.
+  It takes the same spec, initial parameters and sample orders; the update (momentum, l2 on
+  weights only, velocity zeroed per `train` call) is written out by hand on torch tensors and
+  the gradient comes from autograd, so its trained weights are compared with the reference's.
+- `sklearn_estimator` / `sklearn_unsupported`: scikit-learn's MLPClassifier/MLPRegressor with
+  solver="sgd", constant learning rate, plain momentum. It uses its own initialisation and its
+  own sample order, so its parameters are not compared; where it cannot express a workload the
+  reason is recorded.
+
+Both are imported lazily: the benchmark runs without them (the rows then say why).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import numpy as np
+
+from python_impl.spec import NetworkSpec, TrainConfig, check_orders, epoch_orders, init_params
+
+PEERS = ("torch", "sklearn")
+
+
+def installed(name):
+    """Whether the peer's package can be imported (without importing it)."""
+    module = {"torch": "torch", "sklearn": "sklearn"}[name]
+    return importlib.util.find_spec(module) is not None
+
+
+def _matrix(name, value, n_cols=None):
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim != 2 or len(array) == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D array, got shape {array.shape}")
+    if n_cols is not None and array.shape[1] != n_cols:
+        raise ValueError(f"{name} must have {n_cols} columns, got {array.shape[1]}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite")
+    return array
+
+
+class TorchNetwork:
+    """The contract's Network on PyTorch tensors (CPU, float64); gradients by autograd."""
+
+    def __init__(self, spec, params=None, seed=0):
+        import torch  # noqa: PLC0415
+
+        if not isinstance(spec, NetworkSpec):
+            raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
+        self._torch = torch
+        self.spec = spec
+        self._params = []
+        self.set_params(init_params(spec, seed) if params is None else params)
+
+    def get_params(self):
+        """[(W n_in x n_out, b n_out)] as float64 NumPy copies."""
+        return [(W.detach().numpy().copy(), b.detach().numpy().copy()) for W, b in self._params]
+
+    def set_params(self, params):
+        """Replace the parameters (validated: count, shapes, finite)."""
+        torch = self._torch
+        shapes = self.spec.layer_shapes()
+        if len(params) != len(shapes):
+            raise ValueError(f"params must hold {len(shapes)} layers, got {len(params)}")
+        new = []
+        for (n_in, n_out), (W, b) in zip(shapes, params):
+            W = np.array(W, dtype=np.float64)
+            b = np.array(b, dtype=np.float64)
+            if W.shape != (n_in, n_out) or b.shape != (n_out,):
+                raise ValueError(f"params: layer shapes must be {(n_in, n_out)} and {(n_out,)}")
+            if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+                raise ValueError("params must be finite")
+            new.append((torch.from_numpy(W), torch.from_numpy(b)))
+        self._params = new
+
+    def _activate(self, z, name):
+        torch = self._torch
+        if name == "sigmoid":
+            return torch.sigmoid(z)
+        if name == "tanh":
+            return torch.tanh(z)
+        if name == "relu":
+            return torch.relu(z)
+        if name == "softmax":
+            return torch.softmax(z, dim=1)
+        return z
+
+    def _forward(self, params, x):
+        """(z_out, a_out) for a batch x (n x n_in tensor)."""
+        a = x
+        z = x
+        last = len(params) - 1
+        for layer, (W, b) in enumerate(params):
+            z = a @ W + b
+            name = self.spec.output_activation if layer == last else self.spec.hidden_activation
+            a = self._activate(z, name)
+        return z, a
+
+    def _loss_sum(self, z, a, y):
+        """Sum over the batch of the per-sample loss, as the contract defines it."""
+        torch = self._torch
+        if self.spec.loss == "mse":
+            return 0.5 * ((a - y) ** 2).sum()
+        if self.spec.output_activation == "softmax":
+            return -(y * (z - torch.logsumexp(z, dim=1, keepdim=True))).sum()
+
+        def softplus(v):  # max(v, 0) + log1p(exp(-|v|)), exact for every finite v
+            return torch.clamp(v, min=0.0) + torch.log1p(torch.exp(-v.abs()))
+
+        return (y * softplus(-z) + (1.0 - y) * softplus(z)).sum()
+
+    def forward(self, X):
+        """n_samples x n_out activations."""
+        x = self._torch.from_numpy(_matrix("X", X, self.spec.n_in))
+        with self._torch.no_grad():
+            return self._forward(self._params, x)[1].numpy().copy()
+
+    def loss(self, X, Y):
+        """Mean per-sample loss."""
+        x = self._torch.from_numpy(_matrix("X", X, self.spec.n_in))
+        y = self._torch.from_numpy(_matrix("Y", Y, self.spec.n_out))
+        with self._torch.no_grad():
+            z, a = self._forward(self._params, x)
+            return float(self._loss_sum(z, a, y)) / len(x)
+
+    def gradients(self, X, Y):
+        """(mean loss, [(dW, db)]) by autograd."""
+        x = self._torch.from_numpy(_matrix("X", X, self.spec.n_in))
+        y = self._torch.from_numpy(_matrix("Y", Y, self.spec.n_out))
+        params = [(W.clone().requires_grad_(True), b.clone().requires_grad_(True))
+                  for W, b in self._params]
+        z, a = self._forward(params, x)
+        loss = self._loss_sum(z, a, y) / len(x)
+        loss.backward()
+        return loss.detach().item(), [(W.grad.numpy().copy(), b.grad.numpy().copy()) for W, b in params]
+
+    def train(self, X, Y, config, orders=None):
+        """Mini-batch SGD with momentum and l2 as the contract defines; returns history."""
+        torch = self._torch
+        if not isinstance(config, TrainConfig):
+            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+        x_all = torch.from_numpy(_matrix("X", X, self.spec.n_in))
+        y_all = torch.from_numpy(_matrix("Y", Y, self.spec.n_out))
+        n = len(x_all)
+        if len(y_all) != n:
+            raise ValueError(f"Y must have {n} rows (one per sample of X), got {len(y_all)}")
+        orders = (epoch_orders(n, config) if orders is None
+                  else check_orders(orders, n, config))
+        params = [(W.clone().requires_grad_(True), b.clone().requires_grad_(True))
+                  for W, b in self._params]
+        velocity = [(torch.zeros_like(W), torch.zeros_like(b)) for W, b in params]
+        eta, mu, l2 = config.learning_rate, config.momentum, config.l2
+        size = config.batch_size
+        history = []
+        for epoch, order in enumerate(orders):
+            index = torch.tensor(order, dtype=torch.long)
+            total = 0.0
+            for start in range(0, n, size):
+                batch = index[start:start + size]
+                x, y = x_all[batch], y_all[batch]
+                z, a = self._forward(params, x)
+                loss_sum = self._loss_sum(z, a, y)
+                for W, b in params:
+                    W.grad = None
+                    b.grad = None
+                (loss_sum / len(batch)).backward()
+                total += loss_sum.detach().item()
+                with torch.no_grad():
+                    for (W, b), (vW, vb) in zip(params, velocity):
+                        vW.mul_(mu).sub_(eta * (W.grad + l2 * W))
+                        vb.mul_(mu).sub_(eta * b.grad)
+                        W.add_(vW)
+                        b.add_(vb)
+            mean = total / n
+            if not math.isfinite(mean):
+                raise FloatingPointError(f"train: loss is not finite in epoch {epoch + 1}")
+            history.append(mean)
+        self._params = [(W.detach(), b.detach()) for W, b in params]
+        return history
+
+    def predict(self, X):
+        """Class index per sample (argmax of forward)."""
+        return np.argmax(self.forward(X), axis=1)
+
+
+def torch_version():
+    import torch  # noqa: PLC0415
+
+    return torch.__version__
+
+
+def set_torch_threads(threads):
+    """Pin PyTorch's intra-op (and, if still possible, inter-op) threads."""
+    import torch  # noqa: PLC0415
+
+    torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(threads)
+    except RuntimeError:  # only allowed before the first parallel work
+        pass
+
+
+# ---- scikit-learn -------------------------------------------------------------------------
+
+SKLEARN_ACTIVATIONS = {"sigmoid": "logistic", "tanh": "tanh", "relu": "relu",
+                       "linear": "identity"}
+
+SKLEARN_NOTE = ("scikit-learn draws its own initial weights (Glorot uniform) and its own "
+                "sample order, so its parameters cannot be compared with the reference's; "
+                "its l2 is alpha = l2 * batch_size (alpha is divided by the batch size), "
+                "and its loss curve includes the l2 penalty.")
+
+
+def sklearn_unsupported(workload):
+    """Why scikit-learn's MLP cannot express the workload, or None if it can."""
+    spec = workload.spec
+    out, loss = spec.output_activation, spec.loss
+    if out == "softmax" and loss == "cross_entropy":
+        if spec.n_out < 3:
+            return ("MLPClassifier uses softmax only for three or more classes; this network "
+                    f"has {spec.n_out} softmax outputs")
+    elif out == "sigmoid" and loss == "cross_entropy":
+        if spec.n_out != 1:
+            return ("MLPClassifier uses sigmoid outputs with cross-entropy only for binary or "
+                    "multi-label targets given as labels, not this one-hot encoding")
+    elif out == "linear" and loss == "mse":
+        pass
+    else:
+        return (f"scikit-learn's MLP cannot express {out} output with {loss} loss "
+                "(MLPClassifier: softmax or logistic output with log-loss; MLPRegressor: "
+                "identity output with squared error)")
+    return None
+
+
+def sklearn_estimator(workload, epochs, seed):
+    """A fresh, unfitted MLPClassifier/MLPRegressor set up like the workload, for epochs."""
+    from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: PLC0415
+
+    spec, config = workload.spec, workload.config
+    kind = MLPRegressor if spec.output_activation == "linear" else MLPClassifier
+    return kind(
+        hidden_layer_sizes=tuple(spec.layer_sizes[1:-1]),
+        activation=SKLEARN_ACTIVATIONS[spec.hidden_activation],
+        solver="sgd", learning_rate="constant", learning_rate_init=config.learning_rate,
+        momentum=config.momentum, nesterovs_momentum=False,
+        alpha=config.l2 * config.batch_size, batch_size=config.batch_size,
+        shuffle=config.shuffle, random_state=seed, max_iter=epochs, tol=0.0,
+        n_iter_no_change=10 ** 9, early_stopping=False)
+
+
+def sklearn_targets(workload, Y, labels):
+    """What fit() takes for this workload: labels for a classifier, Y for a regressor."""
+    return Y if workload.spec.output_activation == "linear" else labels
+
+
+def sklearn_fit(estimator, X, y):
+    """fit() with its ConvergenceWarning (max_iter reached, by design here) silenced."""
+    import warnings  # noqa: PLC0415
+
+    from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator.fit(X, y)
+    return estimator

@@ -1,0 +1,503 @@
+"""`python -m bench run`: every implementation and peer on every workload, timed by
+pytest-benchmark, each result saved (atomically) as soon as it is measured.
+
+Per implementation x workload, in this order:
+1. (pure Python only) a calibration: seconds per sample, from training on 1, 4, 16, ...
+   samples; with it, the whole pair's estimated time against the pure-Python budget decides
+   between "ok" (whole epochs), "partial" (a bounded number of batches of the first epoch,
+   per-epoch figures scaled up) and "skipped" (even one batch is over the budget);
+2. one untimed training run from the workload's initial parameters with its sample orders:
+   the learning curve, final loss, accuracies, peak memory, and the trained parameters,
+   compared with the reference implementation's (NumPy) from the same start and orders;
+   its duration sizes the timed rounds;
+3. the timing: one pytest session (bench/bench_train.py) with `rounds` rounds of
+   `epochs_per_round` epochs, fresh initial parameters before every round, untimed;
+4. the result goes into results.json, which is rewritten atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import checks, environment, measure, peers, registry, results, summary
+from bench import workloads as wl
+from bench.plan import Case, run_case
+from python_impl.spec import TrainConfig, epoch_orders, init_params
+
+# Test aid: kill the process (SIGKILL) right after this many results were saved.
+KILL_AFTER_VARIABLE = "BACKPROP_BENCH_KILL_AFTER"
+
+ORDER = ("numpy", "python", "fortran", "torch", "sklearn")  # numpy first: the reference
+
+
+class RunError(RuntimeError):
+    """A run that cannot start (missing implementation, bad option)."""
+
+
+def utc_now():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def methodology(settings):
+    """run.methodology: how the timing was done (for the report)."""
+    return {"timing": {
+        "min_time_per_round": settings.min_round_seconds,
+        "target_seconds_per_benchmark": settings.benchmark_seconds,
+        "min_rounds": settings.min_rounds,
+        "max_rounds": settings.max_rounds,
+        "warmup_rounds": settings.warmup_rounds,
+        "budget_seconds": settings.python_budget_seconds,
+        "max_partial_round_seconds": settings.max_partial_round_seconds,
+        "timer": "time.perf_counter (pytest-benchmark pedantic mode, iterations=1)",
+        "gc": "enabled during timing (as in normal use)",
+        "inside_timed_region": "one net.train(X, Y, config, orders) call of epochs_per_round "
+                               "epochs (sklearn: one fit() with max_iter=epochs_per_round); "
+                               "per-epoch times are the round times divided by "
+                               "epochs_per_round",
+        "outside_timed_region": "data loading, conversion (nested lists for pure Python, "
+                                "float64 arrays otherwise), the sample orders, creating the "
+                                "network, and setting fresh initial parameters before every "
+                                "round",
+        "calibration": "epochs_per_round = ceil(min_time_per_round / t), rounds = "
+                       "target_seconds_per_benchmark / round time within [min_rounds, "
+                       "max_rounds], where t is the epoch time of the untimed training run",
+        "pure_python": "pure Python runs whole epochs when its estimated time for the "
+                       "workload (untimed run + min_rounds + warm-up, from a calibration) "
+                       "is within budget_seconds; otherwise it times the first "
+                       "timed_batches batches of epoch 1 (status partial; a round lasts at "
+                       "most max_partial_round_seconds) and scales to a whole epoch by "
+                       "n_train / samples timed; if even one batch would not fit the budget "
+                       "it is skipped with the estimate as reason",
+        "memory": measure.MEMORY_NOTES,
+        "profile_notes": {},
+    }}
+
+
+class Runner:
+    """One run (new or resumed) writing into out_dir/results.json."""
+
+    def __init__(self, out_dir, options, settings, command, argv, resume_doc=None):
+        self.out_dir = Path(out_dir)
+        self.results_file = self.out_dir / results.RESULTS_FILE
+        self.options = options
+        self.settings = settings
+        self.command = command
+        self.argv = argv
+        self.doc = resume_doc
+        self.threads = options["threads"]
+        self.references = {}
+        self.failures = []
+        self.saved = 0
+        self.kill_after = int(os.environ.get(KILL_AFTER_VARIABLE, "0") or 0)
+
+    # ---- set-up ------------------------------------------------------------------------------
+
+    def load_classes(self):
+        """Import what the run needs; peers that are missing become skipped rows."""
+        names = self.options["implementations"]
+        wanted = [n for n in names if n in registry.IMPLEMENTATIONS]
+        if registry.REFERENCE not in wanted:
+            wanted.append(registry.REFERENCE)
+        try:
+            self.classes = registry.load(wanted)
+        except registry.ImplementationError as error:
+            raise RunError(f"{error}. Build it (scripts/setup.sh), or leave it out with "
+                           f"--impl (e.g. --impl {','.join(n for n in wanted if n != error.name)})"
+                           ) from error
+        self.unavailable = {}
+        for name in names:
+            if name in registry.PEERS:
+                try:
+                    self.classes.update(registry.load([name]))
+                except registry.ImplementationError as error:
+                    self.unavailable[name] = error.reason
+        self.limiter = environment.pin_threads(self.threads, torch_loaded="torch" in self.classes)
+
+    def start(self):
+        """Create or reopen the results document and save it at once."""
+        now = utc_now()
+        session = {"started": now, "command": self.command, "argv": self.argv}
+        if self.doc is None:
+            run = {"started": now, "finished": None, "wall_seconds": None,
+                   "command": self.command, "argv": self.argv, "complete": False,
+                   "options": self.options, "methodology": methodology(self.settings),
+                   "sessions": [session]}
+            self.doc = results.new_results(run, environment.collect(self.threads,
+                                                                    self.settings))
+        else:
+            self.doc["run"]["complete"] = False
+            self.doc["run"].setdefault("sessions", []).append(session)
+        for name in self.options["workloads"]:
+            self.doc["workloads"].setdefault(name, wl.describe(wl.get(name)))
+        self.save()
+        self.session_start = time.perf_counter()
+
+    def save(self):
+        results.save(self.doc, self.results_file)
+
+    def once_per_run(self):
+        """Worked example, gradient checks and source excerpts (if not saved yet)."""
+        networks = {n: c for n, c in self.classes.items()
+                    if n in self.options["implementations"] and c is not None}
+        example = self.doc["worked_example"]
+        if example is None or set(networks) - set(example["traces"]):
+            self.doc["worked_example"] = example = checks.worked_example(networks)
+        for name, error in example.get("errors", {}).items():
+            self.failures.append(f"{name}: worked example failed: {error}")
+        for name, cls in networks.items():
+            if name not in self.doc["gradient_checks"]:
+                try:
+                    self.doc["gradient_checks"][name] = checks.gradient_check(cls)
+                except Exception as error:  # noqa: BLE001 - recorded, reported, run goes on
+                    self.doc["gradient_checks"][name] = {
+                        "max_rel_error": float("nan"), "passed": False,
+                        "tolerance": checks.GRADIENT_CHECK_TOLERANCE,
+                        "step": checks.GRADIENT_CHECK_STEP, "cases": 0,
+                        "error": f"{type(error).__name__}: {error}"}
+        if not self.doc["sources"]:
+            self.doc["sources"] = checks.sources(list(networks))
+        self.save()
+
+    # ---- the pairs ---------------------------------------------------------------------------
+
+    def pairs(self):
+        """(implementation, workload) still to do, workload by workload, NumPy first."""
+        names = self.options["implementations"]
+        todo = []
+        for workload in self.options["workloads"]:
+            for impl in ORDER:
+                if impl in names and results.find_result(self.doc, impl, workload) is None:
+                    todo.append((impl, workload))
+        return todo
+
+    def run_all(self, progress=print):
+        todo = self.pairs()
+        total = len(todo)
+        started = time.perf_counter()
+        for done, (impl, workload) in enumerate(todo, start=1):
+            pair_start = time.perf_counter()
+            result = self.run_pair(impl, wl.get(workload))
+            result["seconds_spent"] = time.perf_counter() - pair_start
+            results.put_result(self.doc, result)
+            self.save()
+            self.saved += 1
+            elapsed = time.perf_counter() - started
+            left = elapsed / done * (total - done)
+            progress(summary.progress_line(done, total, result, elapsed, left))
+            if self.kill_after and self.saved >= self.kill_after:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    def finish(self):
+        now = utc_now()
+        run = self.doc["run"]
+        wall = time.perf_counter() - self.session_start
+        run["sessions"][-1].update({"finished": now, "wall_seconds": wall})
+        run["finished"] = now
+        run["wall_seconds"] = sum(s.get("wall_seconds") or 0.0 for s in run["sessions"])
+        run["complete"] = not self.pairs()
+        self.save()
+
+    def base(self, impl, workload, status, reason=None):
+        return {"implementation": impl, "kind": registry.kind(impl), "workload": workload.name,
+                "status": status, "reason": reason, "timed_batches": None,
+                "threads": self.threads}
+
+    def run_pair(self, impl, workload):
+        """The result of one implementation on one workload (never raises for a failure
+        of the implementation: the result is then skipped, with the error as reason)."""
+        if impl in self.unavailable:
+            return self.base(impl, workload, "skipped", self.unavailable[impl])
+        try:
+            if impl == "sklearn":
+                return self.run_sklearn(workload)
+            return self.run_network(impl, workload)
+        except KeyboardInterrupt:
+            raise
+        except Exception as error:  # noqa: BLE001 - recorded as the reason, run goes on
+            message = f"failed: {type(error).__name__}: {error}"
+            self.failures.append(f"{impl} x {workload.name}: {message}")
+            return self.base(impl, workload, "skipped", message)
+
+    def inputs(self, impl, data):
+        """(X_train, Y_train) as this implementation takes them (lists for pure Python)."""
+        if impl == "python":
+            return data.as_lists()
+        return data.X_train, data.Y_train
+
+    def reference(self, workload, prefix=None):
+        """NumPy's untimed run on the workload (or on the first prefix samples of epoch 1)."""
+        key = (workload.name, prefix)
+        if key not in self.references:
+            data = wl.dataset(workload)
+            init = init_params(workload.spec, workload.seed)
+            X, Y, config, orders = self.training_set(workload, data, "numpy", prefix)
+            self.references[key] = measure.train_run(self.classes[registry.REFERENCE],
+                                                     workload.spec, init, X, Y, config, orders)
+        return self.references[key]
+
+    def training_set(self, workload, data, impl, prefix=None):
+        """(X, Y, config, orders) of the untimed run: all epochs, or the first prefix
+        samples of epoch 1's order as a one-epoch run."""
+        X, Y = self.inputs(impl, data)
+        config = workload.config
+        orders = epoch_orders(data.n_train, config)
+        if prefix is None:
+            return X, Y, config, orders
+        index = orders[0][:prefix]
+        if impl == "python":
+            X, Y = [X[i] for i in index], [Y[i] for i in index]
+        else:
+            X, Y = X[index], Y[index]
+        return X, Y, dataclasses.replace(config, epochs=1), [list(range(prefix))]
+
+    def python_plan(self, cls, workload, data):
+        """(status, prefix samples or None, reason) for pure Python within its budget."""
+        settings = self.settings
+        X, Y = self.inputs("python", data)
+        init = init_params(workload.spec, workload.seed)
+        per_sample = measure.calibrate_per_sample(cls, workload.spec, init, X, Y,
+                                                  workload.config)
+        epoch = per_sample * data.n_train
+        rounds = settings.min_rounds + settings.warmup_rounds
+        estimate = epoch * (workload.config.epochs + rounds)
+        budget = settings.python_budget_seconds
+        if estimate <= budget:
+            return "ok", None, None
+        size = workload.config.batch_size
+        batch = per_sample * size
+        n_batches = workload.n_batches(data.n_train)
+        if batch * (1 + settings.min_rounds) > budget:
+            return "skipped", None, (
+                f"pure Python is estimated at {batch:.3g} s per batch of {size} "
+                f"({epoch:.3g} s per epoch, from a calibration of {per_sample * 1e3:.3g} ms "
+                f"per sample): even one batch, timed {settings.min_rounds} times, is over its "
+                f"budget of {budget:g} s per workload")
+        round_budget = min(budget / (1 + settings.min_rounds), settings.max_partial_round_seconds)
+        timed = max(1, min(n_batches - 1, int(round_budget / batch)))
+        return "partial", timed * size, None
+
+    def run_network(self, impl, workload):
+        """A Network implementation (or the PyTorch peer) on one workload."""
+        cls = self.classes[impl]
+        data = wl.dataset(workload)
+        spec, config = workload.spec, workload.config
+        init = init_params(spec, workload.seed)
+        status, prefix, reason = "ok", None, None
+        if impl == "python":
+            status, prefix, reason = self.python_plan(cls, workload, data)
+            if status == "skipped":
+                return self.base(impl, workload, "skipped", reason)
+        X, Y, run_config, run_orders = self.training_set(workload, data, impl, prefix)
+        run = measure.train_run(cls, spec, init, X, Y, run_config, run_orders)
+        if impl == registry.REFERENCE and prefix is None:
+            self.references[(workload.name, None)] = run
+        notes = []
+        if impl == registry.REFERENCE:
+            agreement = measure.agreement(run, run, note="the reference implementation itself")
+        else:
+            note = None
+            if prefix is not None:
+                note = (f"compared over the timed prefix only: the first {prefix} samples of "
+                        f"epoch 1 ({prefix // config.batch_size} batches), trained by both "
+                        "from the same initial parameters")
+            agreement = measure.agreement(run, self.reference(workload, prefix), note=note)
+        result = self.base(impl, workload, status)
+        n_batches = workload.n_batches(data.n_train)
+        if status == "partial":
+            timed_batches = prefix // config.batch_size
+            result["timed_batches"] = timed_batches
+            notes.append(f"timed {timed_batches} of {n_batches} batches per epoch "
+                         f"({prefix} of {data.n_train} samples); per-epoch figures scaled by "
+                         f"{data.n_train / prefix:.4g}; loss and history are of that prefix; "
+                         "accuracies not measured")
+            epoch_estimate = run.seconds * data.n_train / prefix
+        else:
+            epoch_estimate = run.seconds / config.epochs
+        # the timing
+        if status == "partial":
+            epochs_per_round = 1
+            rounds, warmup = self.settings.min_rounds, 0
+            scale = data.n_train / prefix
+            timed_config, timed_orders = run_config, run_orders
+        else:
+            epochs_per_round, rounds, warmup = measure.timing_plan(epoch_estimate, self.settings)
+            scale = 1.0 / epochs_per_round
+            timed_config = dataclasses.replace(config, epochs=epochs_per_round)
+            timed_orders = epoch_orders(data.n_train, timed_config)
+
+        def prepare():
+            net = cls(spec, params=init)
+
+            def setup():
+                net.set_params(init)
+                return (), {}
+
+            def target():
+                net.train(X, Y, timed_config, timed_orders)
+
+            return target, setup
+
+        case = Case(impl, workload.name, prepare, rounds, warmup, epochs_per_round,
+                    {"status": status, "scale_to_epoch": scale})
+        self.time_case(case, result, scale, data, workload)
+        result.update({
+            "final_loss": run.history[-1],
+            "train_accuracy": None, "test_accuracy": None,
+            "agreement": agreement,
+            "peak_memory_bytes": run.peak_memory,
+            "peak_memory_method": run.memory_method,
+            "history": run.history,
+            "notes": notes,
+        })
+        if status == "ok":
+            result["train_accuracy"] = measure.accuracy(run.net.forward(X), data.labels_train)
+            if data.X_test is not None:
+                X_test = data.X_test.tolist() if impl == "python" else data.X_test
+                result["test_accuracy"] = measure.accuracy(run.net.forward(X_test),
+                                                           data.labels_test)
+        return result
+
+    def run_sklearn(self, workload):
+        """scikit-learn's MLP on one workload, or skipped with the reason it cannot."""
+        reason = peers.sklearn_unsupported(workload)
+        if reason:
+            return self.base("sklearn", workload, "skipped", reason)
+        data = wl.dataset(workload)
+        config = workload.config
+        y = peers.sklearn_targets(workload, data.Y_train, data.labels_train)
+        estimator = peers.sklearn_estimator(workload, config.epochs, workload.seed)
+        with measure.PeakMemory() as memory:
+            start = time.perf_counter()
+            peers.sklearn_fit(estimator, data.X_train, y)
+            seconds = time.perf_counter() - start
+        history = [float(v) for v in estimator.loss_curve_]
+        epochs_per_round, rounds, warmup = measure.timing_plan(seconds / config.epochs,
+                                                               self.settings)
+
+        def prepare():
+            def setup():
+                return (peers.sklearn_estimator(workload, epochs_per_round, workload.seed),), {}
+
+            def target(fresh):
+                peers.sklearn_fit(fresh, data.X_train, y)
+
+            return target, setup
+
+        result = self.base("sklearn", workload, "ok")
+        case = Case("sklearn", workload.name, prepare, rounds, warmup, epochs_per_round,
+                    {"status": "ok", "scale_to_epoch": 1.0 / epochs_per_round})
+        self.time_case(case, result, 1.0 / epochs_per_round, data, workload)
+        classifier = workload.spec.output_activation != "linear"
+        result.update({
+            "final_loss": history[-1],
+            "train_accuracy": (float(estimator.score(data.X_train, data.labels_train))
+                               if classifier else None),
+            "test_accuracy": (float(estimator.score(data.X_test, data.labels_test))
+                              if classifier and data.X_test is not None else None),
+            "agreement": None,
+            "agreement_note": peers.SKLEARN_NOTE,
+            "peak_memory_bytes": memory.peak,
+            "peak_memory_method": memory.method,
+            "history": history,
+            "notes": [peers.SKLEARN_NOTE, "timed: fit() from scratch (its own input checks "
+                      "and initialisation included) for epochs_per_round epochs"],
+        })
+        return result
+
+    def time_case(self, case, result, scale, data, workload):
+        """Run the pytest-benchmark session and put the per-epoch figures into result."""
+        env = self.doc["environment"]
+        outcome = run_case(case, self.out_dir / "benchmarks",
+                           machine_info={"cpu": env.get("cpu_model"), "os": env.get("os"),
+                                         "python": env.get("python")},
+                           commit_info={"id": env.get("git_commit"),
+                                        "dirty": env.get("git_dirty")})
+        if outcome.exit_code == 2 and not outcome.failures:  # pytest: interrupted
+            raise KeyboardInterrupt
+        if outcome.benchmark is None or outcome.failures or outcome.exit_code != 0:
+            detail = (outcome.failures[-1] if outcome.failures
+                      else outcome.log.strip()[-2000:])
+            raise RuntimeError(f"the benchmark session failed (exit {outcome.exit_code}): "
+                               f"{detail.strip().splitlines()[-1] if detail.strip() else ''}")
+        stats = outcome.benchmark["stats"]
+        per_epoch = {key: stats[key] * scale
+                     for key in ("median", "iqr", "min", "max", "mean", "stddev")}
+        per_epoch["rounds"] = int(stats["rounds"])
+        median = per_epoch["median"]
+        flops_per_epoch = self.doc["workloads"][workload.name]["flops_per_epoch"]
+        result.update({
+            "time_per_epoch": per_epoch,
+            "samples_per_second": data.n_train / median,
+            "gflops": flops_per_epoch / median / 1e9,
+            "timing": {"epochs_per_round": case.epochs_per_round, "rounds": case.rounds,
+                       "warmup_rounds": case.warmup_rounds, "scale_to_epoch": scale,
+                       "round_median_seconds": stats["median"],
+                       "benchmark_json": f"benchmarks/{case.id}.json"},
+        })
+
+
+def agreement_failures(doc):
+    """Results whose agreement is outside tolerance, as 'impl x workload: diff' lines."""
+    lines = []
+    for result in doc["results"]:
+        agreement = result.get("agreement")
+        if agreement and not agreement.get("within_tolerance", True):
+            lines.append(f"{result['implementation']} x {result['workload']}: parameters "
+                         f"{agreement['max_rel_param_diff']:.3g}, history "
+                         f"{agreement['max_rel_history_diff']:.3g} (tolerance "
+                         f"{agreement['tolerance']:g})")
+    return lines
+
+
+def build_report(doc, out_path):
+    """The merged PDF report of one run, through reports.build_report."""
+    import reports  # noqa: PLC0415
+
+    return reports.build_report([doc], out_path)
+
+
+def execute(runner, progress=print):
+    """Run everything; return the process exit code (0, or 1 if an agreement is outside
+    tolerance, a benchmark failed or the report failed). KeyboardInterrupt propagates after
+    the results so far are saved."""
+    runner.load_classes()
+    runner.start()
+    progress(f"results: {runner.results_file}")
+    try:
+        runner.once_per_run()
+        runner.run_all(progress)
+    except KeyboardInterrupt:
+        runner.finish()
+        raise
+    runner.finish()
+    doc = runner.doc
+    progress("")
+    progress(summary.summary_table(doc))
+    code = 0
+    checks_failed = [f"{name}: max relative error {check['max_rel_error']:.3g}"
+                     for name, check in doc["gradient_checks"].items() if not check["passed"]]
+    disagreements = agreement_failures(doc)
+    for title, lines in (("benchmarks that failed", runner.failures),
+                         ("agreement outside tolerance", disagreements),
+                         ("gradient checks that failed", checks_failed)):
+        if lines:
+            code = 1
+            progress(f"\n{title}:")
+            for line in lines:
+                progress(f"  {line}")
+    report = runner.out_dir / "report.pdf"
+    start = time.perf_counter()
+    try:
+        build_report(doc, report)
+    except Exception as error:  # noqa: BLE001 - the results are saved; say what failed
+        progress(f"\nreport: FAILED ({type(error).__name__}: {error}); the results are saved; "
+                 f"retry with: python -m bench report {runner.out_dir} -o {report}")
+        return 1
+    progress(f"\nreport: {report} ({time.perf_counter() - start:.1f} s)")
+    progress(f"results: {runner.results_file}")
+    return code

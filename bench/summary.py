@@ -1,0 +1,171 @@
+"""Terminal output: the progress line per benchmark, the summary table at the end of a run,
+and the table of `compare OLD NEW`. Standard library only (reads results documents)."""
+
+from __future__ import annotations
+
+import math
+
+TIMED = ("ok", "partial")
+
+
+def fmt_time(seconds):
+    """Seconds with a unit: 12.3 us, 4.56 ms, 1.23 s."""
+    if seconds is None or not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
+        return "-"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+        if abs(seconds) >= scale or unit == "ns":
+            value = seconds / scale
+            return f"{value:.3g} {unit}" if value < 1000 else f"{value:.0f} {unit}"
+    return f"{seconds:.3g} s"
+
+
+def fmt_clock(seconds):
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def fmt_ratio(value):
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{value:.3g}x" if value < 1000 else f"{value:.0f}x"
+
+
+def agreement_text(result):
+    agreement = result.get("agreement")
+    if not agreement:
+        return "n/a"
+    mark = "ok" if agreement.get("within_tolerance") else "OUTSIDE"
+    return f"{mark} {agreement['max_rel_param_diff']:.1e}"
+
+
+def progress_line(done, total, result, elapsed, left):
+    """One line per finished benchmark, with elapsed time and an estimate of time left."""
+    head = (f"[{done:>{len(str(total))}}/{total}] {result['implementation']:<8} "
+            f"{result['workload']:<13}")
+    tail = f"elapsed {fmt_clock(elapsed)}, ~{fmt_clock(left)} left"
+    status = result["status"]
+    if status == "skipped":
+        reason = result.get("reason") or ""
+        reason = reason if len(reason) <= 70 else reason[:67] + "..."
+        return f"{head} skipped: {reason}  ({tail})"
+    stats = result["time_per_epoch"]
+    partial = f" (partial, {result['timed_batches']} batches)" if status == "partial" else ""
+    return (f"{head} {fmt_time(stats['median']):>9}/epoch  IQR {fmt_time(stats['iqr']):>9}"
+            f"  {stats['rounds']:>2} rounds  agreement {agreement_text(result)}{partial}"
+            f"  ({tail})")
+
+
+def _table(header, rows):
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(header, widths)).rstrip()]
+    lines.append("  ".join("-" * width for width in widths))
+    for row in rows:
+        lines.append("  ".join(str(cell).ljust(width)
+                               for cell, width in zip(row, widths)).rstrip())
+    return "\n".join(lines)
+
+
+def _median(doc, impl, workload):
+    for result in doc["results"]:
+        if (result["implementation"], result["workload"]) == (impl, workload) \
+                and result["status"] in TIMED:
+            return result["time_per_epoch"]["median"], result["status"]
+    return None, None
+
+
+def summary_rows(doc):
+    """Per workload: fastest, its time, speed-ups over pure Python and NumPy, agreement."""
+    rows = []
+    for workload in doc["workloads"]:
+        timed = [r for r in doc["results"]
+                 if r["workload"] == workload and r["status"] in TIMED]
+        if not timed:
+            rows.append({"workload": workload, "fastest": None})
+            continue
+        best = min(timed, key=lambda r: r["time_per_epoch"]["median"])
+        median = best["time_per_epoch"]["median"]
+        python, python_status = _median(doc, "python", workload)
+        numpy_median, _ = _median(doc, "numpy", workload)
+        compared = [r["agreement"] for r in doc["results"]
+                    if r["workload"] == workload and r.get("agreement")
+                    and r["implementation"] != "numpy"]
+        worst = max((a["max_rel_param_diff"] for a in compared), default=None)
+        rows.append({
+            "workload": workload,
+            "fastest": best["implementation"],
+            "median": median,
+            "vs_python": python / median if python else None,
+            "python_partial": python_status == "partial",
+            "vs_numpy": numpy_median / median if numpy_median else None,
+            "agreement_ok": all(a["within_tolerance"] for a in compared) if compared else None,
+            "agreement_worst": worst,
+            "compared": len(compared),
+        })
+    return rows
+
+
+def summary_table(doc):
+    """The table printed at the end of a run."""
+    header = ("workload", "fastest", "time/epoch", "vs python", "vs numpy", "agreement")
+    rows = []
+    for row in summary_rows(doc):
+        if row["fastest"] is None:
+            rows.append((row["workload"], "-", "-", "-", "-", "no timed result"))
+            continue
+        vs_python = fmt_ratio(row["vs_python"])
+        if row["python_partial"] and row["vs_python"]:
+            vs_python += " (partial)"
+        if row["agreement_ok"] is None:
+            agreement = "n/a"
+        else:
+            agreement = (f"{'ok' if row['agreement_ok'] else 'OUTSIDE'} "
+                         f"(worst {row['agreement_worst']:.1e}, {row['compared']} compared)")
+        rows.append((row["workload"], row["fastest"], fmt_time(row["median"]), vs_python,
+                     fmt_ratio(row["vs_numpy"]), agreement))
+    skipped = [r for r in doc["results"] if r["status"] == "skipped"]
+    text = "Summary (median time per epoch; speed-up = other's time / fastest's time)\n"
+    text += _table(header, rows)
+    if skipped:
+        text += "\n\nskipped:\n" + "\n".join(
+            f"  {r['implementation']} x {r['workload']}: {r['reason']}" for r in skipped)
+    return text
+
+
+# ---- compare ---------------------------------------------------------------------------------
+
+def compare_rows(old, new):
+    """Per implementation x workload timed in both runs: the ratio of medians new/old and
+    whether the change exceeds the noise (the larger IQR of the two runs)."""
+    old_timed = {(r["implementation"], r["workload"]): r for r in old["results"]
+                 if r["status"] in TIMED}
+    rows = []
+    for result in new["results"]:
+        key = (result["implementation"], result["workload"])
+        if result["status"] not in TIMED or key not in old_timed:
+            continue
+        a, b = old_timed[key]["time_per_epoch"], result["time_per_epoch"]
+        noise = max(a["iqr"], b["iqr"])
+        difference = b["median"] - a["median"]
+        rows.append({"implementation": key[0], "workload": key[1],
+                     "old_median": a["median"], "new_median": b["median"],
+                     "old_iqr": a["iqr"], "new_iqr": b["iqr"],
+                     "ratio": b["median"] / a["median"],
+                     "significant": abs(difference) > noise})
+    return rows
+
+
+def compare_table(old, new, rows=None):
+    """The terminal table of compare: ratio < 1 means NEW is faster."""
+    rows = compare_rows(old, new) if rows is None else rows
+    header = ("implementation", "workload", "old/epoch", "new/epoch", "new/old", "")
+    lines = []
+    for row in rows:
+        mark = ""
+        if row["significant"]:
+            mark = "* faster" if row["ratio"] < 1 else "* slower"
+        lines.append((row["implementation"], row["workload"], fmt_time(row["old_median"]),
+                      fmt_time(row["new_median"]), f"{row['ratio']:.3f}", mark))
+    text = _table(header, lines)
+    text += ("\n* the difference of medians exceeds the noise of either run (the larger "
+             "interquartile range)")
+    return text
