@@ -1,0 +1,182 @@
+"""Agreement: how closely the implementations' trained parameters match the reference, the
+gradient checks, and the learning curves overlaid (saying plainly where they do not lie on
+one line)."""
+
+from __future__ import annotations
+
+import math
+
+from reports import fmt
+from reports.charts import line_chart
+from reports.data import curve_difference
+from reports.style import (BAD_BG, esc, h1, h2, impl_style, note, para, space, sym,
+                           table)
+
+TITLE = "Agreement"
+ONE_LINE = 1e-6     # curves closer than this (relative) are drawn on top of one another
+
+
+def _tolerance(run):
+    for result in run.results:
+        a = result.get("agreement")
+        if a and a.get("tolerance") is not None:
+            return fmt.number(a["tolerance"])
+    return None
+
+
+def parameter_table(run):
+    reference = run.reference()
+    impls = [i for i in run.implementations() if i != reference]
+    rows = [["Workload", *impls]]
+    shade = {}
+    tick, cross = sym("\u2713", "ok"), sym("\u2717", "NO")
+    for w in run.main_workloads() + run.sweep_workloads():
+        row = [w]
+        for impl in impls:
+            result = run.result(impl, w)
+            if result is None:
+                row.append(fmt.MISSING)
+            elif result.get("status") == "skipped":
+                row.append("skipped")
+            elif not result.get("agreement"):
+                row.append("not compared")
+            else:
+                a = result["agreement"]
+                ok = a.get("within_tolerance")
+                epochs = a.get("epochs_compared")
+                text = f"{fmt.sci(a.get('max_rel_param_diff'))} {tick if ok else cross}"
+                cfg_epochs = (run.workloads[w].get("config") or {}).get("epochs")
+                if epochs is not None and cfg_epochs and epochs != cfg_epochs:
+                    text += f" ({epochs} ep.)"
+                row.append(text)
+                if not ok:
+                    shade[(len(row) - 1, len(rows))] = BAD_BG
+        rows.append(row)
+    return table(rows, [70] + [None] * len(impls), right=tuple(range(1, len(impls) + 1)),
+                 shade=shade, keep=False)
+
+
+def gradient_table(run):
+    checks = run.doc.get("gradient_checks") or {}
+    rows = [["Implementation", "Max relative error", "Tolerance", "Step h", "Cases", "Result"]]
+    shade = {}
+    for impl in sorted(checks, key=lambda i: (run.implementations() + [i]).index(i)):
+        c = checks[impl] or {}
+        rows.append([impl, fmt.sci(c.get("max_rel_error")), fmt.sci(c.get("tolerance")),
+                     fmt.sci(c.get("step")), str(c.get("cases", fmt.MISSING)),
+                     "passed" if c.get("passed") else "FAILED"])
+        if not c.get("passed"):
+            shade[(5, len(rows) - 1)] = BAD_BG
+    return table(rows, [80, 80, 60, 50, 40, None], right=(1, 2, 3, 4), shade=shade)
+
+
+def curve_story(run, workload):
+    """The overlaid learning curves of a workload and a sentence on whether they coincide."""
+    reference = run.reference()
+    curves = {}
+    for result in run.timed_rows(workload):
+        history = run.history(result["implementation"], workload)
+        if history:
+            curves[result["implementation"]] = history
+    missing = [r["implementation"] for r in run.timed_rows(workload)
+               if r["implementation"] not in curves]
+    out = []
+    if not curves:
+        out.append(para("No learning curve was saved for this workload"
+                        + (f" ({esc(fmt.names(missing))} timed over a few batches only)."
+                           if missing else ".")))
+        return out
+    base_name = reference if reference in curves else next(iter(curves))
+    base = curves[base_name]
+    together, apart = [base_name], []
+    for impl, history in curves.items():
+        if impl == base_name:
+            continue
+        diff = curve_difference(history, base)
+        if diff is not None and diff <= ONE_LINE and len(history) == len(base):
+            together.append(impl)
+        else:
+            apart.append((impl, diff, history))
+    closeness = max((curve_difference(curves[i], base) or 0.0 for i in together), default=0.0)
+    n = len(together)
+    series = []
+    names = list(curves)
+    every = max(1, math.ceil(max(len(h) for h in curves.values()) / 12))
+    for k, impl in enumerate(names):
+        colour, dash, marker = impl_style(impl)
+        series.append({"name": impl, "points": [(e + 1, v) for e, v in enumerate(curves[impl])
+                                                if v is not None],
+                       "colour": colour, "dash": dash, "marker": marker, "marker_every": every,
+                       "marker_phase": round(k * every / len(names))})
+    values = [v for h in curves.values() for v in h if v is not None and math.isfinite(v)]
+    positive = [v for v in values if v > 0]
+    y_log = bool(positive) and len(positive) == len(values) and max(values) / min(values) > 20
+    epochs = max(len(h) for h in curves.values())
+    out.append(line_chart(series, x_title="epoch", y_log=y_log, x_log=False,
+                          y_title="training loss (mean per sample)"
+                          + (", log scale" if y_log else ""), height=190,
+                          x_label=lambda v: fmt.axis_number(v)))
+    if n > 1:
+        text = (f"{esc(fmt.names(together))} lie on one line: their saved curves differ by at "
+                f"most {fmt.sci(closeness)} (relative), so only one line is visible; the "
+                f"staggered markers show each is there.")
+    else:
+        text = f"Only {esc(base_name)}'s curve is on the reference line."
+    if apart:
+        parts = []
+        for impl, diff, history in apart:
+            final = history[-1] if history else None
+            parts.append(f"<b>{esc(impl)}</b> (differs by up to {fmt.percent(diff)}"
+                         if diff is not None and diff > 1e-3 else
+                         f"<b>{esc(impl)}</b> (differs by up to {fmt.sci(diff)}")
+            parts[-1] += (f"; final loss {fmt.loss(final)} against {fmt.loss(base[-1])} for "
+                          f"{esc(base_name)})" if final is not None and base else ")")
+        text += (f" <b>Not on that line</b>: {fmt.names(parts)}"
+                 f"{', which trains with its own initialisation or sample order' if any(i == 'sklearn' for i, _, _ in apart) else ''}.")
+    if missing:
+        text += f" No curve saved for {esc(fmt.names(missing))}."
+    if epochs == 1:
+        text += " (One epoch: a single point per implementation.)"
+    out.append(para(text))
+    return out
+
+
+def build(runs):
+    story = [h1(TITLE)]
+    for run in runs:
+        suffix = f" \u2014 run {run.label}" if run.multi else ""
+        tolerance = _tolerance(run)
+        reference = run.reference()
+        story.append(h2("Trained parameters" + suffix))
+        story.append(para(
+            f"Each implementation trains from the same initial parameters with the same sample "
+            f"orders as {esc(reference)}, the reference; the cell gives the largest relative "
+            f"difference between its trained parameters and the reference's (max norm per "
+            f"layer), {sym(chr(0x2713), 'ok')} within the tolerance of "
+            f"{fmt.sci(tolerance) if tolerance else 'the contract'}, "
+            f"{sym(chr(0x2717), 'NO')} beyond it. Where fewer epochs were compared than the "
+            f"workload trains (a partial timing), the number compared is given."))
+        story.append(parameter_table(run))
+        notes = sorted({(r["implementation"], r["agreement"].get("note"))
+                        for r in run.results if r.get("agreement") and
+                        r["agreement"].get("note")})
+        if notes:
+            story.append(space(4))
+            story.append(para("Notes saved with the comparisons: " + "; ".join(
+                f"{esc(i)}: {esc(t)}" for i, t in notes) + ".", ))
+        story.append(h2("Gradient checks" + suffix))
+        if run.doc.get("gradient_checks"):
+            story.append(para("Each implementation's analytic gradient against central finite "
+                              "differences, over the saved number of random cases."))
+            story.append(gradient_table(run))
+        else:
+            story.append(note("No gradient checks were saved with this run."))
+        for w in run.main_workloads():
+            story.append(h2(f"Learning curves: {w}{suffix}", title=w + suffix))
+            if not run.rows(w):
+                story.append(note("No results for this workload."))
+                continue
+            story.extend(curve_story(run, w))
+            story.append(space(4))
+    return story
+

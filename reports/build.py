@@ -1,0 +1,142 @@
+"""Build the report: each section rendered as its own PDF with reportlab, then merged with
+pypdf into one document with a contents page, bookmarks, page labels and metadata.
+
+The same results give the same bytes: reportlab runs in invariant mode, pypdf writes no file
+identifier, and every date in the file is taken from the results (never from the clock)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pypdf
+import reportlab
+from pypdf import PdfReader, PdfWriter
+from reportlab import rl_config
+
+from reports import (agreement, efficiency, fmt, methodology, scaling, speed, summary,
+                     worked)
+from reports.data import all_implementations, all_workloads, runs_from
+from reports.style import H1, TITLE, SectionDoc, esc, glue, note, para, space, table
+
+rl_config.invariant = 1
+
+SECTIONS = (summary, speed, scaling, efficiency, agreement, worked, methodology)
+
+
+def render(story, *, section, first_page, title, subject, label_style="D"):
+    """(pdf bytes, marks [(level, title, page)], page count) of one section."""
+    buffer = io.BytesIO()
+    doc = SectionDoc(buffer, section=section, first_page_label=first_page, title=title,
+                     subject=subject, label_style=label_style)
+    doc.build(glue(story))
+    return buffer.getvalue(), doc.marks, doc.page
+
+
+def creation_date(runs):
+    """The latest finish (or start) time among the runs, as a PDF date, or None."""
+    stamps = [run.run.get("finished") or run.run.get("started") for run in runs]
+    stamps = sorted(s for s in stamps if s)
+    return fmt.pdf_date(stamps[-1]) if stamps else None
+
+
+def cover(runs, contents, *, heading, lines):
+    """The front page: title, what was run, the contents with page numbers, how to read."""
+    story = [para(esc(TITLE), H1), para(esc(heading))]
+    story.extend(lines)
+    story.append(space(6))
+    for run in runs:
+        label = f"<b>Run {run.label}</b>: " if run.multi else "<b>Run</b>: "
+        command = esc(run.run.get("command") or "")
+        state = ("complete" if run.run.get("complete") else
+                 "<font color='#b2182b'><b>interrupted</b></font>")
+        story.append(para(f"{label}{esc(run.describe())}; {state}; "
+                          f"<font face='Courier'>{command}</font>"))
+    story.append(space(10))
+    rows = [["Section", "Page"]] + [[title, page] for title, page in contents]
+    story.append(table(rows, [300, 50], right=(1,)))
+    return story
+
+
+def _reading_guide(runs):
+    notes = [note(f"<b>Run {run.label + ' ' if run.multi else ''}did not finish</b>: this "
+                  f"report shows the results saved before it stopped.")
+             for run in runs if not run.run.get("complete")]
+    impls = all_implementations(runs)
+    workloads = all_workloads(runs)
+    return notes + [para(
+        f"Implementations: {esc(fmt.names(impls)) or 'none'}. Workloads: "
+        f"{esc(fmt.names(workloads)) or 'none'}. Times are medians per training epoch; a "
+        f"ratio such as 12\u00d7 is a ratio of two saved medians. Every figure in this document "
+        f"was read from the saved results; nothing was measured while writing it.")]
+
+
+def assemble(sections, runs, out_path, *, title, subject, heading, keywords):
+    """Render (title, story) sections, merge them behind a cover, write out_path."""
+    rendered, page = [], 1
+    for section_title, story in sections:
+        pdf, marks, count = render(story, section=section_title, first_page=page, title=title,
+                                   subject=subject)
+        rendered.append((section_title, pdf, marks, page, count))
+        page += count
+    contents = [(t, str(first)) for t, _, _, first, _ in rendered]
+    front, _, front_pages = render(
+        cover(runs, contents, heading=heading, lines=_reading_guide(runs)),
+        section="Contents", first_page=1, title=title, subject=subject, label_style="r")
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(front)), import_outline=False)
+    writer.add_outline_item(title="Contents", page_number=0)
+    for section_title, pdf, marks, first, count in rendered:
+        start = len(writer.pages)
+        writer.append(PdfReader(io.BytesIO(pdf)), import_outline=False)
+        parent = writer.add_outline_item(title=section_title, page_number=start)
+        for level, mark_title, mark_page in marks:
+            if level >= 1:
+                writer.add_outline_item(title=mark_title, page_number=start + mark_page - 1,
+                                        parent=parent)
+    total = len(writer.pages)
+    writer.set_page_label(0, front_pages - 1, style="/r", start=1)
+    if total > front_pages:
+        writer.set_page_label(front_pages, total - 1, style="/D", start=1)
+    writer.page_mode = "/UseOutlines"
+    metadata = {
+        "/Title": title, "/Subject": subject, "/Author": "backprop-bench",
+        "/Creator": "python -m bench report (reports package)",
+        "/Producer": f"reportlab {reportlab.Version}, pypdf {pypdf.__version__}",
+        "/Keywords": keywords,
+    }
+    date = creation_date(runs)
+    if date:
+        metadata["/CreationDate"] = date
+        metadata["/ModDate"] = date
+    writer.add_metadata(metadata)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    out_path.write_bytes(buffer.getvalue())
+    return out_path
+
+
+def report_title(runs):
+    if len(runs) == 1:
+        return f"Backpropagation benchmark report: {runs[0].describe()}"
+    return f"Backpropagation benchmark report: {len(runs)} runs side by side"
+
+
+def build_report(docs, out_path):
+    """Write the merged, bookmarked PDF report of one or more loaded results documents."""
+    docs = list(docs)
+    if not docs:
+        raise ValueError("build_report needs at least one results document")
+    runs = runs_from(docs)
+    sections = [(module.TITLE, module.build(runs)) for module in SECTIONS]
+    title = report_title(runs)
+    subject = ("Speed, scaling, efficiency and agreement of one backpropagation algorithm in "
+               "pure Python, NumPy and Fortran 95, with PyTorch and scikit-learn as peers")
+    heading = ("Benchmark report: one multilayer perceptron trained by backpropagation, "
+               "implemented three times, timed and cross-checked.")
+    keywords = "backpropagation, benchmark, " + ", ".join(all_implementations(runs))
+    return assemble(sections, runs, out_path, title=title, subject=subject, heading=heading,
+                    keywords=keywords)

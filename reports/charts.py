@@ -1,0 +1,275 @@
+"""Vector charts drawn with reportlab.graphics: horizontal bars on a log axis, and line charts
+with log or linear axes. Every chart has labelled axes with units and a legend (or labelled
+bars); lines differ in colour, dash pattern and marker, so they stay apart in greyscale."""
+
+from __future__ import annotations
+
+import math
+
+from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
+from reportlab.graphics.widgets.markers import makeMarker
+from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from reports import fmt
+from reports.style import COND, COND_BOLD, GREY, INK, LIGHT, RULE, WIDTH
+
+TICK_SIZE = 7
+LABEL_SIZE = 8
+
+
+class Axis:
+    """Maps data values to positions along `length` points from `start`."""
+
+    def __init__(self, lo, hi, start, length, log):
+        self.lo, self.hi, self.start, self.length, self.log = lo, hi, start, length, log
+
+    def __call__(self, v):
+        if self.log:
+            t = (math.log10(v) - math.log10(self.lo)) / (math.log10(self.hi) - math.log10(self.lo))
+        else:
+            t = (v - self.lo) / (self.hi - self.lo)
+        return self.start + t * self.length
+
+    def inside(self, v):
+        if v is None or not math.isfinite(v) or (self.log and v <= 0):
+            return False
+        return self.lo * (1 - 1e-9) <= v <= self.hi * (1 + 1e-9) if self.lo > 0 else \
+            self.lo - 1e-12 <= v <= self.hi + 1e-12
+
+
+def log_range(values, pad_decades=0.0):
+    """Decade bounds around positive values."""
+    positive = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    if not positive:
+        return 1.0, 10.0
+    lo = math.floor(math.log10(min(positive)) - pad_decades)
+    hi = math.ceil(math.log10(max(positive)) + pad_decades)
+    if hi <= lo:
+        hi = lo + 1
+    return 10.0 ** lo, 10.0 ** hi
+
+
+def log_ticks(lo, hi, label):
+    """[(value, text or None)]: labelled decades; 2 and 5 labelled too on short axes."""
+    first, last = round(math.log10(lo)), round(math.log10(hi))
+    decades = last - first
+    ticks = []
+    for d in range(first, last + 1):
+        base = 10.0 ** d
+        ticks.append((base, label(base)))
+        if d == last:
+            break
+        for m in range(2, 10):
+            if decades <= 2 and m in (2, 5):
+                ticks.append((m * base, label(m * base)))
+            elif decades <= 7:
+                ticks.append((m * base, None))
+    return ticks
+
+
+def linear_ticks(lo, hi, label, target=5):
+    """Nice round ticks covering [lo, hi]; returns (lo, hi, ticks)."""
+    if hi <= lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / target
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = min((m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw), default=10 * power)
+    lo = math.floor(lo / step + 1e-9) * step
+    hi = math.ceil(hi / step - 1e-9) * step
+    n = round((hi - lo) / step)
+    return lo, hi, [(lo + i * step, label(lo + i * step)) for i in range(n + 1)]
+
+
+def _text(x, y, text, size=LABEL_SIZE, anchor="start", font=COND, colour=INK):
+    return String(x, y, text, fontName=font, fontSize=size, textAnchor=anchor, fillColor=colour)
+
+
+def _width(text, size=LABEL_SIZE, font=COND):
+    return stringWidth(text, font, size)
+
+
+def _vertical_text(drawing, x, y, text, size=LABEL_SIZE):
+    """Text rotated 90 degrees, centred on (x, y)."""
+    from reportlab.graphics.shapes import Group
+    group = Group(_text(0, 0, text, size, "middle"))
+    group.transform = (0, 1, -1, 0, x, y)
+    drawing.add(group)
+
+
+def hbar_chart(items, *, axis_title, tick_label=fmt.axis_number, value_label=fmt.sig,
+               width=WIDTH, refs=(), caption=None):
+    """Horizontal bars on a log axis, one per item, labelled on the left and at the bar's end.
+
+    items: dicts with label, value (None: no bar, `note` is written instead), colour, and
+    optional note (appended to the value label). refs: [(value, text)] dashed reference lines.
+    """
+    labels = [item["label"] for item in items if not item.get("header")]
+    label_w = max((_width(t, LABEL_SIZE, COND_BOLD) for t in labels), default=30) + 8
+    value_w = 62
+    row, bar = 15, 10.5
+    axis_h = 34
+    top = 6 + (12 if caption else 0) + (10 * min(len(refs), 2))
+    height = top + row * max(len(items), 1) + axis_h
+    drawing = Drawing(width, height)
+    x0 = label_w
+    plot_w = width - label_w - value_w
+    values = [item.get("value") for item in items] + [v for v, _ in refs]
+    lo, hi = log_range(values)
+    axis = Axis(lo, hi, x0, plot_w, log=True)
+    y_axis = axis_h
+    y_top = height - top
+    if caption:
+        drawing.add(_text(0, height - 10, caption, 8.5, font=COND_BOLD))
+    for value, text in log_ticks(lo, hi, tick_label):
+        x = axis(value)
+        drawing.add(Line(x, y_axis, x, y_top, strokeColor=LIGHT if text is None else RULE,
+                         strokeWidth=0.4))
+        drawing.add(Line(x, y_axis, x, y_axis - (3 if text is None else 4), strokeColor=INK,
+                         strokeWidth=0.5))
+        if text is not None:
+            drawing.add(_text(x, y_axis - 12, text, TICK_SIZE, "middle"))
+    drawing.add(Line(x0, y_axis, x0 + plot_w, y_axis, strokeColor=INK, strokeWidth=0.6))
+    drawing.add(_text(x0 + plot_w / 2, 4, axis_title, LABEL_SIZE, "middle"))
+    for i, item in enumerate(items):
+        yc = y_top - (i + 0.5) * row
+        if item.get("header"):
+            drawing.add(_text(0, yc - 3, item["label"], LABEL_SIZE + 0.5, "start", COND_BOLD))
+            drawing.add(Line(0, yc - 6, width, yc - 6, strokeColor=RULE, strokeWidth=0.3))
+            continue
+        drawing.add(_text(x0 - 5, yc - 3, item["label"], LABEL_SIZE, "end", COND_BOLD))
+        value = item["value"]
+        note = item.get("note")
+        if value is None or not axis.inside(value):
+            drawing.add(_text(x0 + 4, yc - 3, note or "no value", LABEL_SIZE, colour=GREY))
+            continue
+        x1 = axis(value)
+        drawing.add(Rect(x0, yc - bar / 2, max(x1 - x0, 0.8), bar, fillColor=item["colour"],
+                         strokeColor=INK, strokeWidth=0.3))
+        text = value_label(value) + (f" ({note})" if note else "")
+        if x1 + 3 + _width(text) <= width:
+            drawing.add(_text(x1 + 3, yc - 3, text))
+        else:
+            drawing.add(_text(x1 - 3, yc - 3, text, anchor="end", colour=colors.white))
+    for k, (value, text) in enumerate(refs):
+        if not axis.inside(value):
+            continue
+        x = axis(value)
+        lift = 10 * (k % 2)
+        drawing.add(Line(x, y_axis, x, y_top + 2 + lift, strokeColor=INK, strokeWidth=0.8,
+                         strokeDashArray=(3, 2)))
+        drawing.add(_text(x, y_top + 3 + lift, text, TICK_SIZE, "middle"))
+    return drawing
+
+
+def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH, height=220,
+               x_ticks=None, x_label=fmt.axis_number, y_label=fmt.axis_number, caption=None):
+    """Lines with markers on log or linear axes, and a legend below the plot.
+
+    series: dicts with name, points [(x, y)], colour, dash, marker, and optional
+    marker_every / marker_phase (markers on every n-th point, staggered between series so
+    that curves lying on one another still show each marker).
+    """
+    xs = [x for s in series for x, _ in s["points"]]
+    ys = [y for s in series for _, y in s["points"] if y is not None and math.isfinite(y)]
+    if y_log:
+        ys = [y for y in ys if y > 0]
+    if x_log:
+        x_lo, x_hi = log_range(xs)
+        if x_ticks is None:
+            x_ticks = log_ticks(x_lo, x_hi, x_label)
+        else:
+            x_lo, x_hi = min(v for v, _ in x_ticks), max(v for v, _ in x_ticks)
+    else:
+        x_lo, x_hi, x_ticks = linear_ticks(min(xs, default=0), max(xs, default=1), x_label)
+    if y_log:
+        y_lo, y_hi = log_range(ys)
+        y_ticks = log_ticks(y_lo, y_hi, y_label)
+    else:
+        lo = min(ys, default=0.0)
+        y_lo, y_hi, y_ticks = linear_ticks(min(lo, 0.0) if lo >= 0 else lo, max(ys, default=1.0),
+                                           y_label)
+
+    # legend layout: entries in rows
+    entries = [(s["name"], s) for s in series]
+    entry_w = [34 + _width(name) + 14 for name, _ in entries]
+    legend_rows, current, used = [], [], 0
+    for (name, s), w in zip(entries, entry_w):
+        if current and used + w > width - 20:
+            legend_rows.append(current)
+            current, used = [], 0
+        current.append((name, s, w))
+        used += w
+    if current:
+        legend_rows.append(current)
+    legend_h = 13 * len(legend_rows) + 4
+    tick_w = max((_width(t, TICK_SIZE) for _, t in y_ticks if t), default=10)
+    left = tick_w + 22
+    bottom = legend_h + 30
+    top = 8 + (12 if caption else 0)
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    drawing = Drawing(width, height)
+    if caption:
+        drawing.add(_text(0, height - 10, caption, 8.5, font=COND_BOLD))
+    ax = Axis(x_lo, x_hi, left, plot_w, x_log)
+    ay = Axis(y_lo, y_hi, bottom, plot_h, y_log)
+    for value, text in x_ticks:
+        if not ax.inside(value):
+            continue
+        x = ax(value)
+        drawing.add(Line(x, bottom, x, bottom + plot_h, strokeColor=LIGHT if text is None else
+                         RULE, strokeWidth=0.4))
+        drawing.add(Line(x, bottom, x, bottom - 3, strokeColor=INK, strokeWidth=0.5))
+        if text is not None:
+            drawing.add(_text(x, bottom - 11, text, TICK_SIZE, "middle"))
+    for value, text in y_ticks:
+        if not ay.inside(value):
+            continue
+        y = ay(value)
+        drawing.add(Line(left, y, left + plot_w, y, strokeColor=LIGHT if text is None else RULE,
+                         strokeWidth=0.4))
+        drawing.add(Line(left - 3, y, left, y, strokeColor=INK, strokeWidth=0.5))
+        if text is not None:
+            drawing.add(_text(left - 5, y - 2.5, text, TICK_SIZE, "end"))
+    drawing.add(Rect(left, bottom, plot_w, plot_h, fillColor=None, strokeColor=INK,
+                     strokeWidth=0.6))
+    drawing.add(_text(left + plot_w / 2, bottom - 23, x_title, LABEL_SIZE, "middle"))
+    _vertical_text(drawing, 8, bottom + plot_h / 2, y_title)
+
+    for k, s in enumerate(series):
+        pts = [(ax(x), ay(y)) for x, y in s["points"]
+               if ax.inside(x) and y is not None and ay.inside(y)]
+        if len(pts) >= 2:
+            flat = [c for p in pts for c in p]
+            drawing.add(PolyLine(flat, strokeColor=s["colour"], strokeWidth=1.3,
+                                 strokeDashArray=s.get("dash"), fillColor=None))
+        every = s.get("marker_every", 1)
+        phase = s.get("marker_phase", 0) % max(every, 1)
+        for i, (x, y) in enumerate(pts):
+            if (i - phase) % every == 0 or len(pts) == 1:
+                drawing.add(_marker(s, x, y))
+
+    y = legend_h - 10
+    for row in legend_rows:
+        x = left
+        for name, s, w in row:
+            drawing.add(Line(x, y + 3, x + 26, y + 3, strokeColor=s["colour"], strokeWidth=1.3,
+                             strokeDashArray=s.get("dash")))
+            drawing.add(_marker(s, x + 13, y + 3))
+            drawing.add(_text(x + 31, y, name))
+            x += w
+        y -= 13
+    return drawing
+
+
+def _marker(s, x, y):
+    marker = makeMarker(s["marker"])
+    marker.x, marker.y, marker.size = x, y, 5
+    marker.fillColor = s["colour"]
+    marker.strokeColor = INK if s["marker"] not in ("Circle", "Square", "Triangle", "Diamond") \
+        else s["colour"]
+    marker.strokeWidth = 0.5
+    if s["marker"] in ("Circle", "Square", "Triangle", "Diamond"):
+        marker.fillColor = colors.white
+        marker.strokeWidth = 1.0
+    return marker

@@ -1,0 +1,201 @@
+"""Efficiency: achieved GFLOP/s of each implementation against the machine's measured
+single-thread dgemm GFLOP/s (saved with the run), as a percentage; and the project's speed
+targets checked against the saved medians."""
+
+from __future__ import annotations
+
+from reports import fmt
+from reports.charts import hbar_chart
+from reports.data import IMPLEMENTATIONS
+from reports.style import BAD_BG, GOOD_BG, WARN_BG, esc, h1, h2, impl_style, note, para, space, table
+
+TITLE = "Efficiency"
+
+# The speed goals of the project (ratios from one run, one thread): checked, never asserted.
+TINY = ("xor", "iris")
+
+
+def efficiency_table(run):
+    impls = run.implementations()
+    rows = [["Workload", *impls]]
+    for w in run.main_workloads() + run.sweep_workloads():
+        row = [w]
+        for impl in impls:
+            result = run.result(impl, w)
+            if result is None:
+                row.append(fmt.MISSING)
+            elif result.get("status") == "skipped":
+                row.append("skipped")
+            else:
+                row.append(f"{fmt.gflops(result.get('gflops'))} "
+                           f"({fmt.percent(run.efficiency(impl, w))})")
+        rows.append(row)
+    return table(rows, [70] + [None] * len(impls), right=tuple(range(1, len(impls) + 1)),
+                 keep=False)
+
+
+def chart(run):
+    items = []
+    for w in run.main_workloads():
+        timed = run.timed_rows(w)
+        if not timed:
+            continue
+        items.append({"label": w, "header": True})
+        for result in timed:
+            impl = result["implementation"]
+            share = run.efficiency(impl, w)
+            items.append({"label": impl, "value": None if share is None else 100 * share,
+                          "colour": impl_style(impl)[0],
+                          "note": "partial" if result.get("status") == "partial" else None})
+    if not items:
+        return None
+    return hbar_chart(items, axis_title="achieved GFLOP/s as % of the measured dgemm limit "
+                                        "(log scale; longer is better)",
+                      tick_label=lambda v: fmt.axis_number(v) + "%",
+                      value_label=lambda v: fmt.percent(v / 100),
+                      refs=[(100.0, "dgemm limit (100%)"), (70.0, "70%")])
+
+
+def _status(ok):
+    return {True: "met", False: "not met", None: "not measured"}[ok]
+
+
+def targets(run):
+    """[(target, measured, ok or None)] of the project's speed goals, from saved medians."""
+    out = []
+    have = set(run.workloads)
+
+    def speed(impl, over, w):
+        return run.speedup(impl, over, w)
+
+    for w in TINY:
+        if w not in have:
+            out.append((f"fortran on {w}: \u2265 30\u00d7 pure Python, \u2265 100\u00d7 NumPy",
+                        "workload not in this run", None))
+            continue
+        for over, goal in (("python", 30), ("numpy", 100)):
+            s = speed("fortran", over, w)
+            out.append((f"fortran on {w}: \u2265 {goal}\u00d7 faster than {over}",
+                        f"{fmt.ratio(s)}" if s else "no timing to compare",
+                        None if s is None else s >= goal))
+    s = speed("fortran", "numpy", "digits") if "digits" in have else None
+    out.append(("fortran on digits: \u2265 2\u00d7 faster than numpy",
+                fmt.ratio(s) if s else "no timing to compare", None if s is None else s >= 2))
+    s = speed("fortran", "numpy", "wide") if "wide" in have else None
+    out.append(("fortran on wide: at least as fast as numpy",
+                fmt.ratio(s) if s else "no timing to compare", None if s is None else s >= 1))
+    share = run.efficiency("fortran", "wide") if "wide" in have else None
+    out.append(("fortran on wide: \u2265 70% of the dgemm limit",
+                f"{fmt.percent(share)} of {fmt.gflops(run.dgemm())} GFLOP/s"
+                if share is not None else "no timing or no dgemm limit",
+                None if share is None else share >= 0.70))
+    for peer in ("torch", "sklearn"):
+        batched = [w for w in run.main_workloads()
+                   if (run.workloads[w].get("config") or {}).get("batch_size", 1) > 1]
+        pairs = [(w, speed("numpy", peer, w)) for w in batched]
+        pairs = [(w, s) for w, s in pairs if s]
+        if not pairs:
+            out.append((f"numpy at least as fast as {peer} (batched workloads)",
+                        f"no {peer} timings", None))
+            continue
+        slow = [f"{w} {fmt.ratio(s)}" for w, s in pairs if s < 1]
+        out.append((f"numpy at least as fast as {peer} (batched workloads)",
+                    ("slower on " + ", ".join(slow)) if slow else
+                    f"{len(pairs)} of {len(pairs)}; lowest {fmt.ratio(min(s for _, s in pairs))}",
+                    not slow))
+    out.append(("numpy \u2265 10\u00d7 faster than a per-sample loop on mnist-shaped",
+                "the results hold no per-sample NumPy timing", None))
+    median, steps = run.median("python", "xor"), run.steps_per_epoch("xor")
+    per_step = median / steps if median and steps else None
+    out.append(("python: about 4 \u00b5s or less per SGD step on xor",
+                f"{fmt.time(per_step)} per step ({steps} steps per epoch)" if per_step
+                else "no timing", None if per_step is None else per_step <= 4.4e-6))
+    wall = fmt.number(run.run.get("wall_seconds"))
+    quick = bool(run.options.get("quick"))
+    limit = 60 if quick else 300
+    out.append((f"the {'--quick' if quick else 'default'} run within {fmt.duration(limit)}",
+                fmt.duration(wall) if wall is not None else "run did not finish",
+                None if wall is None else wall <= limit))
+    return out
+
+
+def threads_rows(runs):
+    """Gains from more threads, when the runs side by side differ in threads."""
+    rows = []
+    for i, a in enumerate(runs):
+        for b in runs[i + 1:]:
+            ta, tb = a.env.get("threads"), b.env.get("threads")
+            if not ta or not tb or ta == tb:
+                continue
+            one, more = (a, b) if ta < tb else (b, a)
+            for w in ("wide", "mnist-shaped"):
+                for impl in ("numpy", "fortran"):
+                    t1, t2 = one.median(impl, w), more.median(impl, w)
+                    if t1 and t2:
+                        rows.append([f"{impl} on {w}: {more.env.get('threads')} threads (run "
+                                     f"{more.label}) vs {one.env.get('threads')} (run "
+                                     f"{one.label})", fmt.ratio(t1 / t2),
+                                     "gain" if t1 > t2 else "no gain"])
+    return rows
+
+
+def targets_table(run, runs):
+    rows = [["Target", "Measured (from the saved medians)", "Status"]]
+    shade = {}
+    for target, measured, ok in targets(run):
+        rows.append([target, measured, _status(ok)])
+        shade[(2, len(rows) - 1)] = {True: GOOD_BG, False: BAD_BG, None: WARN_BG}[ok]
+    threads = threads_rows(runs)
+    if threads:
+        for text, gain, verdict in threads:
+            rows.append([text, gain, verdict])
+            shade[(2, len(rows) - 1)] = GOOD_BG if verdict == "gain" else BAD_BG
+    else:
+        rows.append(["--threads 2: a gain on the large workloads",
+                     "needs a --threads 2 run beside this one (python -m bench report RUN1 "
+                     "RUN2)", "not measured"])
+        shade[(2, len(rows) - 1)] = WARN_BG
+    return table(rows, [200, None, 60], shade=shade, keep=False)
+
+
+def build(runs):
+    story = [h1(TITLE)]
+    story.append(para(
+        "How much of the machine each implementation uses: the achieved GFLOP/s (matrix-product "
+        "operations of an epoch over its median time) as a percentage of the single-thread "
+        "dgemm rate measured on the same machine during the same run. dgemm is the best a "
+        "matrix product does here, so 100% is the practical ceiling for this arithmetic; tiny "
+        "networks cannot come near it, because their time goes to calls and loops, not to "
+        "arithmetic."))
+    for run in runs:
+        suffix = f" \u2014 run {run.label}" if run.multi else ""
+        limit = run.dgemm()
+        d = run.env.get("dgemm") or {}
+        story.append(h2("Share of the dgemm limit" + suffix))
+        if not limit:
+            story.append(note("This run saved no dgemm measurement, so no percentage can be "
+                              "given; the GFLOP/s themselves are in the Speed section."))
+        else:
+            story.append(para(
+                f"Limit: <b>{fmt.gflops(limit)} GFLOP/s</b>, the median of {d.get('rounds')} "
+                f"rounds of a {d.get('n')} \u00d7 {d.get('n')} dgemm (IQR "
+                f"{fmt.gflops(d.get('gflops_iqr'))} GFLOP/s), {run.env.get('threads', 1)} "
+                f"thread(s). Cells: GFLOP/s (percentage of the limit)."))
+            story.append(efficiency_table(run))
+            story.append(space(8))
+            drawing = chart(run)
+            if drawing is not None:
+                story.append(drawing)
+        story.append(h2("Speed targets" + suffix))
+        story.append(para(
+            f"The project's goals for {esc(fmt.names(list(IMPLEMENTATIONS)))} (one thread, one "
+            f"run, ratios of medians). They are checked here, never asserted by a test; where a "
+            f"target is not met the measured figure says by how much."))
+        story.append(targets_table(run, runs))
+        notes = run.timing().get("profile_notes") or {}
+        if notes:
+            story.append(space(6))
+            story.append(para("Where the time goes, as profiled for this run: "
+                              + "; ".join(f"<b>{esc(k)}</b>: {esc(v)}"
+                                          for k, v in sorted(notes.items())) + "."))
+    return story

@@ -1,0 +1,246 @@
+"""Every number the reports print goes through one of these functions, so that a figure
+looks the same in every table, chart label and sentence. None (no value) prints as an en dash;
+non-finite values (saved as "nan"/"inf" strings) print as words."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+MISSING = "\u2013"          # en dash: no value
+TIMES = "\u00d7"            # multiplication sign, for ratios: 12.3x
+
+
+def number(value):
+    """A saved number as a float: "nan"/"inf"/"-inf" strings become floats; None stays None."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return float(value)
+
+
+def _nonfinite(x):
+    if math.isnan(x):
+        return "not a number"
+    return "infinite" if x > 0 else "\u2212infinite"
+
+
+def sig(value, digits=3):
+    """value to `digits` significant figures, without exponent for 1e-4 <= |x| < 1e6."""
+    x = number(value)
+    if x is None:
+        return MISSING
+    if not math.isfinite(x):
+        return _nonfinite(x)
+    if x == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(x)))
+    if abs(round(x, digits - 1 - magnitude)) >= 10 ** (magnitude + 1):
+        magnitude += 1          # 9.996 rounds up to 10.0
+    if magnitude < -4 or magnitude >= 6:
+        return f"{x:.{digits - 1}e}"
+    decimals = max(digits - 1 - magnitude, 0)
+    return f"{x:,.{decimals}f}"
+
+
+def _trim(text):
+    """2.50 -> 2.5, 10.0 -> 10."""
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def time(seconds):
+    """A duration with its unit: 812 ns, 3.47 \u00b5s, 12.3 ms, 1.23 s, 4 min 12 s."""
+    x = number(seconds)
+    if x is None:
+        return MISSING
+    if not math.isfinite(x):
+        return _nonfinite(x)
+    if x < 0:
+        return "\u2212" + time(-x)
+    if x >= 600:
+        minutes, rest = divmod(round(x), 60)
+        return f"{minutes} min {rest} s" if minutes < 60 else f"{minutes / 60:.1f} h"
+    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "\u00b5s"), (1e-9, "ns")):
+        if x >= scale * 0.9995 or scale == 1e-9:
+            return f"{sig(x / scale)} {unit}"
+    return MISSING   # pragma: no cover
+
+
+def time_axis(seconds):
+    """A tick label on a time axis: 1 \u00b5s, 10 ms, 1 s, 2.5 ms."""
+    x = number(seconds)
+    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "\u00b5s"), (1e-9, "ns")):
+        if x >= scale * 0.9995 or scale == 1e-9:
+            return f"{_trim(sig(x / scale, 2))} {unit}"
+    return MISSING   # pragma: no cover
+
+
+def axis_number(x):
+    """A tick label on a plain or log axis: 0.001, 0.5, 10, 1,000, 1e+06."""
+    return _trim(sig(x, 2))
+
+
+def ratio(value):
+    """A ratio or speed-up: 1,234\u00d7, 123\u00d7, 12.3\u00d7, 1.23\u00d7, 0.456\u00d7."""
+    x = number(value)
+    if x is None:
+        return MISSING
+    if not math.isfinite(x):
+        return _nonfinite(x)
+    if x >= 100:
+        return f"{round(x):,}{TIMES}"
+    return f"{sig(x)}{TIMES}"
+
+
+def percent(value):
+    """A percentage given as a fraction: 0.724 -> 72.4%."""
+    x = number(value)
+    if x is None:
+        return MISSING
+    if not math.isfinite(x):
+        return _nonfinite(x)
+    return f"{sig(100 * x)}%"
+
+
+def gflops(value):
+    """GFLOP/s as a number (the unit goes in the column head or after it)."""
+    return sig(value)
+
+
+def rate(value):
+    """A rate such as samples per second, with an SI prefix: 812, 45.6 k, 1.23 M."""
+    x = number(value)
+    if x is None:
+        return MISSING
+    if not math.isfinite(x):
+        return _nonfinite(x)
+    for scale, prefix in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
+        if abs(x) >= scale * 0.9995:
+            return f"{sig(x / scale)}{prefix}"
+    return sig(x)
+
+
+def operations(n):
+    """An operation count: 224 FLOP, 65.3 kFLOP, 4.09 GFLOP."""
+    text = rate(n)
+    if text == MISSING:
+        return text
+    return text + "FLOP" if text[-1].isalpha() else text + " FLOP"
+
+
+def sci(value):
+    """A small relative difference or error: 3.2e-14 (two significant figures), 0 for exact."""
+    x = number(value)
+    if x is None:
+        return MISSING
+    if not math.isfinite(x):
+        return _nonfinite(x)
+    if x == 0:
+        return "0"
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def value(x):
+    """A value of the worked example: nine significant figures (0.593269992)."""
+    x = number(x)
+    if x is None:
+        return MISSING
+    if not math.isfinite(x):
+        return _nonfinite(x)
+    return f"{x:.9g}"
+
+
+def loss(x):
+    """A training loss: four significant figures."""
+    x = number(x)
+    if x is None:
+        return MISSING
+    if not math.isfinite(x):
+        return _nonfinite(x)
+    return f"{x:.4g}"
+
+
+def accuracy(x):
+    """An accuracy fraction as a percentage with one decimal: 97.2%."""
+    x = number(x)
+    if x is None:
+        return MISSING
+    return f"{100 * x:.1f}%"
+
+
+def count(n):
+    """An integer count with thousands separators."""
+    if n is None:
+        return MISSING
+    return f"{int(n):,}"
+
+
+def nbytes(n):
+    """A memory size: 512 B, 12.3 KiB, 45.6 MiB, 1.23 GiB."""
+    x = number(n)
+    if x is None:
+        return MISSING
+    for scale, unit in ((2 ** 30, "GiB"), (2 ** 20, "MiB"), (2 ** 10, "KiB")):
+        if x >= scale:
+            return f"{sig(x / scale)} {unit}"
+    return f"{int(x)} B"
+
+
+def duration(seconds):
+    """A wall time: 47.2 s, 4 min 12 s."""
+    x = number(seconds)
+    if x is None:
+        return MISSING
+    if x >= 60:
+        minutes, rest = divmod(round(x), 60)
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    return f"{sig(x)} s"
+
+
+def when(iso):
+    """An ISO timestamp from the results as 2026-11-28 04:30 UTC."""
+    if not iso:
+        return MISSING
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return str(iso)
+    suffix = " UTC" if moment.utcoffset() is not None and not moment.utcoffset() else ""
+    return moment.strftime("%Y-%m-%d %H:%M") + suffix
+
+
+def pdf_date(iso):
+    """An ISO timestamp as a PDF date string D:YYYYMMDDHHmmSSZ (None if unreadable)."""
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    offset = moment.utcoffset()
+    if offset is None or not offset:
+        return moment.strftime("D:%Y%m%d%H%M%S") + ("Z" if offset is not None else "")
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, minutes = divmod(abs(minutes), 60)
+    return moment.strftime("D:%Y%m%d%H%M%S") + f"{sign}{hours:02d}'{minutes:02d}'"
+
+
+def names(items, conjunction="and"):
+    """['a', 'b', 'c'] -> 'a, b and c'."""
+    items = list(items)
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
+
+
+def network(layer_sizes):
+    """[64, 64, 10] -> 64-64-10."""
+    return "-".join(str(n) for n in layer_sizes)

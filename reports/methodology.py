@@ -1,0 +1,200 @@
+"""Methodology: how the timing was done, the noise seen, what was skipped or partial and why,
+the workloads and their data, and the exact command that reproduces the run."""
+
+from __future__ import annotations
+
+from reports import fmt
+from reports.data import TIMED
+from reports.style import WARN_BG, esc, h1, h2, h3, note, para, space, table
+from reports.scaling import sweep_shape
+from reports.summary import missing_notes
+
+TITLE = "Methodology"
+NOISY = 0.10     # IQR above this share of the median is called out
+
+
+def timing_text(run):
+    timing = run.timing()
+    rounds = [r["time_per_epoch"].get("rounds") for r in run.results
+              if r.get("status") in TIMED and r.get("time_per_epoch")]
+    rounds = [int(n) for n in rounds if isinstance(n, (int, float))]
+    parts = [
+        "Each result is timed by pytest-benchmark: one benchmarked call per implementation and "
+        "workload, the training of the workload's network for its epochs with the sample orders "
+        "given, so that every implementation does exactly the same arithmetic. The data, the "
+        "initial parameters and the orders are prepared outside the timed region, and every "
+        "round starts again from fresh initial parameters; the time per epoch is the round's "
+        "time divided by the epochs it trained."]
+    if rounds:
+        parts.append(f"Rounds per result: {min(rounds)} to {max(rounds)} (median of those "
+                     f"rounds reported, with their interquartile range as the noise).")
+    details = []
+    if timing.get("warmup_rounds") is not None:
+        details.append(f"{timing['warmup_rounds']} warm-up round(s) before timing")
+    if timing.get("min_time_per_round") is not None:
+        details.append(f"rounds calibrated to last at least {fmt.time(timing['min_time_per_round'])}"
+                       f" so that short workloads are not timer-bound")
+    if timing.get("max_rounds") is not None:
+        details.append(f"at most {timing['max_rounds']} rounds")
+    if timing.get("budget_seconds") is not None:
+        details.append(f"a budget of {fmt.duration(timing['budget_seconds'])} per result, beyond "
+                       f"which pure Python is timed over a bounded number of batches (partial)")
+    if details:
+        parts.append("Settings of this run: " + "; ".join(details) + ".")
+    threads = run.env.get("threads")
+    blas = run.env.get("blas") or []
+    blas_text = ", ".join(f"{b.get('internal_api')} {b.get('version', '')} "
+                          f"({b.get('architecture', '?')} kernel, {b.get('num_threads')} "
+                          f"thread{'s' if b.get('num_threads') != 1 else ''})" for b in blas)
+    result_threads = sorted({r.get("threads") for r in run.results if r.get("threads")})
+    parts.append(f"Threads: {threads if threads is not None else 'not recorded'} (the --threads "
+                 f"value; BLAS, OpenMP and PyTorch pinned to it)"
+                 + (f"; results ran with {fmt.names([str(t) for t in result_threads])} "
+                    f"thread(s)" if result_threads else "")
+                 + (f"; NumPy's BLAS: {esc(blas_text)}" if blas_text else "") + ".")
+    build = run.env.get("fortran_build") or {}
+    if build:
+        parts.append(f"The Fortran extension was built with {esc(build.get('compiler', '?'))}, "
+                     f"flags <font face='Courier'>{esc(build.get('flags', ''))}</font>, using "
+                     f"<b>{esc(build.get('blas', '?'))}</b> for its matrix products.")
+    return parts
+
+
+def noise_table(run):
+    rows = [["Implementation", "Results", "Median IQR / median", "Largest IQR / median",
+             "Noisiest workload"]]
+    noisy = []
+    for impl in run.implementations():
+        shares = []
+        for r in run.results:
+            if r["implementation"] != impl or r.get("status") not in TIMED:
+                continue
+            stats = r.get("time_per_epoch") or {}
+            median, iqr = fmt.number(stats.get("median")), fmt.number(stats.get("iqr"))
+            if median and iqr is not None:
+                shares.append((iqr / median, r["workload"]))
+                if iqr / median > NOISY:
+                    noisy.append((iqr / median, impl, r["workload"]))
+        if not shares:
+            continue
+        ordered = sorted(shares)
+        mid = ordered[len(ordered) // 2][0]
+        rows.append([impl, str(len(shares)), fmt.percent(mid), fmt.percent(ordered[-1][0]),
+                     ordered[-1][1]])
+    return rows, sorted(noisy, reverse=True)
+
+
+def skipped_table(run):
+    rows = [["Implementation", "Workload", "Status", "Why"]]
+    for w in run.main_workloads() + run.sweep_workloads():
+        for r in run.rows(w):
+            if r.get("status") == "skipped":
+                rows.append([r["implementation"], w, "skipped", r.get("reason") or "no reason"])
+            elif r.get("status") == "partial":
+                rows.append([r["implementation"], w, "partial",
+                             f"{r.get('timed_batches')} batches timed per round and scaled to an "
+                             f"epoch" + (f": {r['reason']}" if r.get("reason") else "")])
+    for impl in run.requested():
+        for w in run.requested_workloads():
+            if w in run.workloads and run.result(impl, w) is None and run.results:
+                rows.append([impl, w, "missing", "no result saved (the run stopped first)"
+                             if not run.run.get("complete") else "no result saved"])
+    return rows
+
+
+def workloads_table(run):
+    rows = [["Workload", "Network", "Activations, loss", "Batch", "Epochs", "Train / test",
+             "Data (source, licence)"]]
+    sweep = run.sweep_workloads()
+    groups = [(w, [w]) for w in run.main_workloads()]
+    if sweep:
+        groups.append((f"{sweep[0]} \u2026 {sweep[-1]}" if len(sweep) > 1 else sweep[0], sweep))
+    for label, members in groups:
+        wl = run.workloads[members[0]]
+        cfg = wl.get("config") or {}
+        data = wl.get("data") or {}
+        network = fmt.network(wl.get("layer_sizes", []))
+        if len(members) > 1:
+            values = [str(run.workloads[m]["sweep"]["value"]) for m in members]
+            network = f"{sweep_shape(run)[0]}, W = {', '.join(values)}"
+        rows.append([
+            label, network,
+            f"{wl.get('hidden_activation')}/{wl.get('output_activation')}, "
+            f"{(wl.get('loss') or '').replace('_', '-')}",
+            str(cfg.get("batch_size")), str(cfg.get("epochs")),
+            f"{fmt.count(wl.get('n_train'))} / {fmt.count(wl.get('n_test'))}",
+            f"{data.get('name', '?')}{' (synthetic)' if data.get('synthetic') else ''}; "
+            f"{data.get('source', '?')}; {data.get('licence', '?')}"])
+    return table(rows, [62, 66, 72, 30, 36, 62, None], right=(3, 4, 5), keep=False)
+
+
+def reproduce(run):
+    command = run.run.get("command") or "python -m bench run"
+    commit = run.env.get("git_commit")
+    lines = []
+    if commit:
+        lines.append(f"git checkout {commit}")
+    lines.append("make setup")
+    lines.append(f"{command}")
+    out = [para("The exact command of this run, from a checkout of the same commit:")]
+    out.append(para("<font face='Courier' size='8.5'>" + "<br/>".join(esc(x) for x in lines)
+                    + "</font>"))
+    if run.env.get("git_dirty"):
+        out.append(note("The working tree had uncommitted changes when this run was made, so "
+                        "the commit alone does not reproduce it exactly."))
+    out.append(para("Rebuild this report from the saved results alone: "
+                    "<font face='Courier'>python -m bench report RESULTS.json -o report.pdf"
+                    "</font>. Timings from another machine or another moment will differ; "
+                    "compare runs with <font face='Courier'>python -m bench compare OLD NEW"
+                    "</font>, which marks differences larger than the noise."))
+    return out
+
+
+def build(runs):
+    story = [h1(TITLE)]
+    for run in runs:
+        suffix = f" \u2014 run {run.label}" if run.multi else ""
+        story.append(h2("How the timing was done" + suffix))
+        for text in timing_text(run):
+            story.append(para(text))
+        story.append(h2("Noise" + suffix))
+        rows, noisy = noise_table(run)
+        if len(rows) > 1:
+            story.append(para("The interquartile range of the rounds as a share of their median, "
+                              "per implementation over all its results. The machine has "
+                              f"{run.env.get('cpu_count', '?')} logical CPUs shared with other "
+                              "work, so differences smaller than the IQR are not meaningful."))
+            story.append(table(rows, [80, 50, 100, 100, None], right=(1, 2, 3)))
+            if noisy:
+                story.append(space(4))
+                story.append(para(f"Results with an IQR above {fmt.percent(NOISY)} of the median: "
+                                  + esc(", ".join(f"{impl} on {w} ({fmt.percent(share)})"
+                                                  for share, impl, w in noisy[:12]))
+                                  + (" and more." if len(noisy) > 12 else ".")))
+            else:
+                story.append(space(4))
+                story.append(para(f"No result has an IQR above {fmt.percent(NOISY)} of its "
+                                  f"median."))
+        else:
+            story.append(note("No timed results, so no noise to report."))
+        story.append(h2("Skipped, partial and missing" + suffix,
+                        title="Skipped and partial" + suffix))
+        story.extend(missing_notes(run))
+        rows = skipped_table(run)
+        if len(rows) > 1:
+            story.append(table(rows, [74, 70, 50, None],
+                               shade={(2, i): WARN_BG for i in range(1, len(rows))},
+                               keep=False))
+        else:
+            story.append(para("Nothing was skipped: every implementation ran every workload over "
+                              "whole epochs."))
+        notes = run.timing().get("profile_notes") or {}
+        if notes:
+            story.append(h3("Where the time goes (profiles)"))
+            story.append(table([["Implementation", "What dominates its time"]]
+                               + [[k, v] for k, v in sorted(notes.items())], [80, None]))
+        story.append(h2("Workloads and data" + suffix))
+        story.append(workloads_table(run))
+        story.append(h2("Reproducing the run" + suffix, title="Reproduce" + suffix))
+        story.extend(reproduce(run))
+    return story

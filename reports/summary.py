@@ -1,0 +1,283 @@
+"""Summary: the verdict per workload, a reading of the results written from the numbers, what
+is missing, and the environment of each run."""
+
+from __future__ import annotations
+
+from reports import fmt
+from reports.data import IMPLEMENTATIONS, all_workloads, crossovers
+from reports.style import BAD_BG, WIDTH, esc, h1, h2, note, para, space, table
+
+TITLE = "Summary"
+
+
+def agreement_status(run, workload):
+    """(short text, ok flag or None) for the agreement of a workload's implementations."""
+    entries = [(r["implementation"], r["agreement"]) for r in run.timed_rows(workload)
+               if r.get("agreement")]
+    if not entries:
+        return "not compared", None
+    tolerance = fmt.number(entries[0][1].get("tolerance"))
+    bad = [(impl, fmt.number(a.get("max_rel_param_diff"))) for impl, a in entries
+           if not a.get("within_tolerance")]
+    if bad:
+        return ("beyond tolerance: " + ", ".join(f"{impl} {fmt.sci(diff)}" for impl, diff in bad),
+                False)
+    worst = max(fmt.number(a.get("max_rel_param_diff")) or 0.0 for _, a in entries)
+    return f"within {fmt.sci(tolerance)} (max {fmt.sci(worst)})", True
+
+
+def missing_notes(run):
+    """Flowables saying plainly what this run lacks."""
+    out = []
+    tag = f"Run {run.label}: " if run.multi else ""
+    if not run.run.get("complete", False):
+        done = len(run.results)
+        out.append(note(f"<b>{tag}This run did not finish</b> (complete = false"
+                        f"{', no finish time' if not run.run.get('finished') else ''}): the report "
+                        f"shows the {done} result{'s' if done != 1 else ''} saved before it "
+                        f"stopped. <font face='Courier'>python -m bench run --resume DIR</font> "
+                        f"completes it."))
+    missing = run.missing()
+    if missing:
+        out.append(note(f"<b>{tag}No results for {esc(fmt.names(missing))}</b>, although the "
+                        f"run asked for {'it' if len(missing) == 1 else 'them'}."))
+    skipped_impl = run.not_requested()
+    if skipped_impl:
+        out.append(note(f"{tag}Not part of this run (not requested with --impl): "
+                        f"{esc(fmt.names(skipped_impl))}."))
+    if not run.peers():
+        why = ("peers were turned off (--no-peers)" if run.options.get("peers") is False
+               else "PyTorch and scikit-learn were not installed or not run")
+        out.append(note(f"{tag}No peers in this run: {why}; the tables show the three "
+                        f"implementations alone."))
+    empty = run.workloads_without_results()
+    if empty:
+        out.append(note(f"{tag}Workloads defined but without any result: "
+                        f"{esc(fmt.names(empty))}."))
+    return out
+
+
+def reading(run):
+    """Sentences reading the run's results: who wins where and by how much."""
+    workloads = [w for w in run.main_workloads() if run.timed_rows(w)]
+    if not workloads:
+        return ["This run holds no timed results yet, so there is nothing to compare."]
+    sentences = []
+    own = [i for i in run.own()]
+    winners = {}
+    for w in workloads:
+        best, _ = run.fastest(w)
+        winners.setdefault(best, []).append(w)
+    for best, names in sorted(winners.items(), key=lambda item: -len(item[1])):
+        parts = []
+        for w in names:
+            margins = [f"{fmt.ratio(run.speedup(best, other, w))} faster than {other}"
+                       for other in own if other != best and run.speedup(best, other, w)]
+            parts.append(f"<b>{esc(w)}</b>" + (f" ({', '.join(margins)})" if margins else ""))
+        kind = " (a peer)" if best not in IMPLEMENTATIONS else ""
+        count = "every" if len(names) == len(workloads) else f"{len(names)} of {len(workloads)}"
+        sentences.append(f"<b>{esc(best)}</b>{kind} is the fastest on {count} workload"
+                         f"{'s' if count != 'every' and len(workloads) != 1 else ''}: "
+                         f"{fmt.names(parts)}.")
+    if "python" in own:
+        gaps = []
+        for w in workloads:
+            best, best_t = run.fastest(w)
+            t = run.median("python", w)
+            if t and best != "python":
+                gaps.append((t / best_t, w))
+        if gaps:
+            lo, hi = min(gaps), max(gaps)
+            partial = [w for w in workloads if (run.timed("python", w) or {}).get("status")
+                       == "partial"]
+            text = (f"Pure Python is {fmt.ratio(lo[0])} ({esc(lo[1])}) to {fmt.ratio(hi[0])} "
+                    f"({esc(hi[1])}) slower than the fastest"
+                    if lo != hi else f"Pure Python is {fmt.ratio(lo[0])} slower than the fastest "
+                    f"on {esc(lo[1])}")
+            if partial:
+                text += (f"; on {esc(fmt.names(partial))} it was timed over a few batches and "
+                         f"scaled to an epoch")
+            sentences.append(text + ".")
+    for peer in run.peers():
+        wins, ratios = 0, []
+        for w in workloads:
+            peer_t = run.median(peer, w)
+            own_best = min((run.median(i, w) for i in own if run.median(i, w)), default=None)
+            if peer_t and own_best:
+                ratios.append(peer_t / own_best)
+                wins += own_best < peer_t
+        if ratios:
+            sentences.append(
+                f"Against <b>{esc(peer)}</b>, the fastest of the project's implementations wins "
+                f"on {wins} of {len(ratios)} workloads (ratios {fmt.ratio(min(ratios))} to "
+                f"{fmt.ratio(max(ratios))}, above 1\u00d7 meaning the project is faster).")
+    bad, worst = [], (0.0, None, None)
+    for w in run.main_workloads() + run.sweep_workloads():
+        for r in run.timed_rows(w):
+            a = r.get("agreement")
+            if not a:
+                continue
+            diff = fmt.number(a.get("max_rel_param_diff"))
+            if not a.get("within_tolerance"):
+                bad.append(f"{r['implementation']} on {w} ({fmt.sci(diff)})")
+            elif diff is not None and diff >= worst[0]:
+                worst = (diff, r["implementation"], w)
+    if bad:
+        sentences.append(f"<font color='#b2182b'><b>Agreement fails"
+                         f"</b></font> for {esc(fmt.names(bad))}: beyond the tolerance.")
+    elif worst[1]:
+        sentences.append(f"Every compared pair agrees with {esc(run.reference())} within the "
+                         f"tolerance; the largest relative parameter difference is "
+                         f"{fmt.sci(worst[0])} ({esc(worst[1])} on {esc(worst[2])}).")
+    limit = run.dgemm()
+    if limit:
+        best = max(((run.efficiency(i, w) or 0.0, i, w) for w in workloads for i in own),
+                   default=(0.0, None, None))
+        if best[1]:
+            sentences.append(f"The best use of the machine is {esc(best[1])} on {esc(best[2])} "
+                             f"at {fmt.percent(best[0])} of the measured dgemm limit "
+                             f"({fmt.gflops(limit)} GFLOP/s).")
+    sweep = run.sweep_workloads()
+    if sweep:
+        found = []
+        for i, a in enumerate(own):
+            for b in own[i + 1:]:
+                pa = [(run.workloads[w]["sweep"]["value"], run.median(a, w)) for w in sweep]
+                pb = [(run.workloads[w]["sweep"]["value"], run.median(b, w)) for w in sweep]
+                for lo, hi, est, after in crossovers(pa, pb):
+                    winner, loser = (a, b) if after == "a" else (b, a)
+                    found.append(f"{winner} overtakes {loser} at a hidden width of about "
+                                 f"{fmt.sig(est, 2)} (between {lo} and {hi})")
+        if found:
+            sentences.append("In the width sweep, " + fmt.names(found) + ".")
+        else:
+            sentences.append("In the width sweep the order of the implementations does not "
+                             "change between the smallest and the largest width.")
+    return sentences
+
+
+def verdict_table(run):
+    rows = [["Workload", "Network", "Fastest", "Time / epoch", "vs python", "vs numpy",
+             "Agreement"]]
+    shade = {}
+    names = run.main_workloads() + run.sweep_workloads()
+    for w in names:
+        wl = run.workloads[w]
+        best, t = run.fastest(w)
+        status, ok = agreement_status(run, w)
+        if best is None:
+            skipped = [r for r in run.rows(w)]
+            rows.append([w, fmt.network(wl.get("layer_sizes", [])),
+                         "no timed result" if skipped else "not run", fmt.MISSING,
+                         fmt.MISSING, fmt.MISSING, status])
+            continue
+        rows.append([w, fmt.network(wl.get("layer_sizes", [])),
+                     best + (" (peer)" if best not in IMPLEMENTATIONS else ""), fmt.time(t),
+                     "itself" if best == "python" else fmt.ratio(run.speedup(best, "python", w)),
+                     "itself" if best == "numpy" else fmt.ratio(run.speedup(best, "numpy", w)),
+                     status])
+        if ok is False:
+            shade[(6, len(rows) - 1)] = BAD_BG
+    return table(rows, [62, 68, 62, 58, 48, 48, None], right=(3, 4, 5), shade=shade,
+                 keep=False)
+
+
+def environment_rows(runs):
+    """(label, [value per run]) rows describing where and how each run ran."""
+
+    def blas(env):
+        items = env.get("blas") or []
+        return "; ".join(f"{b.get('internal_api', '?')} {b.get('version', '')}, "
+                         f"{b.get('architecture', '?')} kernel, {b.get('num_threads', '?')} "
+                         f"thread{'s' if b.get('num_threads') != 1 else ''}"
+                         for b in items) or fmt.MISSING
+
+    def fortran(env):
+        build = env.get("fortran_build") or {}
+        if not build:
+            return fmt.MISSING
+        return f"{build.get('blas', '?')}; {build.get('compiler', '')} {build.get('flags', '')}"
+
+    def dgemm(env):
+        d = env.get("dgemm") or {}
+        if not d:
+            return "not measured"
+        return (f"{fmt.gflops(d.get('gflops_median'))} GFLOP/s (n = {d.get('n')}, IQR "
+                f"{fmt.gflops(d.get('gflops_iqr'))}, {d.get('rounds')} rounds)")
+
+    def packages(env):
+        pk = env.get("packages") or {}
+        return ", ".join(f"{k} {v if v else 'not installed'}" for k, v in sorted(pk.items())) \
+            or fmt.MISSING
+
+    def commit(env):
+        c = env.get("git_commit")
+        if not c:
+            return "unknown (not a git checkout)"
+        return c + (" with uncommitted changes" if env.get("git_dirty") else "")
+
+    def status(run):
+        if run.run.get("complete"):
+            return f"complete, {fmt.duration(run.run.get('wall_seconds'))} wall time"
+        return "INTERRUPTED (complete = false)"
+
+    spec = [
+        ("Started", lambda r: fmt.when(r.run.get("started"))),
+        ("Finished", lambda r: fmt.when(r.run.get("finished")) if r.run.get("finished")
+         else "did not finish"),
+        ("Status", status),
+        ("Command", lambda r: r.run.get("command") or fmt.MISSING),
+        ("CPU", lambda r: f"{r.env.get('cpu_model', '?')} ({r.env.get('cpu_count', '?')} "
+                          f"logical CPUs)"),
+        ("OS", lambda r: r.env.get("os") or fmt.MISSING),
+        ("Python, NumPy", lambda r: f"Python {r.env.get('python', '?')}, NumPy "
+                                    f"{r.env.get('numpy', '?')}"),
+        ("NumPy's BLAS", lambda r: blas(r.env)),
+        ("Threads", lambda r: f"{r.env.get('threads', '?')} (BLAS, OpenMP and PyTorch pinned)"),
+        ("gfortran", lambda r: r.env.get("gfortran") or fmt.MISSING),
+        ("Fortran build", lambda r: fortran(r.env)),
+        ("dgemm limit", lambda r: dgemm(r.env)),
+        ("Packages", lambda r: packages(r.env)),
+        ("Git commit", lambda r: commit(r.env)),
+    ]
+    return [(label, [get(run) for run in runs]) for label, get in spec]
+
+
+def environment_table(runs):
+    header = ["", *(f"Run {r.label}" for r in runs)] if len(runs) > 1 else ["", "This run"]
+    rows = [header] + [[label, *values] for label, values in environment_rows(runs)]
+    first = 70
+    return table(rows, [first] + [(WIDTH - first) / len(runs)] * len(runs), keep=False)
+
+
+def build(runs):
+    story = [h1(TITLE)]
+    if len(runs) > 1:
+        story.append(para(f"This report sets {len(runs)} runs side by side:"))
+        for run in runs:
+            story.append(para(f"<b>Run {run.label}</b>: {esc(run.describe())} \u2014 "
+                              f"<font face='Courier'>{esc(run.run.get('command', ''))}</font>"))
+    for run in runs:
+        story.extend(missing_notes(run))
+    story.append(h2("What the results say"))
+    for run in runs:
+        if run.multi:
+            story.append(para(f"<b>Run {run.label}.</b>"))
+        for sentence in reading(run):
+            story.append(para(sentence))
+    story.append(h2("Verdict per workload"))
+    story.append(para("Fastest implementation or peer on each workload by median time per "
+                      "epoch, how many times faster it is than pure Python and than NumPy "
+                      "(ratios of medians), and whether the trained parameters of the "
+                      "implementations agree with the reference."))
+    for run in runs:
+        if run.multi:
+            story.append(para(f"<b>Run {run.label}</b> ({esc(run.describe())})"))
+        story.append(verdict_table(run))
+        story.append(space(8))
+    names = all_workloads(runs)
+    if not names:
+        story.append(note("No workloads are defined in these results."))
+    story.append(h2("Environment"))
+    story.append(environment_table(runs))
+    return story
