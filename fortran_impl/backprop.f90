@@ -55,7 +55,7 @@ module trainer
   ! when BLAS is linked, loops below: dgemm's call overhead loses on tiny matrices),
   ! 1 reference loops always, 2 dgemm always.
   integer, parameter :: PATH_AUTO = 0, PATH_LOOPS = 1, PATH_BLAS = 2
-  double precision, parameter :: BLAS_MIN_WORK = 4096d0
+  double precision, parameter :: BLAS_MIN_WORK = 4096d0   ! also in network.py
   integer, save :: matmul_path = PATH_AUTO
 
   ! Samples per block when forward / mean_loss / loss_and_gradients walk a whole data set,
@@ -195,20 +195,23 @@ contains
     double precision, intent(inout) :: act(*)       ! out: a_l (n_l x bs) at a_off(l)
     integer, intent(in) :: hidden                   ! internal hidden activation code
     integer, intent(in) :: output                   ! internal output activation code
-    integer :: l, n_prev, n, s
+    integer :: l, n_prev, n, s, i, b_off
     n_prev = sizes(0)
     do l = 1, n_layers
       n = sizes(l)
       ! z = a W + b with samples as rows; here z_l = W_l^T a_{l-1} + b_l, samples as columns
       if (l == 1) then
-        call gemm('T', 'N', n, bs, n_prev, params(p_off(l) + 1), n_prev, x, n_prev, &
-                  zs(a_off(l) + 1), n)
+        call gemm('T', 'N', n, bs, n_prev, params(p_off(l) + 1), x, zs(a_off(l) + 1))
       else
-        call gemm('T', 'N', n, bs, n_prev, params(p_off(l) + 1), n_prev, act(a_off(l - 1) + 1), &
-                  n_prev, zs(a_off(l) + 1), n)
+        call gemm('T', 'N', n, bs, n_prev, params(p_off(l) + 1), act(a_off(l - 1) + 1), &
+                  zs(a_off(l) + 1))
       end if
+      ! + b_l, added to each sample's column
+      b_off = p_off(l) + n_prev * n
       do s = 0, bs - 1
-        call add_to(n, params(p_off(l) + n_prev * n + 1), zs(a_off(l) + s * n + 1))
+        do i = 1, n
+          zs(a_off(l) + s * n + i) = zs(a_off(l) + s * n + i) + params(b_off + i)
+        end do
       end do
       if (l < n_layers) then
         call activate(n * bs, zs(a_off(l) + 1), act(a_off(l) + 1), hidden)
@@ -283,18 +286,17 @@ contains
       n_prev = sizes(l - 1)
       ! nabla_W_l = a_{l-1}^T delta_l; samples are columns here, so a_{l-1} delta_l^T
       if (l == 1) then
-        call gemm('N', 'T', n_prev, n, bs, x, n_prev, delta(a_off(l) + 1), n, &
-                  nabla(p_off(l) + 1), n_prev)
+        call gemm('N', 'T', n_prev, n, bs, x, delta(a_off(l) + 1), nabla(p_off(l) + 1))
       else
-        call gemm('N', 'T', n_prev, n, bs, act(a_off(l - 1) + 1), n_prev, delta(a_off(l) + 1), &
-                  n, nabla(p_off(l) + 1), n_prev)
+        call gemm('N', 'T', n_prev, n, bs, act(a_off(l - 1) + 1), delta(a_off(l) + 1), &
+                  nabla(p_off(l) + 1))
       end if
       ! nabla_b_l = column sums of delta_l; here the sums along each row (over samples)
       call row_sums(n, bs, delta(a_off(l) + 1), nabla(p_off(l) + n_prev * n + 1))
       if (l > 1) then
         ! delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1}); samples are columns: W_l delta_l
-        call gemm('N', 'N', n_prev, bs, n, params(p_off(l) + 1), n_prev, delta(a_off(l) + 1), &
-                  n, delta(a_off(l - 1) + 1), n_prev)
+        call gemm('N', 'N', n_prev, bs, n, params(p_off(l) + 1), delta(a_off(l) + 1), &
+                  delta(a_off(l - 1) + 1))
         call activate_prime(n_prev * bs, zs(a_off(l - 1) + 1), act(a_off(l - 1) + 1), hidden, &
                             delta(a_off(l - 1) + 1))
       end if
@@ -406,79 +408,94 @@ contains
   ! Small utilities: the matrix product, elementwise pieces, checks and layout.
   ! ---------------------------------------------------------------------------------------
 
-  subroutine gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc)
-    ! c(1:m, 1:n) = op(a) op(b), op(a) m x k, op(b) k x n, op(.) as BLAS dgemm ('N' or 'T').
-    character, intent(in) :: trans_a            ! 'N': op(a) = a (m x k); 'T': a is k x m
-    character, intent(in) :: trans_b            ! 'N': op(b) = b (k x n); 'T': b is n x k
+  subroutine gemm(trans_a, trans_b, m, n, k, a, b, c)
+    ! c (m x n) = op(a) op(b) for ('T','N'), ('N','N') or ('N','T'), as BLAS dgemm's op(.);
+    ! every matrix is packed (its leading dimension is its row count).
+    character, intent(in) :: trans_a            ! 'N': op(a) = a, a is m x k; 'T': a is k x m
+    character, intent(in) :: trans_b            ! 'N': op(b) = b, b is k x n; 'T': b is n x k
     integer, intent(in) :: m                    ! rows of c
     integer, intent(in) :: n                    ! columns of c
     integer, intent(in) :: k                    ! inner dimension
-    integer, intent(in) :: lda                  ! leading dimension of a
-    double precision, intent(in) :: a(lda, *)   ! left factor
-    integer, intent(in) :: ldb                  ! leading dimension of b
-    double precision, intent(in) :: b(ldb, *)   ! right factor
-    integer, intent(in) :: ldc                  ! leading dimension of c
-    double precision, intent(inout) :: c(ldc, *) ! out: the product
-    integer :: i, j, p
-    double precision :: s, t
+    double precision, intent(in) :: a(*)        ! left factor
+    double precision, intent(in) :: b(*)        ! right factor
+    double precision, intent(inout) :: c(*)     ! out: the product
     if (matmul_path == PATH_BLAS .or. (matmul_path == PATH_AUTO .and. &
         dble(m) * dble(n) * dble(k) >= BLAS_MIN_WORK)) then
       if (bp_blas_linked()) then
-        call bp_dgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc)
+        if (trans_a == 'T') then
+          call bp_dgemm(trans_a, trans_b, m, n, k, a, k, b, k, c, m)
+        else if (trans_b == 'N') then
+          call bp_dgemm(trans_a, trans_b, m, n, k, a, m, b, k, c, m)
+        else
+          call bp_dgemm(trans_a, trans_b, m, n, k, a, m, b, n, c, m)
+        end if
         return
       end if
     end if
-    ! The reference loops: the innermost index runs down a column (contiguous).
-    if (trans_a == 'T' .and. trans_b == 'N') then
-      do j = 1, n
-        do i = 1, m
-          s = 0d0
-          do p = 1, k
-            s = s + a(p, i) * b(p, j)
-          end do
-          c(i, j) = s
-        end do
-      end do
-    else if (trans_a == 'N' .and. trans_b == 'N') then
-      do j = 1, n
-        c(1:m, j) = 0d0
-        do p = 1, k
-          t = b(p, j)
-          do i = 1, m
-            c(i, j) = c(i, j) + a(i, p) * t
-          end do
-        end do
-      end do
-    else if (trans_a == 'N' .and. trans_b == 'T') then
-      do j = 1, n
-        c(1:m, j) = 0d0
-        do p = 1, k
-          t = b(j, p)
-          do i = 1, m
-            c(i, j) = c(i, j) + a(i, p) * t
-          end do
-        end do
-      end do
+    if (trans_a == 'T') then
+      call loops_tn(m, n, k, a, b, c)
+    else if (trans_b == 'N') then
+      call loops_nn(m, n, k, a, b, c)
     else
-      do j = 1, n
-        do i = 1, m
-          s = 0d0
-          do p = 1, k
-            s = s + a(p, i) * b(j, p)
-          end do
-          c(i, j) = s
-        end do
-      end do
+      call loops_nt(m, n, k, a, b, c)
     end if
   end subroutine gemm
 
-  subroutine add_to(n, b, z)
-    ! z = z + b for n entries (the bias of one sample's column).
-    integer, intent(in) :: n                     ! entries
-    double precision, intent(in) :: b(n)         ! bias
-    double precision, intent(inout) :: z(n)      ! weighted inputs of one sample
-    z = z + b
-  end subroutine add_to
+  subroutine loops_tn(m, n, k, a, b, c)
+    ! The reference product c = a^T b: c(i, j) = sum_p a(p, i) b(p, j), a dot product of
+    ! two contiguous columns, summed in order p = 1 .. k.
+    integer, intent(in) :: m                    ! rows of c
+    integer, intent(in) :: n                    ! columns of c
+    integer, intent(in) :: k                    ! inner dimension
+    double precision, intent(in) :: a(k, m)     ! left factor (transposed)
+    double precision, intent(in) :: b(k, n)     ! right factor
+    double precision, intent(out) :: c(m, n)    ! product
+    integer :: i, j, p
+    double precision :: s
+    do j = 1, n
+      do i = 1, m
+        s = a(1, i) * b(1, j)
+        do p = 2, k
+          s = s + a(p, i) * b(p, j)
+        end do
+        c(i, j) = s
+      end do
+    end do
+  end subroutine loops_tn
+
+  subroutine loops_nn(m, n, k, a, b, c)
+    ! The reference product c = a b: column j of c is sum_p a(:, p) b(p, j), added in order.
+    integer, intent(in) :: m                    ! rows of c
+    integer, intent(in) :: n                    ! columns of c
+    integer, intent(in) :: k                    ! inner dimension
+    double precision, intent(in) :: a(m, k)     ! left factor
+    double precision, intent(in) :: b(k, n)     ! right factor
+    double precision, intent(out) :: c(m, n)    ! product
+    integer :: j, p
+    do j = 1, n
+      c(:, j) = a(:, 1) * b(1, j)
+      do p = 2, k
+        c(:, j) = c(:, j) + a(:, p) * b(p, j)
+      end do
+    end do
+  end subroutine loops_nn
+
+  subroutine loops_nt(m, n, k, a, b, c)
+    ! The reference product c = a b^T: column j of c is sum_p a(:, p) b(j, p), added in order.
+    integer, intent(in) :: m                    ! rows of c
+    integer, intent(in) :: n                    ! columns of c
+    integer, intent(in) :: k                    ! inner dimension
+    double precision, intent(in) :: a(m, k)     ! left factor
+    double precision, intent(in) :: b(n, k)     ! right factor (transposed)
+    double precision, intent(out) :: c(m, n)    ! product
+    integer :: j, p
+    do j = 1, n
+      c(:, j) = a(:, 1) * b(j, 1)
+      do p = 2, k
+        c(:, j) = c(:, j) + a(:, p) * b(j, p)
+      end do
+    end do
+  end subroutine loops_nt
 
   subroutine copy_to(n, source, dest)
     ! dest = source for n entries.

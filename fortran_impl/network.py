@@ -15,11 +15,60 @@ exceptions into ValueError / FloatingPointError. Layout shared with backprop.f90
 
 from __future__ import annotations
 
+import importlib
+import itertools
+import numbers
+import os
+import platform
+
 import numpy as np
 
-from fortran_impl import _backprop, _build_info
+from fortran_impl import _build_info
 from python_impl import spec as _spec
 
+# OpenBLAS kernels by CPU features: (kernel name, /proc/cpuinfo flags it needs).
+_OPENBLAS_KERNELS = (
+    ("SkylakeX", {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}),
+    ("Haswell", {"avx2", "fma"}),
+)
+
+
+def _openblas_coretype():
+    """The OPENBLAS_CORETYPE to load the system OpenBLAS with, or None to leave it alone.
+
+    Debian's OpenBLAS 0.3.21 does not know recent CPU models (e.g. family 6 model 207) and
+    falls back to its Prescott (SSE3) kernels: a 1024^3 dgemm ran at 8 GFLOP/s instead of
+    58 with the SkylakeX kernels. So, only when this build links OpenBLAS, the user has not
+    set OPENBLAS_CORETYPE, and the CPU's flags can be read, the kernel its flags support is
+    named for the moment the extension loads (NumPy's own OpenBLAS is already loaded and
+    unaffected; the environment is restored at once). build_info() reports the outcome.
+    """
+    if _build_info.BLAS != "openblas dgemm" or "OPENBLAS_CORETYPE" in os.environ:
+        return None
+    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
+        return None
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+            flags = next((set(line.split(":", 1)[1].split()) for line in cpuinfo
+                          if line.startswith("flags")), set())
+    except OSError:
+        return None
+    return next((name for name, needs in _OPENBLAS_KERNELS if needs <= flags), None)
+
+
+def _load_extension():
+    """Import fortran_impl._backprop (and with it the BLAS it links); see _openblas_coretype."""
+    coretype = _openblas_coretype()
+    if coretype is None:
+        return importlib.import_module("fortran_impl._backprop"), None
+    os.environ["OPENBLAS_CORETYPE"] = coretype
+    try:
+        return importlib.import_module("fortran_impl._backprop"), coretype
+    finally:
+        del os.environ["OPENBLAS_CORETYPE"]
+
+
+_backprop, _CORETYPE_SET = _load_extension()
 _trainer = _backprop.trainer
 
 # The ERR_* codes of backprop.f90 -> (exception, argument the error is about, message).
@@ -38,6 +87,9 @@ _ERRORS = {
     13: (ValueError, "path", "unknown matrix-product path, or no BLAS in this build"),
 }
 ERR_NONFINITE = 12
+
+# backprop.f90's BLAS_MIN_WORK: the "auto" path uses dgemm from m*n*k multiply-adds up.
+BLAS_MIN_WORK = 4096
 
 _PATHS = ("auto", "loops", "blas")
 
@@ -58,12 +110,28 @@ def _call(routine, argument, *args, **kwargs):
 
 
 def build_info():
-    """How the extension was built and which matrix-product path is in force, as a dict."""
+    """How the extension was built and which matrix-product path is in force, as a dict.
+
+    blas: "openblas dgemm" or "reference loops" (the meson option -Dblas); blas_kernel: the
+    OpenBLAS kernel in use (threadpoolctl), openblas_coretype_set: the OPENBLAS_CORETYPE
+    fortran_impl named while loading it (None: left to OpenBLAS); matmul_path: "auto" (dgemm
+    for products of >= blas_min_work multiply-adds, loops below), "loops" or "blas"; flags:
+    the Fortran flags of the build type and options (meson adds -fPIC and include paths).
+    """
+    kernel = None
+    if _build_info.BLAS == "openblas dgemm":
+        from threadpoolctl import threadpool_info
+        kernel = next((lib.get("architecture") for lib in threadpool_info()
+                       if lib.get("internal_api") == "openblas"
+                       and lib.get("prefix") == "libopenblas"), None)
     return {
         "blas": _build_info.BLAS,
         "blas_version": _build_info.BLAS_VERSION,
         "blas_linked": bool(_trainer.blas_available()),
+        "blas_kernel": kernel,
+        "openblas_coretype_set": _CORETYPE_SET,
         "matmul_path": get_matmul_path(),
+        "blas_min_work": BLAS_MIN_WORK,
         "flags": _build_info.FLAGS,
         "compiler": _build_info.COMPILER,
         "buildtype": _build_info.BUILDTYPE,
@@ -118,15 +186,36 @@ def _matrix(name, value, n_columns, n_rows=None):
     return array
 
 
+def _index_type(kind):
+    """True for the element types spec.check_orders accepts: integers other than bool."""
+    return issubclass(kind, numbers.Integral) and not issubclass(kind, bool)
+
+
 def _orders(orders, n_samples, config):
-    """orders as an int32 (epochs, n_samples) C-ordered array of 0-based indices."""
+    """orders as an int32 (epochs, n_samples) C-ordered array of 0-based indices.
+
+    Accepts exactly what spec.check_orders accepts, and raises its errors; integer arrays
+    and lists of integer lists are checked in bulk (check_orders' per-element loop cost more
+    than the Fortran training of a tiny network), anything else by check_orders itself.
+    """
     if orders is None:
         return np.array(_spec.epoch_orders(n_samples, config), dtype=np.int32)
-    if isinstance(orders, np.ndarray) and orders.dtype.kind in "iu" \
-            and orders.shape == (config.epochs, n_samples) \
-            and orders.min() >= 0 and orders.max() < n_samples:
-        return np.ascontiguousarray(orders, dtype=np.int32)
-    # The contract's own check: its errors (TypeError / ValueError naming "orders").
+    array = None
+    if isinstance(orders, np.ndarray):
+        if orders.dtype.kind in "iu":
+            array = orders
+    elif isinstance(orders, (list, tuple)) and len(orders) == config.epochs \
+            and all(isinstance(row, (list, tuple)) for row in orders):
+        kinds = set(map(type, itertools.chain.from_iterable(orders)))
+        if kinds and all(_index_type(kind) for kind in kinds):
+            try:
+                array = np.array(orders, dtype=np.int64)
+            except (ValueError, OverflowError):   # ragged rows or huge indices
+                array = None
+    if array is not None and array.shape == (config.epochs, n_samples) \
+            and array.min() >= 0 and array.max() < n_samples:
+        return np.ascontiguousarray(array, dtype=np.int32)
+    # The contract's own check, for its exact errors (TypeError / ValueError naming "orders").
     return np.array(_spec.check_orders(orders, n_samples, config), dtype=np.int32)
 
 
