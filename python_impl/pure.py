@@ -1,0 +1,339 @@
+"""Backpropagation in pure Python: the literal reference, standard library only.
+
+A multilayer perceptron trained by mini-batch gradient descent, written as plainly as the
+mathematics of docs/contract.md allows and with no NumPy anywhere on its import path, so that
+it runs wherever Python runs and serves as the most literal of the three implementations that
+the tests compare. It works one sample at a time, as Nielsen's network.py does: z, a and delta
+are lists of floats, and a mini-batch's gradient is the sum of its samples' gradients.
+
+It trades away speed: every multiply-add is interpreted, so it is hundreds of times slower
+than NumPy on anything but tiny networks. The loops are kept tight without hiding the
+algorithm: each weight matrix is one flat list (so that a gradient or an update is a single
+pass), dot products are sum(map(mul, ...)), and there are no per-element method calls.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from itertools import chain
+from operator import add, mul, sub
+
+from python_impl.spec import NetworkSpec, TrainConfig, check_orders, epoch_orders, init_params
+
+exp = math.exp
+log = math.log
+log1p = math.log1p
+tanh = math.tanh
+isfinite = math.isfinite
+
+# Layout: each layer is a pair (W, b). W, an n_in x n_out matrix, is kept as ONE flat list in
+# row-major order, W[i * n_out + j] = W_ij (input i -> neuron j); so W[j::n_out] is column j
+# (the weights into neuron j) and W[i * n_out:(i + 1) * n_out] is row i. b has n_out entries.
+# get_params / set_params / gradients convert to and from the contract's nested lists.
+
+
+def activate(z, name):
+    """z: n_l floats of one sample -> f(z), n_l floats (softmax over the whole vector)."""
+    if name == "sigmoid":
+        # stable for any finite z: exp is only taken of -|z| <= 0, so it never overflows
+        return [1.0 / (1.0 + exp(-v)) if v >= 0.0 else (e := exp(v)) / (1.0 + e) for v in z]
+    if name == "tanh":
+        return list(map(tanh, z))
+    if name == "relu":
+        return [v if v > 0.0 else 0.0 for v in z]
+    if name == "softmax":
+        return softmax(z)
+    return z  # linear
+
+
+def activate_prime(z, a, name):
+    """z, a = f(z): n_l floats -> f'(z), n_l floats (hidden activations only)."""
+    if name == "sigmoid":
+        return [ai * (1.0 - ai) for ai in a]
+    if name == "tanh":
+        return [1.0 - ai * ai for ai in a]
+    if name == "relu":
+        return [1.0 if v > 0.0 else 0.0 for v in z]  # f'(0) = 0
+    return [1.0] * len(z)  # linear
+
+
+def softmax(z):
+    """z: n_L floats -> exp(z - max z) / sum exp(z - max z), n_L floats."""
+    m = max(z)
+    e = [exp(v - m) for v in z]
+    s = sum(e)
+    return [v / s for v in e]
+
+
+def loss_sum(z, a, y, output, loss):
+    """z, a, y: n_L floats of one sample -> its loss (a batch's loss_sum adds these up)."""
+    if loss == "mse":
+        d = list(map(sub, a, y))
+        return 0.5 * sum(map(mul, d, d))
+    if output == "softmax":
+        # -sum_k y_k log a_k with log a_k = z_k - max z - log sum_j exp(z_j - max z)
+        m = max(z)
+        lse = log(sum([exp(v - m) for v in z]))
+        return -sum([yk * (v - m - lse) for v, yk in zip(z, y)])
+    # binary cross-entropy of a = sigmoid(z): y softplus(-z) + (1 - y) softplus(z), where
+    # softplus(x) = max(x, 0) + log1p(exp(-|x|)) never overflows; the log1p term is shared
+    total = 0.0
+    for v, yk in zip(z, y):
+        t = log1p(exp(-abs(v)))
+        total += yk * (max(-v, 0.0) + t) + (1.0 - yk) * (max(v, 0.0) + t)
+    return total
+
+
+def feedforward(params, x, spec):
+    """x: n_0 floats of one sample -> zs, activations: n_l floats per layer (activations[0] is x)."""
+    zs = []
+    activations = [x]
+    a = x
+    last = len(params) - 1
+    for l, (W, b) in enumerate(params):
+        n_out = len(b)
+        # z_j = sum_i a_i W_ij + b_j, with W[j::n_out] column j of the flat W
+        z = [sum(map(mul, a, W[j::n_out])) + bj for j, bj in enumerate(b)]
+        a = activate(z, spec.output_activation if l == last else spec.hidden_activation)
+        zs.append(z)
+        activations.append(a)
+    return zs, activations
+
+
+def output_delta(z, a, y, n, output, loss):
+    """z, a, y: n_L floats of one sample, n: batch size -> dC/dz_L of the batch mean loss."""
+    if loss == "cross_entropy" or output == "linear":
+        return [(ak - yk) / n for ak, yk in zip(a, y)]
+    if output == "sigmoid":  # mse
+        return [(ak - yk) * ak * (1.0 - ak) / n for ak, yk in zip(a, y)]
+    # mse with softmax: the softmax Jacobian applied to g = (a - y) / n
+    g = [(ak - yk) / n for ak, yk in zip(a, y)]
+    s = sum(map(mul, g, a))
+    return [ak * (gk - s) for ak, gk in zip(a, g)]
+
+
+def backprop(params, x, y, spec):
+    """x: n x n_0, y: n x n_L (lists of rows) -> loss_sum, nabla_w (flat, as W), nabla_b."""
+    n = len(x)
+    L = len(params)
+    output, loss, hidden = spec.output_activation, spec.loss, spec.hidden_activation
+    total = 0.0
+    nabla_w = nabla_b = None
+    for xs, ys in zip(x, y):  # one sample at a time: z, a and delta are vectors
+        zs, activations = feedforward(params, xs, spec)
+        total += loss_sum(zs[-1], activations[-1], ys, output, loss)
+        delta_nabla_w = [None] * L
+        delta_nabla_b = [None] * L
+        # backward pass: begin
+        delta = output_delta(zs[-1], activations[-1], ys, n, output, loss)
+        # a^T delta for one sample is the outer product, flat in W's row-major order
+        delta_nabla_w[-1] = [ai * dj for ai in activations[-2] for dj in delta]
+        delta_nabla_b[-1] = delta
+        for l in range(2, L + 1):
+            # l counts layers back from the output, as in Nielsen: zs[-l] is the l-th last z,
+            # and params[-l + 1] holds the W that carried activations[-l] one layer forward
+            W = params[-l + 1][0]
+            n_out = len(delta)
+            fprime = activate_prime(zs[-l], activations[-l], hidden)
+            # (delta W^T)_i = sum_j delta_j W_ij, with W[k:k + n_out] row i of the flat W
+            delta = [sum(map(mul, delta, W[k:k + n_out])) * fp
+                     for k, fp in zip(range(0, len(W), n_out), fprime)]
+            delta_nabla_w[-l] = [ai * dj for ai in activations[-l - 1] for dj in delta]
+            delta_nabla_b[-l] = delta
+        # backward pass: end
+        if nabla_w is None:  # the batch's first sample
+            nabla_w, nabla_b = delta_nabla_w, delta_nabla_b
+        else:
+            nabla_w = [list(map(add, nw, dnw)) for nw, dnw in zip(nabla_w, delta_nabla_w)]
+            nabla_b = [list(map(add, nb, dnb)) for nb, dnb in zip(nabla_b, delta_nabla_b)]
+    return total, nabla_w, nabla_b
+
+
+def update(params, velocity, nabla_w, nabla_b, eta, momentum, l2):
+    """v = momentum v - eta (nabla + l2 W) (no l2 on b); param += v. Replaces each layer's lists."""
+    for l, ((W, b), (vw, vb), nw, nb) in enumerate(zip(params, velocity, nabla_w, nabla_b)):
+        if l2:
+            nw = [g + l2 * w for g, w in zip(nw, W)]
+        if momentum:
+            vw = [momentum * v - eta * g for v, g in zip(vw, nw)]
+            vb = [momentum * v - eta * g for v, g in zip(vb, nb)]
+            velocity[l] = (vw, vb)
+            params[l] = (list(map(add, W, vw)), list(map(add, b, vb)))
+        else:  # v = -eta g: the same numbers, without keeping v
+            params[l] = ([w - eta * g for w, g in zip(W, nw)],
+                         [bj - eta * g for bj, g in zip(b, nb)])
+
+
+def train_epochs(params, X, Y, orders, config, spec):
+    """X: n x n_0, Y: n x n_L rows, orders: epochs x n indices -> history; params updated in place."""
+    n = len(X)
+    size = config.batch_size
+    eta, momentum, l2 = config.learning_rate, config.momentum, config.l2
+    velocity = [([0.0] * len(W), [0.0] * len(b)) for W, b in params]
+    history = []
+    for epoch, order in enumerate(orders, start=1):
+        total = 0.0
+        for start in range(0, n, size):
+            batch = order[start:start + size]  # the last batch may be shorter
+            loss, nabla_w, nabla_b = backprop(params, [X[i] for i in batch], [Y[i] for i in batch],
+                                              spec)
+            update(params, velocity, nabla_w, nabla_b, eta, momentum, l2)
+            total += loss
+        history.append(total / n)
+        if not isfinite(history[-1]):
+            raise FloatingPointError(f"train: loss is not finite in epoch {epoch} "
+                                     f"({history[-1]}); the learning rate may be too large")
+    if not all(map(isfinite, chain.from_iterable(chain.from_iterable(params)))):
+        raise FloatingPointError(f"train: parameters are not finite after epoch {len(orders)}; "
+                                 "the learning rate may be too large")
+    return history
+
+
+def as_matrix(name, X, n_cols):
+    """X: any 2-D sequence of real numbers, n_cols columns -> list of rows of floats (a copy)."""
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"{name} must be a 2-D sequence of numbers, got a string")
+    try:
+        rows = list(X)
+    except TypeError:
+        raise TypeError(f"{name} must be a 2-D sequence of numbers, "
+                        f"got {type(X).__name__}") from None
+    if not rows:
+        raise ValueError(f"{name} must have at least one row, got none")
+    for r, row in enumerate(rows):
+        if isinstance(row, (str, bytes)):
+            raise TypeError(f"{name}[{r}] must be a sequence of numbers, got a string")
+        if isinstance(row, numbers.Number):
+            raise ValueError(f"{name} must be 2-D (n_samples x {n_cols}), got a 1-D sequence")
+        try:
+            rows[r] = row = list(row)
+        except TypeError:
+            raise TypeError(f"{name}[{r}] must be a sequence of numbers, "
+                            f"got {type(row).__name__}") from None
+        if len(row) != len(rows[0]):
+            raise ValueError(f"{name} must have rows of equal length: row 0 has {len(rows[0])} "
+                             f"entries, row {r} has {len(row)}")
+    for r, row in enumerate(rows):
+        rows[r] = _floats(name, row)
+    if len(rows[0]) != n_cols:
+        raise ValueError(f"{name} must have {n_cols} columns, got {len(rows[0])}")
+    return rows
+
+
+def _floats(name, values):
+    """values: a list of real numbers -> list of finite floats, or raise naming the argument."""
+    if not set(map(type, values)) <= {float, int}:  # the common case needs no per-entry check
+        for v in values:
+            if isinstance(v, (str, bytes)):
+                raise TypeError(f"{name} must hold real numbers, got the string {v!r}")
+            if not isinstance(v, numbers.Real):
+                if hasattr(v, "__iter__"):
+                    raise ValueError(f"{name} must be 2-D: found a nested sequence {v!r}")
+                raise TypeError(f"{name} must hold real numbers, got {type(v).__name__} {v!r}")
+    try:
+        values = list(map(float, values))
+    except OverflowError:
+        raise ValueError(f"{name} must hold finite numbers (one is too large for a float)") from None
+    if not all(map(isfinite, values)):
+        bad = next(v for v in values if not isfinite(v))
+        raise ValueError(f"{name} must hold finite numbers, got {bad}")
+    return values
+
+
+def as_params(params, spec):
+    """params: [(W, b)] with W n_in x n_out, b n_out, per layer -> validated [(flat W, b)] copies."""
+    if isinstance(params, (str, bytes)) or not hasattr(params, "__len__"):
+        raise TypeError(f"params must be a sequence of (W, b) pairs, got {type(params).__name__}")
+    if len(params) != spec.n_layers:
+        raise ValueError(f"params must have {spec.n_layers} (W, b) pairs (one per layer), "
+                         f"got {len(params)}")
+    checked = []
+    for l, (layer, (n_in, n_out)) in enumerate(zip(params, spec.layer_shapes())):
+        if isinstance(layer, (str, bytes)) or not hasattr(layer, "__len__"):
+            raise TypeError(f"params[{l}] must be a (W, b) pair, got {type(layer).__name__}")
+        if len(layer) != 2:
+            raise ValueError(f"params[{l}] must be a (W, b) pair, got {len(layer)} entries")
+        W, b = layer
+        W = as_matrix(f"params[{l}] W", W, n_out)
+        if len(W) != n_in:
+            raise ValueError(f"params[{l}] W must have {n_in} rows, got {len(W)}")
+        if isinstance(b, (str, bytes)):
+            raise TypeError(f"params[{l}] b must be a sequence of numbers, got a string")
+        try:
+            b = list(b)
+        except TypeError:
+            raise TypeError(f"params[{l}] b must be a sequence of numbers, "
+                            f"got {type(b).__name__}") from None
+        b = _floats(f"params[{l}] b", b)
+        if len(b) != n_out:
+            raise ValueError(f"params[{l}] b must have {n_out} entries, got {len(b)}")
+        checked.append((list(chain.from_iterable(W)), b))
+    return checked
+
+
+class Network:
+    """A multilayer perceptron (see docs/contract.md); matrices are nested lists of floats."""
+
+    def __init__(self, spec, params=None, seed=0):
+        if not isinstance(spec, NetworkSpec):
+            raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
+        self.spec = spec
+        self.set_params(init_params(spec, seed) if params is None else params)
+
+    def get_params(self):
+        """-> [(W, b)] copies: W n_in x n_out nested lists, b a list of n_out floats."""
+        return [([W[k:k + len(b)] for k in range(0, len(W), len(b))], list(b))
+                for W, b in self._params]
+
+    def set_params(self, params):
+        """params: [(W, b)] per layer, W n_in x n_out, b n_out; validated, then copied in."""
+        self._params = as_params(params, self.spec)
+
+    def forward(self, X):
+        """X: n x n_0 -> A: n x n_L (nested lists), the output activations."""
+        X = as_matrix("X", X, self.spec.n_in)
+        return [feedforward(self._params, x, self.spec)[1][-1] for x in X]
+
+    def loss(self, X, Y):
+        """X: n x n_0, Y: n x n_L -> the mean per-sample loss (float)."""
+        X, Y = self._data(X, Y)
+        spec = self.spec
+        total = 0.0
+        for x, y in zip(X, Y):
+            zs, activations = feedforward(self._params, x, spec)
+            total += loss_sum(zs[-1], activations[-1], y, spec.output_activation, spec.loss)
+        return total / len(X)
+
+    def gradients(self, X, Y):
+        """X: n x n_0, Y: n x n_L -> (loss, [(dW n_in x n_out, db n_out)]) of the mean loss."""
+        X, Y = self._data(X, Y)
+        total, nabla_w, nabla_b = backprop(self._params, X, Y, self.spec)
+        return total / len(X), [([nw[k:k + len(nb)] for k in range(0, len(nw), len(nb))], nb)
+                                for nw, nb in zip(nabla_w, nabla_b)]
+
+    def train(self, X, Y, config, orders=None):
+        """X: n x n_0, Y: n x n_L -> history (mean loss per epoch); all or nothing on error."""
+        if not isinstance(config, TrainConfig):
+            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+        X, Y = self._data(X, Y)
+        if orders is None:
+            orders = epoch_orders(len(X), config)
+        else:
+            orders = check_orders(orders, len(X), config)
+        params = list(self._params)  # layers are replaced, never changed in place
+        history = train_epochs(params, X, Y, orders, config, self.spec)
+        self._params = params
+        return history
+
+    def predict(self, X):
+        """X: n x n_0 -> the index of the largest output per sample (list of n ints)."""
+        return [max(range(len(a)), key=a.__getitem__) for a in self.forward(X)]
+
+    def _data(self, X, Y):
+        """Validate X (n x n_0) and Y (n x n_L) together -> (X, Y) as lists of float rows."""
+        X = as_matrix("X", X, self.spec.n_in)
+        Y = as_matrix("Y", Y, self.spec.n_out)
+        if len(Y) != len(X):
+            raise ValueError(f"Y must have one row per row of X: X has {len(X)}, Y has {len(Y)}")
+        return X, Y
