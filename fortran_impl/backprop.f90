@@ -55,7 +55,7 @@ module trainer
   ! when BLAS is linked, loops below: dgemm's call overhead loses on tiny matrices),
   ! 1 reference loops always, 2 dgemm always.
   integer, parameter :: PATH_AUTO = 0, PATH_LOOPS = 1, PATH_BLAS = 2
-  double precision, parameter :: BLAS_MIN_WORK = 4096d0   ! also in network.py
+  double precision, parameter :: BLAS_MIN_WORK = 512d0   ! also in network.py
   integer, save :: matmul_path = PATH_AUTO
 
   ! Samples per block when forward / mean_loss / loss_and_gradients walk a whole data set,
@@ -95,12 +95,9 @@ contains
     case (ACT_TANH)
       a = tanh(z)
     case (ACT_RELU)
+      ! merge, not if: branch-free (the signs of z are unpredictable), so it vectorizes
       do i = 1, n
-        if (z(i) > 0d0) then
-          a(i) = z(i)
-        else
-          a(i) = 0d0
-        end if
+        a(i) = merge(z(i), 0d0, z(i) > 0d0)
       end do
     case default
       a = z
@@ -121,9 +118,9 @@ contains
     case (ACT_TANH)
       delta = delta * (1d0 - a * a)
     case (ACT_RELU)
-      ! derivative 0 at z <= 0
+      ! derivative 1 at z > 0, 0 at z <= 0 (branch-free, as in activate)
       do i = 1, n
-        if (z(i) <= 0d0) delta(i) = 0d0
+        delta(i) = merge(delta(i), 0d0, z(i) > 0d0)
       end do
     case default
       continue

@@ -25,6 +25,9 @@ import numpy as np
 
 from fortran_impl import _build_info
 from python_impl import spec as _spec
+# The NumPy implementation's argument checks, so that every error (type, argument named,
+# message) is the one NumPy raises; they return C-contiguous float64 arrays.
+from python_impl.vectorized import as_matrix, as_params
 
 # OpenBLAS kernels by CPU features: (kernel name, /proc/cpuinfo flags it needs).
 _OPENBLAS_KERNELS = (
@@ -89,7 +92,7 @@ _ERRORS = {
 ERR_NONFINITE = 12
 
 # backprop.f90's BLAS_MIN_WORK: the "auto" path uses dgemm from m*n*k multiply-adds up.
-BLAS_MIN_WORK = 4096
+BLAS_MIN_WORK = 512
 
 _PATHS = ("auto", "loops", "blas")
 
@@ -156,36 +159,6 @@ def get_matmul_path():
     return _PATHS[int(_trainer.get_matmul_path())]
 
 
-def _matrix(name, value, n_columns, n_rows=None):
-    """value as a C-contiguous float64 (n_rows, n_columns) array, or raise naming `name`."""
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-        raise TypeError(f"{name} must be a 2-D sequence of numbers, got {type(value).__name__}")
-    try:
-        array = np.asarray(value)
-    except ValueError as exc:  # ragged rows
-        raise ValueError(f"{name} must be a 2-D array with rows of equal length: {exc}") from None
-    if array.dtype.kind == "O":
-        try:
-            array = array.astype(np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must hold numbers only") from None
-    if array.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples x {n_columns}), got shape {array.shape}")
-    if array.shape[0] < 1:
-        raise ValueError(f"{name} must have at least one row (sample), got shape {array.shape}")
-    if array.shape[1] != n_columns:
-        raise ValueError(f"{name} must have {n_columns} columns, got shape {array.shape}")
-    if n_rows is not None and array.shape[0] != n_rows:
-        raise ValueError(f"{name} must have {n_rows} rows (one per sample of X), "
-                         f"got shape {array.shape}")
-    array = np.ascontiguousarray(array, dtype=np.float64)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must be finite (no NaN or infinity)")
-    return array
-
-
 def _index_type(kind):
     """True for the element types spec.check_orders accepts: integers other than bool."""
     return issubclass(kind, numbers.Integral) and not issubclass(kind, bool)
@@ -229,35 +202,85 @@ class Network:
         self.spec = spec
         self._sizes = np.array(spec.layer_sizes, dtype=np.int32)
         self._hidden, self._output, self._loss = spec.codes()
-        self._flat = self._flatten(_spec.init_params(spec, seed) if params is None else params)
-
-    # -- parameters: [(W, b), ...] <-> one flat vector -----------------------------------------
-
-    def _flatten(self, params):
-        """params [(W n_in x n_out, b n_out), ...] as the flat Fortran vector, validated."""
-        shapes = self.spec.layer_shapes()
-        if isinstance(params, (str, bytes)) or not hasattr(params, "__len__"):
-            raise TypeError(f"params must be a sequence of (W, b) pairs, got {type(params).__name__}")
-        if len(params) != len(shapes):
-            raise ValueError(f"params must hold {len(shapes)} (W, b) pairs, got {len(params)}")
-        pieces = []
-        for layer, (pair, (n_in, n_out)) in enumerate(zip(params, shapes)):
-            if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
-                raise TypeError(f"params[{layer}] must be a (W, b) pair")
-            W = _matrix(f"params[{layer}] W", pair[0], n_out, n_in)
-            b = np.asarray(pair[1]) if not isinstance(pair[1], (str, bytes)) else None
-            if b is None or b.dtype.kind not in "iuf":
-                raise TypeError(f"params[{layer}] b must be a sequence of numbers")
-            if b.shape != (n_out,):
-                raise ValueError(f"params[{layer}] b must have shape ({n_out},), got {b.shape}")
-            if not np.isfinite(b).all():
-                raise ValueError(f"params[{layer}] b must be finite")
-            pieces += [W.ravel(order="F"), b.astype(np.float64)]
-        return np.concatenate(pieces)
+        # as_params' flat vector holds each W row-major; the Fortran's, column-major:
+        # flat_fortran = flat_rows[self._to_fortran]
+        self._to_fortran = _column_major_order(spec)
+        self.set_params(_spec.init_params(spec, seed) if params is None else params)
 
     def get_params(self):
         """[(W, b), ...] as float64 copies: W is n_in x n_out, b has n_out entries."""
         return self._unflatten(self._flat)
+
+    def set_params(self, params):
+        """Replace the parameters [(W, b), ...] (validated; errors name "params")."""
+        self._flat = as_params(params, self.spec)[self._to_fortran]
+
+    def forward(self, X):
+        """Outputs A (n_samples x n_out float64) for inputs X (n_samples x n_in)."""
+        X = as_matrix("X", X, self.spec.n_in)
+        a_out, info = _call("forward", "X", n_out=self.spec.n_out, x=X.T, **self._common())
+        if info:
+            _raise_for(info, "forward")
+        return a_out.T
+
+    def loss(self, X, Y):
+        """Mean per-sample loss over the rows of X, Y."""
+        X, Y = self._data(X, Y)
+        mean, info = _call("mean_loss", "X", x=X.T, y=Y.T, loss=self._loss, **self._common())
+        if info:
+            _raise_for(info, "mean_loss")
+        return float(mean)
+
+    def gradients(self, X, Y):
+        """(loss, [(dW, db), ...]): the mean loss over the rows of X, Y and its gradient."""
+        X, Y = self._data(X, Y)
+        mean, nabla, info = _call("loss_and_gradients", "X", x=X.T, y=Y.T, loss=self._loss,
+                                  **self._common())
+        if info:
+            _raise_for(info, "loss_and_gradients")
+        return float(mean), self._unflatten(nabla)
+
+    def train(self, X, Y, config, orders=None):
+        """Train in Fortran (one call for all epochs); return the per-epoch mean losses."""
+        if not isinstance(config, _spec.TrainConfig):
+            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+        X, Y = self._data(X, Y)
+        orders = _orders(orders, X.shape[0], config)
+        params = self._flat.copy()   # trained in place; kept only if training succeeds
+        history, info, bad_epoch = _call(
+            "train", "config", layer_sizes=self._sizes, params=params, x=X.T, y=Y.T,
+            orders=orders.T, batch_size=config.batch_size, learning_rate=config.learning_rate,
+            momentum=config.momentum, l2=config.l2, hidden=self._hidden, output=self._output,
+            loss=self._loss)
+        if info == ERR_NONFINITE:    # bad_epoch counts from 1, as the other implementations do
+            raise FloatingPointError(f"train: loss is not finite in epoch {int(bad_epoch)} "
+                                     f"({history[bad_epoch - 1]}); the learning rate may be "
+                                     "too large")
+        if info:
+            _raise_for(info, "train")
+        if not np.isfinite(params).all():
+            raise FloatingPointError(f"train: parameters are not finite after epoch "
+                                     f"{config.epochs}; the learning rate may be too large")
+        self._flat = params
+        return history.tolist()
+
+    def predict(self, X):
+        """Class index per sample: the argmax of forward(X) along each row."""
+        return np.argmax(self.forward(X), axis=1)
+
+    def _data(self, X, Y):
+        """Validate X (n x n_0) and Y (n x n_L) together -> C-contiguous float64 arrays."""
+        X = as_matrix("X", X, self.spec.n_in)
+        Y = as_matrix("Y", Y, self.spec.n_out)
+        if Y.shape[0] != X.shape[0]:
+            raise ValueError(f"Y must have one row per row of X: X has {X.shape[0]}, "
+                             f"Y has {Y.shape[0]}")
+        return X, Y
+
+    def _common(self):
+        """Keyword arguments shared by every Fortran entry point."""
+        return {"layer_sizes": self._sizes, "params": self._flat, "hidden": self._hidden,
+                "output": self._output}
 
     def _unflatten(self, flat):
         """The flat Fortran vector as [(W, b), ...] of fresh C-ordered float64 arrays."""
@@ -269,73 +292,13 @@ class Network:
             offset += n_out
         return layers
 
-    def set_params(self, params):
-        """Replace the parameters [(W, b), ...] (validated; errors name "params")."""
-        try:
-            self._flat = self._flatten(params)
-        except (TypeError, ValueError) as exc:
-            message = str(exc)
-            raise type(exc)(message if message.startswith("params") else f"params: {message}") \
-                from None
 
-    # -- the contract -------------------------------------------------------------------------
-
-    def _common(self):
-        """Keyword arguments shared by every Fortran entry point."""
-        return {"layer_sizes": self._sizes, "params": self._flat, "hidden": self._hidden,
-                "output": self._output}
-
-    def forward(self, X):
-        """Outputs A (n_samples x n_out float64) for inputs X (n_samples x n_in)."""
-        X = _matrix("X", X, self.spec.n_in)
-        a_out, info = _call("forward", "X", n_out=self.spec.n_out, x=X.T, **self._common())
-        if info:
-            _raise_for(info, "forward")
-        return a_out.T
-
-    def loss(self, X, Y):
-        """Mean per-sample loss over the rows of X, Y."""
-        X = _matrix("X", X, self.spec.n_in)
-        Y = _matrix("Y", Y, self.spec.n_out, X.shape[0])
-        mean, info = _call("mean_loss", "X", x=X.T, y=Y.T, loss=self._loss, **self._common())
-        if info:
-            _raise_for(info, "mean_loss")
-        return float(mean)
-
-    def gradients(self, X, Y):
-        """(loss, [(dW, db), ...]): the mean loss over the rows of X, Y and its gradient."""
-        X = _matrix("X", X, self.spec.n_in)
-        Y = _matrix("Y", Y, self.spec.n_out, X.shape[0])
-        mean, nabla, info = _call("loss_and_gradients", "X", x=X.T, y=Y.T, loss=self._loss,
-                                  **self._common())
-        if info:
-            _raise_for(info, "loss_and_gradients")
-        return float(mean), self._unflatten(nabla)
-
-    def train(self, X, Y, config, orders=None):
-        """Train in Fortran (one call for all epochs); return the per-epoch mean losses."""
-        if not isinstance(config, _spec.TrainConfig):
-            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-        X = _matrix("X", X, self.spec.n_in)
-        Y = _matrix("Y", Y, self.spec.n_out, X.shape[0])
-        orders = _orders(orders, X.shape[0], config)
-        params = self._flat.copy()   # trained in place; kept only if training succeeds
-        history, info, bad_epoch = _call(
-            "train", "config", layer_sizes=self._sizes, params=params, x=X.T, y=Y.T,
-            orders=orders.T, batch_size=config.batch_size, learning_rate=config.learning_rate,
-            momentum=config.momentum, l2=config.l2, hidden=self._hidden, output=self._output,
-            loss=self._loss)
-        if info == ERR_NONFINITE:
-            epoch = int(bad_epoch) - 1   # Fortran counts epochs from 1
-            raise FloatingPointError(
-                f"train: loss is not finite in epoch {epoch} (history {history[:epoch + 1].tolist()}); "
-                "parameters left unchanged")
-        if info:
-            _raise_for(info, "train")
-        self._flat = params
-        return history.tolist()
-
-    def predict(self, X):
-        """Class index per sample: the argmax of forward(X) along each row."""
-        return np.argmax(self.forward(X), axis=1)
-
+def _column_major_order(spec):
+    """Indices taking a flat vector with row-major W's to the Fortran layout (column-major)."""
+    pieces, offset = [], 0
+    for n_in, n_out in spec.layer_shapes():
+        W = np.arange(offset, offset + n_in * n_out).reshape(n_in, n_out)
+        pieces += [W.ravel(order="F"), np.arange(offset + n_in * n_out,
+                                                 offset + n_in * n_out + n_out)]
+        offset += n_in * n_out + n_out
+    return np.concatenate(pieces)
