@@ -171,7 +171,7 @@ def cmd_run(args, argv):
                         resume_doc=doc)
     start = time.perf_counter()
     try:
-        code = runner.execute(run, progress=_print)
+        code = runner.execute(run)
     except runner.RunError as error:
         print(f"bench run: {error}", file=sys.stderr)
         return 2

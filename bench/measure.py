@@ -27,6 +27,7 @@ class Settings:
     benchmark_seconds: float        # aim for this much timed work per benchmark
     min_rounds: int
     max_rounds: int
+    partial_rounds: int             # pure Python, partial: timed rounds (no warm-up)
     warmup_rounds: int              # untimed rounds before the timed ones
     python_budget_seconds: float    # pure Python: estimated seconds one workload may take
     max_partial_round_seconds: float  # pure Python, partial: length of one timed round
@@ -38,10 +39,10 @@ class Settings:
 
 
 DEFAULT_SETTINGS = Settings(min_round_seconds=0.02, benchmark_seconds=1.0, min_rounds=5,
-                            max_rounds=50, warmup_rounds=1, python_budget_seconds=10.0,
+                            max_rounds=50, partial_rounds=3, warmup_rounds=1, python_budget_seconds=10.0,
                             max_partial_round_seconds=1.0, dgemm_n=1024, dgemm_rounds=15)
 QUICK_SETTINGS = Settings(min_round_seconds=0.01, benchmark_seconds=0.12, min_rounds=3,
-                          max_rounds=20, warmup_rounds=1, python_budget_seconds=1.5,
+                          max_rounds=20, partial_rounds=3, warmup_rounds=0, python_budget_seconds=1.5,
                           max_partial_round_seconds=0.3, dgemm_n=1024, dgemm_rounds=5)
 
 

@@ -1,10 +1,13 @@
-"""The bridge between the runner and pytest-benchmark: one pytest session per benchmark.
+"""The bridge between the runner and pytest-benchmark.
 
-The runner builds a `Case` (what to time, prepared untimed), hands it to `run_case`, which
-drives `pytest.main` on bench/bench_train.py with a `Plan` plugin object carrying the case;
-the test module reads the plan from the session's stash. pytest runs isolated from the
-project's test configuration (`-c` an empty ini file in the output folder, no cache, no
-warnings filter) and its output goes to a log file; the raw pytest-benchmark JSON is kept.
+The runner drives one `pytest.main` session on bench/bench_train.py with a `Plan` plugin
+object: the plan carries the (implementation, workload) cases still to do and the runner;
+the test module parametrises over the cases and, in each test, asks the plan to prepare the
+case (untimed), times it with `benchmark.pedantic`, and hands the statistics back to the
+plan, which saves the result at once. A test that fails is recorded (by the report hook)
+as a skipped result whose reason is the error. pytest runs isolated from the project's test
+configuration (`-c` an empty ini file in the output folder, no plugin autoload, no cache, no
+warnings filter), and its own output goes to a log file; pytest-benchmark's JSON is kept.
 """
 
 from __future__ import annotations
@@ -18,38 +21,49 @@ from pathlib import Path
 import pytest
 
 PLAN_KEY = pytest.StashKey()
+BENCH_MODULE = Path(__file__).with_name("bench_train.py")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Case:
-    """One benchmark: implementation x workload, with its prepared, untimed inputs.
-
-    prepare() -> (target, setup): target() is the timed call (training epochs_per_round
-    epochs, or the bounded batches of a partial run); setup() runs before every round,
-    untimed, and gives the target fresh initial parameters."""
+    """One benchmark: an implementation on a workload."""
 
     implementation: str
     workload: str
-    prepare: object
-    rounds: int
-    warmup_rounds: int
-    epochs_per_round: int
-    extra_info: dict = field(default_factory=dict)
 
     @property
     def id(self):
         return f"{self.implementation}-{self.workload}"
 
 
-class Plan:
-    """pytest plugin object: carries the cases, records failures, and answers
-    pytest-benchmark's machine/commit hooks from the run's own environment (cheap)."""
+@dataclass
+class Prepared:
+    """A case made ready, untimed: the result so far and what to time.
 
-    def __init__(self, cases, machine_info=None, commit_info=None):
+    target() is the timed call (training epochs_per_round epochs, or the bounded batches
+    of a partial run); setup() runs before every round, untimed, and returns target's
+    arguments with fresh initial parameters. target None: nothing to time (skipped)."""
+
+    result: dict
+    target: object = None
+    setup: object = None
+    rounds: int = 0
+    warmup_rounds: int = 0
+    epochs_per_round: int = 1
+    scale: float = 1.0               # round time x scale = time per epoch
+    extra_info: dict = field(default_factory=dict)
+
+
+class Plan:
+    """pytest plugin object: the cases, the runner that prepares and records them, and
+    pytest-benchmark's machine/commit hooks answered from the run's environment (cheap)."""
+
+    def __init__(self, cases, runner, machine_info=None, commit_info=None):
         self.cases = list(cases)
+        self.runner = runner
         self.machine_info = machine_info or {}
         self.commit_info = commit_info or {}
-        self.failures = []
+        self.errors = []
 
     def pytest_configure(self, config):
         config.stash[PLAN_KEY] = self
@@ -63,49 +77,68 @@ class Plan:
         return self.commit_info
 
     def pytest_runtest_logreport(self, report):
-        if report.failed:
-            self.failures.append(f"{report.nodeid} ({report.when}): {report.longreprtext}")
+        if not report.failed:
+            return
+        case = getattr(report, "bench_case", None)
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = crash.message if crash is not None else str(report.longrepr).strip()
+        message = message.strip().splitlines()[0] if message.strip() else "unknown error"
+        if case is None:
+            self.errors.append(f"{report.nodeid} ({report.when}): {message}")
+        else:
+            self.runner.record_failure(case, f"failed ({report.when}): {message}")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and isinstance(callspec.params.get("case"), Case):
+            report.bench_case = callspec.params["case"]
+        return report
 
     def pytest_collectreport(self, report):
         if report.failed:
-            self.failures.append(f"collecting {report.nodeid}: {report.longreprtext}")
+            self.errors.append(f"collecting {report.nodeid}: {report.longreprtext}")
 
 
 @dataclass
 class Outcome:
-    """What one pytest session gave: exit code, the benchmark's JSON entry, failures."""
+    """What the pytest session gave: exit code, plan-level errors, log file."""
 
     exit_code: int
-    benchmark: dict | None
-    failures: list
-    log: str
+    errors: list
+    log_path: Path
 
 
-BENCH_MODULE = Path(__file__).with_name("bench_train.py")
-
-
-def run_case(case, work_dir, machine_info=None, commit_info=None):
-    """Run pytest-benchmark on one case; its JSON and log are kept in work_dir."""
+def run_plan(plan, work_dir, name):
+    """Run the pytest-benchmark session over plan.cases; JSON and log kept in work_dir."""
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     ini = work_dir / "pytest.ini"
-    if not ini.exists():
-        ini.write_text("[pytest]\n# empty: isolates the benchmark session from the project's "
-                       "test configuration\n", encoding="utf-8")
-    json_path = work_dir / f"{case.id}.json"
-    json_path.unlink(missing_ok=True)
-    plan = Plan([case], machine_info, commit_info)
-    args = [str(BENCH_MODULE), "-c", str(ini), "--rootdir", str(work_dir),
-            "-p", "no:cacheprovider", "-o", "filterwarnings=", "-q",
-            f"--benchmark-json={json_path}", "--benchmark-sort=name",
-            "--benchmark-columns=min,median,iqr,max,rounds"]
+    ini.write_text("[pytest]\n# empty: isolates the benchmark session from the project's test "
+                   "configuration\n", encoding="utf-8")
+    json_path = work_dir / f"{name}.json"
+    log_path = work_dir / f"{name}.log"
+    # -s: the runner's progress lines go straight to the terminal; pytest's own output is
+    # redirected to the log. No entry-point plugin discovery and no unraisable-exception
+    # plugin (its gc.collect() calls cost tenths of a second with PyTorch loaded).
+    args = [str(BENCH_MODULE), "-c", str(ini), "--rootdir", str(work_dir), "-s",
+            "--disable-plugin-autoload", "-p", "pytest_benchmark.plugin",
+            "-p", "no:cacheprovider", "-p", "no:unraisableexception",
+            "-o", "filterwarnings=", "-q", f"--benchmark-json={json_path}",
+            "--benchmark-sort=name", "--benchmark-columns=min,median,iqr,max,rounds"]
     output = io.StringIO()
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
         exit_code = int(pytest.main(args, plugins=[plan]))
-    log = output.getvalue()
-    (work_dir / f"{case.id}.log").write_text(log, encoding="utf-8")
-    benchmark = None
-    if json_path.exists():
-        entries = json.loads(json_path.read_text(encoding="utf-8")).get("benchmarks", [])
-        benchmark = entries[0] if entries else None
-    return Outcome(exit_code, benchmark, plan.failures, log)
+    log_path.write_text(output.getvalue(), encoding="utf-8")
+    return Outcome(exit_code, plan.errors, log_path)
+
+
+def read_benchmark_json(path):
+    """{case id: pytest-benchmark entry} from a --benchmark-json file (empty if none)."""
+    try:
+        entries = json.loads(Path(path).read_text(encoding="utf-8")).get("benchmarks", [])
+    except (OSError, ValueError):
+        return {}
+    return {entry["param"]: entry for entry in entries if "param" in entry}
+

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import gc
 import signal
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import checks, environment, measure, peers, registry, results, summary
 from bench import workloads as wl
-from bench.plan import Case, run_case
+from bench.plan import Case, Plan, Prepared, run_plan
 from python_impl.spec import TrainConfig, epoch_orders, init_params
 
 # Test aid: kill the process (SIGKILL) right after this many results were saved.
@@ -49,12 +51,15 @@ def methodology(settings):
         "min_time_per_round": settings.min_round_seconds,
         "target_seconds_per_benchmark": settings.benchmark_seconds,
         "min_rounds": settings.min_rounds,
+        "partial_rounds": settings.partial_rounds,
         "max_rounds": settings.max_rounds,
         "warmup_rounds": settings.warmup_rounds,
         "budget_seconds": settings.python_budget_seconds,
         "max_partial_round_seconds": settings.max_partial_round_seconds,
         "timer": "time.perf_counter (pytest-benchmark pedantic mode, iterations=1)",
-        "gc": "enabled during timing (as in normal use)",
+        "gc": "enabled during timing (as in normal use); the objects of the libraries "
+              "imported before the run are frozen (gc.freeze) so that collections do not "
+              "rescan them",
         "inside_timed_region": "one net.train(X, Y, config, orders) call of epochs_per_round "
                                "epochs (sklearn: one fit() with max_iter=epochs_per_round); "
                                "per-epoch times are the round times divided by "
@@ -69,8 +74,8 @@ def methodology(settings):
         "pure_python": "pure Python runs whole epochs when its estimated time for the "
                        "workload (untimed run + min_rounds + warm-up, from a calibration) "
                        "is within budget_seconds; otherwise it times the first "
-                       "timed_batches batches of epoch 1 (status partial; a round lasts at "
-                       "most max_partial_round_seconds) and scales to a whole epoch by "
+                       "timed_batches batches of epoch 1 in partial_rounds rounds (status "
+                       "partial; a round lasts at most max_partial_round_seconds) and scales to a whole epoch by "
                        "n_train / samples timed; if even one batch would not fit the budget "
                        "it is skipped with the estimate as reason",
         "memory": measure.MEMORY_NOTES,
@@ -117,6 +122,11 @@ class Runner:
                 except registry.ImplementationError as error:
                     self.unavailable[name] = error.reason
         self.limiter = environment.pin_threads(self.threads, torch_loaded="torch" in self.classes)
+        # Everything imported so far (PyTorch, scikit-learn, pytest) is moved out of the
+        # collector's reach: collections during timing then scan only the benchmark's own
+        # objects, as they would in a program that imports one library.
+        gc.collect()
+        gc.freeze()
 
     def start(self):
         """Create or reopen the results document and save it at once."""
@@ -175,22 +185,74 @@ class Runner:
                     todo.append((impl, workload))
         return todo
 
-    def run_all(self, progress=print):
-        todo = self.pairs()
-        total = len(todo)
-        started = time.perf_counter()
-        for done, (impl, workload) in enumerate(todo, start=1):
-            pair_start = time.perf_counter()
-            result = self.run_pair(impl, wl.get(workload))
-            result["seconds_spent"] = time.perf_counter() - pair_start
-            results.put_result(self.doc, result)
-            self.save()
-            self.saved += 1
-            elapsed = time.perf_counter() - started
-            left = elapsed / done * (total - done)
-            progress(summary.progress_line(done, total, result, elapsed, left))
-            if self.kill_after and self.saved >= self.kill_after:
-                os.kill(os.getpid(), signal.SIGKILL)
+    def run_all(self, progress):
+        """One pytest-benchmark session over every pair still to do; each result is saved
+        as its test finishes."""
+        todo = [Case(impl, workload) for impl, workload in self.pairs()]
+        if not todo:
+            return
+        self.progress = progress
+        self.total, self.done = len(todo), 0
+        self.started = time.perf_counter()
+        env = self.doc["environment"]
+        plan = Plan(todo, self,
+                    machine_info={"cpu": env.get("cpu_model"), "os": env.get("os"),
+                                  "python": env.get("python")},
+                    commit_info={"id": env.get("git_commit"), "dirty": env.get("git_dirty")})
+        name = f"benchmarks-{len(self.doc['run']['sessions'])}"
+        self.benchmark_json = f"benchmarks/{name}.json"
+        outcome = run_plan(plan, self.out_dir / "benchmarks", name)
+        if outcome.exit_code == 2:  # pytest: interrupted (Ctrl-C)
+            raise KeyboardInterrupt
+        for error in outcome.errors:
+            self.failures.append(error)
+        missing = [case for case in todo
+                   if results.find_result(self.doc, case.implementation, case.workload) is None]
+        if outcome.exit_code not in (0, 1) or missing:
+            raise RunError(f"the benchmark session ended with exit code {outcome.exit_code} "
+                           f"and {len(missing)} of {len(todo)} benchmarks unrecorded; see "
+                           f"{outcome.log_path}")
+
+    def store(self, result, seconds):
+        """Save one finished result, print its progress line (and honour the test aid)."""
+        result["seconds_spent"] = seconds
+        results.put_result(self.doc, result)
+        self.save()
+        self.saved += 1
+        self.done += 1
+        elapsed = time.perf_counter() - self.started
+        left = elapsed / self.done * (self.total - self.done)
+        self.progress(summary.progress_line(self.done, self.total, result, elapsed, left))
+        if self.kill_after and self.saved >= self.kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def record(self, case, prepared, stats, seconds):
+        """Called by the benchmark test: complete the result with the timing and save it."""
+        result = prepared.result
+        if stats is not None:
+            scale = prepared.scale
+            per_epoch = {key: getattr(stats, key) * scale
+                         for key in ("median", "iqr", "min", "max", "mean", "stddev")}
+            per_epoch["rounds"] = int(stats.rounds)
+            median = per_epoch["median"]
+            data = wl.dataset(wl.get(case.workload))
+            flops_per_epoch = self.doc["workloads"][case.workload]["flops_per_epoch"]
+            result.update({
+                "time_per_epoch": per_epoch,
+                "samples_per_second": data.n_train / median,
+                "gflops": flops_per_epoch / median / 1e9,
+                "timing": {"epochs_per_round": prepared.epochs_per_round,
+                           "rounds": prepared.rounds, "warmup_rounds": prepared.warmup_rounds,
+                           "scale_to_epoch": scale, "round_median_seconds": stats.median,
+                           "benchmark_json": self.benchmark_json, "benchmark": case.id},
+            })
+        self.store(result, seconds)
+
+    def record_failure(self, case, message):
+        """Called when a benchmark test fails: a skipped result with the error as reason."""
+        self.failures.append(f"{case.implementation} x {case.workload}: {message}")
+        workload = wl.get(case.workload)
+        self.store(self.base(case.implementation, workload, "skipped", message), 0.0)
 
     def finish(self):
         now = utc_now()
@@ -207,21 +269,15 @@ class Runner:
                 "status": status, "reason": reason, "timed_batches": None,
                 "threads": self.threads}
 
-    def run_pair(self, impl, workload):
-        """The result of one implementation on one workload (never raises for a failure
-        of the implementation: the result is then skipped, with the error as reason)."""
+    def prepare(self, case):
+        """Called by the benchmark test, untimed: a Prepared case (errors propagate and are
+        recorded as the pair's failure)."""
+        impl, workload = case.implementation, wl.get(case.workload)
         if impl in self.unavailable:
-            return self.base(impl, workload, "skipped", self.unavailable[impl])
-        try:
-            if impl == "sklearn":
-                return self.run_sklearn(workload)
-            return self.run_network(impl, workload)
-        except KeyboardInterrupt:
-            raise
-        except Exception as error:  # noqa: BLE001 - recorded as the reason, run goes on
-            message = f"failed: {type(error).__name__}: {error}"
-            self.failures.append(f"{impl} x {workload.name}: {message}")
-            return self.base(impl, workload, "skipped", message)
+            return Prepared(self.base(impl, workload, "skipped", self.unavailable[impl]))
+        if impl == "sklearn":
+            return self.prepare_sklearn(workload)
+        return self.prepare_network(impl, workload)
 
     def inputs(self, impl, data):
         """(X_train, Y_train) as this implementation takes them (lists for pure Python)."""
@@ -271,29 +327,34 @@ class Runner:
         size = workload.config.batch_size
         batch = per_sample * size
         n_batches = workload.n_batches(data.n_train)
-        if batch * (1 + settings.min_rounds) > budget:
+        if batch * (1 + settings.partial_rounds) > budget:
             return "skipped", None, (
                 f"pure Python is estimated at {batch:.3g} s per batch of {size} "
                 f"({epoch:.3g} s per epoch, from a calibration of {per_sample * 1e3:.3g} ms "
-                f"per sample): even one batch, timed {settings.min_rounds} times, is over its "
-                f"budget of {budget:g} s per workload")
-        round_budget = min(budget / (1 + settings.min_rounds), settings.max_partial_round_seconds)
+                f"per sample): even one batch, run once untimed and timed "
+                f"{settings.partial_rounds} times, is over its budget of {budget:g} s per "
+                "workload")
+        round_budget = min(budget / (1 + settings.partial_rounds),
+                           settings.max_partial_round_seconds)
         timed = max(1, min(n_batches - 1, int(round_budget / batch)))
         return "partial", timed * size, None
 
-    def run_network(self, impl, workload):
+    def prepare_network(self, impl, workload):
         """A Network implementation (or the PyTorch peer) on one workload."""
         cls = self.classes[impl]
         data = wl.dataset(workload)
         spec, config = workload.spec, workload.config
         init = init_params(spec, workload.seed)
         status, prefix, reason = "ok", None, None
+        started = time.perf_counter()
         if impl == "python":
             status, prefix, reason = self.python_plan(cls, workload, data)
             if status == "skipped":
-                return self.base(impl, workload, "skipped", reason)
+                return Prepared(self.base(impl, workload, "skipped", reason))
+        phases = {"calibration": time.perf_counter() - started}
         X, Y, run_config, run_orders = self.training_set(workload, data, impl, prefix)
         run = measure.train_run(cls, spec, init, X, Y, run_config, run_orders)
+        phases["untimed_run"] = run.seconds
         if impl == registry.REFERENCE and prefix is None:
             self.references[(workload.name, None)] = run
         notes = []
@@ -321,7 +382,7 @@ class Runner:
         # the timing
         if status == "partial":
             epochs_per_round = 1
-            rounds, warmup = self.settings.min_rounds, 0
+            rounds, warmup = self.settings.partial_rounds, 0
             scale = data.n_train / prefix
             timed_config, timed_orders = run_config, run_orders
         else:
@@ -330,22 +391,19 @@ class Runner:
             timed_config = dataclasses.replace(config, epochs=epochs_per_round)
             timed_orders = epoch_orders(data.n_train, timed_config)
 
-        def prepare():
-            net = cls(spec, params=init)
+        net = cls(spec, params=init)
 
-            def setup():
-                net.set_params(init)
-                return (), {}
+        def setup():
+            net.set_params(init)
+            return (), {}
 
-            def target():
-                net.train(X, Y, timed_config, timed_orders)
+        def target():
+            net.train(X, Y, timed_config, timed_orders)
 
-            return target, setup
-
-        case = Case(impl, workload.name, prepare, rounds, warmup, epochs_per_round,
-                    {"status": status, "scale_to_epoch": scale})
-        self.time_case(case, result, scale, data, workload)
+        phases["reference_and_agreement"] = (time.perf_counter() - started
+                                             - sum(phases.values()))
         result.update({
+            "phase_seconds": phases,
             "final_loss": run.history[-1],
             "train_accuracy": None, "test_accuracy": None,
             "agreement": agreement,
@@ -360,13 +418,14 @@ class Runner:
                 X_test = data.X_test.tolist() if impl == "python" else data.X_test
                 result["test_accuracy"] = measure.accuracy(run.net.forward(X_test),
                                                            data.labels_test)
-        return result
+        return Prepared(result, target, setup, rounds, warmup, epochs_per_round, scale,
+                        {"status": status, "scale_to_epoch": scale})
 
-    def run_sklearn(self, workload):
+    def prepare_sklearn(self, workload):
         """scikit-learn's MLP on one workload, or skipped with the reason it cannot."""
         reason = peers.sklearn_unsupported(workload)
         if reason:
-            return self.base("sklearn", workload, "skipped", reason)
+            return Prepared(self.base("sklearn", workload, "skipped", reason))
         data = wl.dataset(workload)
         config = workload.config
         y = peers.sklearn_targets(workload, data.Y_train, data.labels_train)
@@ -379,19 +438,13 @@ class Runner:
         epochs_per_round, rounds, warmup = measure.timing_plan(seconds / config.epochs,
                                                                self.settings)
 
-        def prepare():
-            def setup():
-                return (peers.sklearn_estimator(workload, epochs_per_round, workload.seed),), {}
+        def setup():
+            return (peers.sklearn_estimator(workload, epochs_per_round, workload.seed),), {}
 
-            def target(fresh):
-                peers.sklearn_fit(fresh, data.X_train, y)
-
-            return target, setup
+        def target(fresh):
+            peers.sklearn_fit(fresh, data.X_train, y)
 
         result = self.base("sklearn", workload, "ok")
-        case = Case("sklearn", workload.name, prepare, rounds, warmup, epochs_per_round,
-                    {"status": "ok", "scale_to_epoch": 1.0 / epochs_per_round})
-        self.time_case(case, result, 1.0 / epochs_per_round, data, workload)
         classifier = workload.spec.output_activation != "linear"
         result.update({
             "final_loss": history[-1],
@@ -407,38 +460,8 @@ class Runner:
             "notes": [peers.SKLEARN_NOTE, "timed: fit() from scratch (its own input checks "
                       "and initialisation included) for epochs_per_round epochs"],
         })
-        return result
-
-    def time_case(self, case, result, scale, data, workload):
-        """Run the pytest-benchmark session and put the per-epoch figures into result."""
-        env = self.doc["environment"]
-        outcome = run_case(case, self.out_dir / "benchmarks",
-                           machine_info={"cpu": env.get("cpu_model"), "os": env.get("os"),
-                                         "python": env.get("python")},
-                           commit_info={"id": env.get("git_commit"),
-                                        "dirty": env.get("git_dirty")})
-        if outcome.exit_code == 2 and not outcome.failures:  # pytest: interrupted
-            raise KeyboardInterrupt
-        if outcome.benchmark is None or outcome.failures or outcome.exit_code != 0:
-            detail = (outcome.failures[-1] if outcome.failures
-                      else outcome.log.strip()[-2000:])
-            raise RuntimeError(f"the benchmark session failed (exit {outcome.exit_code}): "
-                               f"{detail.strip().splitlines()[-1] if detail.strip() else ''}")
-        stats = outcome.benchmark["stats"]
-        per_epoch = {key: stats[key] * scale
-                     for key in ("median", "iqr", "min", "max", "mean", "stddev")}
-        per_epoch["rounds"] = int(stats["rounds"])
-        median = per_epoch["median"]
-        flops_per_epoch = self.doc["workloads"][workload.name]["flops_per_epoch"]
-        result.update({
-            "time_per_epoch": per_epoch,
-            "samples_per_second": data.n_train / median,
-            "gflops": flops_per_epoch / median / 1e9,
-            "timing": {"epochs_per_round": case.epochs_per_round, "rounds": case.rounds,
-                       "warmup_rounds": case.warmup_rounds, "scale_to_epoch": scale,
-                       "round_median_seconds": stats["median"],
-                       "benchmark_json": f"benchmarks/{case.id}.json"},
-        })
+        return Prepared(result, target, setup, rounds, warmup, epochs_per_round,
+                        1.0 / epochs_per_round, {"status": "ok"})
 
 
 def agreement_failures(doc):
@@ -461,10 +484,17 @@ def build_report(doc, out_path):
     return reports.build_report([doc], out_path)
 
 
-def execute(runner, progress=print):
+def execute(runner, progress=None):
     """Run everything; return the process exit code (0, or 1 if an agreement is outside
     tolerance, a benchmark failed or the report failed). KeyboardInterrupt propagates after
-    the results so far are saved."""
+    the results so far are saved. progress(line) defaults to printing on the standard output
+    as it is now (pytest's output is redirected while the benchmarks run)."""
+    if progress is None:
+        stream = sys.stdout
+
+        def progress(line):
+            print(line, file=stream, flush=True)
+
     runner.load_classes()
     runner.start()
     progress(f"results: {runner.results_file}")
