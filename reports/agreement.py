@@ -73,18 +73,21 @@ def gradient_table(run):
 def curve_story(run, workload):
     """The overlaid learning curves of a workload and a sentence on whether they coincide."""
     reference = run.reference()
-    curves = {}
+    curves, prefix = {}, []
     for result in run.timed_rows(workload):
         history = run.history(result["implementation"], workload)
-        if history:
+        if result.get("status") == "partial":
+            prefix.append(result["implementation"])
+        elif history:
             curves[result["implementation"]] = history
     missing = [r["implementation"] for r in run.timed_rows(workload)
-               if r["implementation"] not in curves]
+               if r["implementation"] not in curves and r["implementation"] not in prefix]
     out = []
+    prefix_text = (f" {esc(fmt.names(prefix))} {'was' if len(prefix) == 1 else 'were'} timed "
+                   f"over part of an epoch only, so {'its' if len(prefix) == 1 else 'their'} "
+                   f"saved loss is of that part and is left off this chart." if prefix else "")
     if not curves:
-        out.append(para("No learning curve was saved for this workload"
-                        + (f" ({esc(fmt.names(missing))} timed over a few batches only)."
-                           if missing else ".")))
+        out.append(para("No learning curve was saved for this workload." + prefix_text))
         return out
     base_name = reference if reference in curves else next(iter(curves))
     base = curves[base_name]
@@ -135,6 +138,7 @@ def curve_story(run, workload):
                  f"{', which trains with its own initialisation or sample order' if any(i == 'sklearn' for i, _, _ in apart) else ''}.")
     if missing:
         text += f" No curve saved for {esc(fmt.names(missing))}."
+    text += prefix_text
     if epochs == 1:
         text += " (One epoch: a single point per implementation.)"
     out.append(para(text))

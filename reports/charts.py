@@ -158,7 +158,8 @@ def hbar_chart(items, *, axis_title, tick_label=fmt.axis_number, value_label=fmt
         lift = 10 * (k % 2)
         drawing.add(Line(x, y_axis, x, y_top + 2 + lift, strokeColor=INK, strokeWidth=0.8,
                          strokeDashArray=(3, 2)))
-        drawing.add(_text(x, y_top + 3 + lift, text, TICK_SIZE, "middle"))
+        anchor = "end" if x + _width(text, TICK_SIZE) / 2 > width else "middle"
+        drawing.add(_text(x, y_top + 3 + lift, text, TICK_SIZE, anchor))
     return drawing
 
 

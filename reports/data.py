@@ -189,7 +189,26 @@ class Run:
         return [fmt.number(v) for v in result.get("history") or []]
 
     def timing(self):
-        return self.run.get("timing") or {}
+        """The saved timing method: run.methodology.timing (or run.timing in older files)."""
+        return (self.run.get("methodology") or {}).get("timing") or self.run.get("timing") or {}
+
+    def blas_libraries(self):
+        """The BLAS libraries threadpoolctl saw, described: 'openblas 0.3.30 (numpy), SkylakeX
+        kernel, 1 thread'."""
+        out = []
+        for lib in self.env.get("blas") or []:
+            if lib.get("user_api", "blas") != "blas":
+                continue
+            path = lib.get("filepath") or ""
+            owner = "system"
+            if "site-packages/" in path:
+                owner = path.split("site-packages/")[1].split("/")[0]
+                owner = owner.replace(".libs", "").replace("_", "-")
+            threads = lib.get("num_threads")
+            out.append(f"{lib.get('internal_api', '?')} {lib.get('version') or ''} ({owner}), "
+                       f"{lib.get('architecture', '?')} kernel, {threads} "
+                       f"thread{'s' if threads != 1 else ''}")
+        return out
 
 
 def _label(index):

@@ -30,8 +30,8 @@ def efficiency_table(run):
                 row.append(f"{fmt.gflops(result.get('gflops'))} "
                            f"({fmt.percent(run.efficiency(impl, w))})")
         rows.append(row)
-    return table(rows, [70] + [None] * len(impls), right=tuple(range(1, len(impls) + 1)),
-                 keep=False)
+    return table(rows, [62] + [None] * len(impls), right=tuple(range(1, len(impls) + 1)),
+                 keep=False, font_size=7.4)
 
 
 def chart(run):
@@ -53,7 +53,7 @@ def chart(run):
                                         "(log scale; longer is better)",
                       tick_label=lambda v: fmt.axis_number(v) + "%",
                       value_label=lambda v: fmt.percent(v / 100),
-                      refs=[(100.0, "dgemm limit (100%)"), (70.0, "70%")])
+                      refs=[(100.0, "dgemm limit"), (70.0, "70%")])
 
 
 def _status(ok):

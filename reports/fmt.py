@@ -80,7 +80,13 @@ def time_axis(seconds):
 
 
 def axis_number(x):
-    """A tick label on a plain or log axis: 0.001, 0.5, 10, 1,000, 1e+06."""
+    """A tick label on a plain or log axis: 0.001, 0.5, 10, 1,000, 1e-5, 1e6."""
+    x = number(x)
+    if x and math.isfinite(x):
+        exponent = math.floor(math.log10(abs(x)) + 1e-9)
+        if exponent < -4 or exponent >= 6:
+            mantissa = _trim(f"{x / 10 ** exponent:.1f}")
+            return f"{mantissa}e{exponent}"
     return _trim(sig(x, 2))
 
 

@@ -4,8 +4,8 @@ the workloads and their data, and the exact command that reproduces the run."""
 from __future__ import annotations
 
 from reports import fmt
-from reports.data import TIMED
-from reports.style import WARN_BG, esc, h1, h2, h3, note, para, space, table
+from reports.data import TIMED, impl_key
+from reports.style import WARN_BG, esc, h1, h2, h3, note, para, sentence, space, table
 from reports.scaling import sweep_shape
 from reports.summary import missing_notes
 
@@ -18,13 +18,23 @@ def timing_text(run):
     rounds = [r["time_per_epoch"].get("rounds") for r in run.results
               if r.get("status") in TIMED and r.get("time_per_epoch")]
     rounds = [int(n) for n in rounds if isinstance(n, (int, float))]
-    parts = [
-        "Each result is timed by pytest-benchmark: one benchmarked call per implementation and "
-        "workload, the training of the workload's network for its epochs with the sample orders "
-        "given, so that every implementation does exactly the same arithmetic. The data, the "
-        "initial parameters and the orders are prepared outside the timed region, and every "
-        "round starts again from fresh initial parameters; the time per epoch is the round's "
-        "time divided by the epochs it trained."]
+    parts = ["Each result is timed by pytest-benchmark: one benchmarked call per implementation "
+             "and workload, the training of the workload's network with the sample orders "
+             "given, so that every implementation does the same arithmetic."]
+    if timing.get("inside_timed_region"):
+        parts.append(f"<b>Inside the timed region</b>: {sentence(timing['inside_timed_region'])}")
+    else:
+        parts.append("Inside the timed region: training only; the time per epoch is the "
+                     "round's time divided by the epochs it trained.")
+    if timing.get("outside_timed_region"):
+        parts.append(f"<b>Outside it</b>: {sentence(timing['outside_timed_region'])}")
+    else:
+        parts.append("Outside it: the data, the initial parameters (fresh for every round) and "
+                     "the sample orders.")
+    for key, label in (("timer", "Timer"), ("calibration", "Calibration"),
+                       ("pure_python", "Pure Python"), ("gc", "Garbage collector")):
+        if timing.get(key):
+            parts.append(f"<b>{label}</b>: {sentence(timing[key])}")
     if rounds:
         parts.append(f"Rounds per result: {min(rounds)} to {max(rounds)} (median of those "
                      f"rounds reported, with their interquartile range as the noise).")
@@ -34,6 +44,8 @@ def timing_text(run):
     if timing.get("min_time_per_round") is not None:
         details.append(f"rounds calibrated to last at least {fmt.time(timing['min_time_per_round'])}"
                        f" so that short workloads are not timer-bound")
+    if timing.get("min_rounds") is not None:
+        details.append(f"at least {timing['min_rounds']} rounds")
     if timing.get("max_rounds") is not None:
         details.append(f"at most {timing['max_rounds']} rounds")
     if timing.get("budget_seconds") is not None:
@@ -42,16 +54,13 @@ def timing_text(run):
     if details:
         parts.append("Settings of this run: " + "; ".join(details) + ".")
     threads = run.env.get("threads")
-    blas = run.env.get("blas") or []
-    blas_text = ", ".join(f"{b.get('internal_api')} {b.get('version', '')} "
-                          f"({b.get('architecture', '?')} kernel, {b.get('num_threads')} "
-                          f"thread{'s' if b.get('num_threads') != 1 else ''})" for b in blas)
+    blas_text = "; ".join(run.blas_libraries())
     result_threads = sorted({r.get("threads") for r in run.results if r.get("threads")})
     parts.append(f"Threads: {threads if threads is not None else 'not recorded'} (the --threads "
                  f"value; BLAS, OpenMP and PyTorch pinned to it)"
                  + (f"; results ran with {fmt.names([str(t) for t in result_threads])} "
                     f"thread(s)" if result_threads else "")
-                 + (f"; NumPy's BLAS: {esc(blas_text)}" if blas_text else "") + ".")
+                 + (f"; BLAS libraries loaded: {esc(blas_text)}" if blas_text else "") + ".")
     build = run.env.get("fortran_build") or {}
     if build:
         parts.append(f"The Fortran extension was built with {esc(build.get('compiler', '?'))}, "
@@ -99,6 +108,22 @@ def skipped_table(run):
             if w in run.workloads and run.result(impl, w) is None and run.results:
                 rows.append([impl, w, "missing", "no result saved (the run stopped first)"
                              if not run.run.get("complete") else "no result saved"])
+    return rows
+
+
+def result_notes(run):
+    """[implementation, workloads, note] rows: each saved note once, with where it applies."""
+    where = {}
+    for r in run.results:
+        for text in r.get("notes") or []:
+            key = (r["implementation"], str(text))
+            where.setdefault(key, []).append(r["workload"])
+    order = {w: i for i, w in enumerate(run.main_workloads() + run.sweep_workloads())}
+    rows = []
+    for (impl, text), workloads in sorted(where.items(), key=lambda item: (
+            impl_key(item[0][0]), min(order.get(w, 99) for w in item[1]))):
+        workloads = sorted(set(workloads), key=lambda w: order.get(w, 99))
+        rows.append([impl, ", ".join(workloads), text])
     return rows
 
 
@@ -188,6 +213,11 @@ def build(runs):
         else:
             story.append(para("Nothing was skipped: every implementation ran every workload over "
                               "whole epochs."))
+        saved = result_notes(run)
+        if saved:
+            story.append(h3("Notes saved with the results"))
+            story.append(table([["Implementation", "Workloads", "Note"]] + saved,
+                               [74, 110, None], keep=False))
         notes = run.timing().get("profile_notes") or {}
         if notes:
             story.append(h3("Where the time goes (profiles)"))

@@ -8,7 +8,7 @@ from reportlab.platypus import KeepTogether
 from reports import fmt
 from reports.charts import hbar_chart
 from reports.data import all_implementations, all_workloads, workload_def
-from reports.style import esc, h1, h2, impl_style, note, para, space, table
+from reports.style import cell, esc, h1, h2, impl_style, note, para, space, table
 
 TITLE = "Speed"
 
@@ -57,11 +57,13 @@ def _note(result):
 def single_table(run, workload):
     rows = [["Implementation", "Median time / epoch", "IQR (% of median)", "Rounds",
              "Samples / s", "GFLOP/s", "vs python", "vs numpy", "Note"]]
+    spans = []
     for result in run.rows(workload):
         impl = result["implementation"]
         name = impl + (" (peer)" if result.get("kind") == "peer" else "")
         if result.get("status") == "skipped":
-            rows.append([name] + [fmt.MISSING] * 7 + [_note(result)])
+            rows.append([name, cell(_note(result))] + [""] * 7)
+            spans.append((1, len(rows) - 1, 8))
             continue
         stats = result.get("time_per_epoch") or {}
         rows.append([
@@ -69,7 +71,8 @@ def single_table(run, workload):
             str(stats.get("rounds", fmt.MISSING)), fmt.rate(result.get("samples_per_second")),
             fmt.gflops(result.get("gflops")), fmt.ratio(run.speedup(impl, "python", workload)),
             fmt.ratio(run.speedup(impl, "numpy", workload)), _note(result)])
-    return table(rows, [72, 52, 64, 38, 44, 42, 48, 48, None], right=(1, 2, 3, 4, 5, 6, 7))
+    return table(rows, [72, 52, 64, 38, 44, 42, 48, 48, None], right=(1, 2, 3, 4, 5, 6, 7),
+                 spans=spans)
 
 
 def multi_table(runs, workload):

@@ -140,6 +140,12 @@ def esc(text):
     return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
+def sentence(text):
+    """text (escaped) ending in exactly one full stop."""
+    text = esc(str(text).strip())
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def para(text, style=BODY):
     """A paragraph of reportlab markup."""
     return Paragraph(text, style)
@@ -186,7 +192,7 @@ def cell(value, style=CELL):
 
 
 def table(rows, widths, *, header=1, right=(), bold_rows=(), shade=None, keep=True,
-          font_size=None):
+          font_size=None, spans=()):
     """A ruled table: header rows bold on grey, zebra stripes, `right` columns right-aligned.
 
     rows are lists of strings (escaped and wrapped here) or flowables; widths in points (None
@@ -226,6 +232,8 @@ def table(rows, widths, *, header=1, right=(), bold_rows=(), shade=None, keep=Tr
             commands.append(("BACKGROUND", (0, r), (-1, r), colors.HexColor("#f7f7f9")))
     for (c, r), colour in (shade or {}).items():
         commands.append(("BACKGROUND", (c, r), (c, r), colour))
+    for c0, r, c1 in spans:
+        commands.append(("SPAN", (c0, r), (c1, r)))
     result = Table(body, colWidths=widths, repeatRows=header, hAlign="LEFT")
     result.setStyle(TableStyle(commands))
     result.keep_whole = keep and len(rows) < 30

@@ -151,8 +151,8 @@ def reading(run):
         if found:
             sentences.append("In the width sweep, " + fmt.names(found) + ".")
         else:
-            sentences.append("In the width sweep the order of the implementations does not "
-                             "change between the smallest and the largest width.")
+            sentences.append(f"In the width sweep the order of {esc(fmt.names(own))} does "
+                             f"not change between the smallest and the largest width.")
     return sentences
 
 
@@ -185,12 +185,6 @@ def verdict_table(run):
 def environment_rows(runs):
     """(label, [value per run]) rows describing where and how each run ran."""
 
-    def blas(env):
-        items = env.get("blas") or []
-        return "; ".join(f"{b.get('internal_api', '?')} {b.get('version', '')}, "
-                         f"{b.get('architecture', '?')} kernel, {b.get('num_threads', '?')} "
-                         f"thread{'s' if b.get('num_threads') != 1 else ''}"
-                         for b in items) or fmt.MISSING
 
     def fortran(env):
         build = env.get("fortran_build") or {}
@@ -232,7 +226,7 @@ def environment_rows(runs):
         ("OS", lambda r: r.env.get("os") or fmt.MISSING),
         ("Python, NumPy", lambda r: f"Python {r.env.get('python', '?')}, NumPy "
                                     f"{r.env.get('numpy', '?')}"),
-        ("NumPy's BLAS", lambda r: blas(r.env)),
+        ("BLAS libraries", lambda r: "; ".join(r.blas_libraries()) or fmt.MISSING),
         ("Threads", lambda r: f"{r.env.get('threads', '?')} (BLAS, OpenMP and PyTorch pinned)"),
         ("gfortran", lambda r: r.env.get("gfortran") or fmt.MISSING),
         ("Fortran build", lambda r: fortran(r.env)),

@@ -137,6 +137,44 @@ def _agreement(example, reference, key):
     return text + (f"; identical: {fmt.names(same)}" if same else "")
 
 
+# Mazur's names for the 2-2-2 network: w1..w4 from the inputs (w1: i1->h1, w2: i2->h1,
+# w3: i1->h2, w4: i2->h2), w5..w8 from the hidden units; W[l][i][j] is unit i -> unit j.
+_MAZUR_WEIGHTS = {1: (0, 0, 0), 2: (0, 1, 0), 3: (0, 0, 1), 4: (0, 1, 1),
+                  5: (1, 0, 0), 6: (1, 1, 0), 7: (1, 0, 1), 8: (1, 1, 1)}
+_MAZUR_UNITS = {"h1": (1, 0), "h2": (1, 1), "o1": (2, 0), "o2": (2, 1)}
+
+
+def published_key(name):
+    """Where a published quantity of Mazur's example sits in a trace, or None."""
+    if name in ("E_total", "loss"):
+        return ("loss",)
+    if name.startswith("w") and name.endswith("_updated") and name[1:-8].isdigit():
+        spot = _MAZUR_WEIGHTS.get(int(name[1:-8]))
+        return None if spot is None else ("updated_params", spot[0], 0, spot[1], spot[2])
+    kind, _, unit = name.partition("_")
+    if kind in ("out", "net") and unit in _MAZUR_UNITS:
+        layer, index = _MAZUR_UNITS[unit]
+        return ("a", layer, index) if kind == "out" else ("z", layer - 1, index)
+    return None
+
+
+def published_story(example, reference):
+    published = example.get("published") or {}
+    if not published:
+        return []
+    trace = example["traces"][reference]
+    rows = [["Quantity", "Published", f"Computed ({reference})", "Difference"]]
+    for name, value in published.items():
+        key = published_key(name)
+        mine = fmt.number(_pick(trace, key)) if key else None
+        ref = fmt.number(value)
+        diff = abs(mine - ref) if mine is not None and ref is not None else None
+        rows.append([name, fmt.value(ref), fmt.value(mine), fmt.sci(diff)])
+    source = example.get("source") or "the published example"
+    return [para(f"Against the values published in {esc(source)} (which prints them rounded "
+                 f"to nine digits or fewer):"), table(rows, [90, 90, 110, None], right=(1, 2, 3))]
+
+
 def diagram(example, trace):
     """The network drawn: units with their activations, edges labelled with initial weights."""
     sizes = example["layer_sizes"]
@@ -193,6 +231,10 @@ def code_rows(sources, impls, column_width):
         src = sources[impl]
         first = int(src.get("first_line") or 1)
         lines = []
+        if not src.get("text"):
+            reason = src.get("error") or "no text saved"
+            columns.append(textwrap.wrap(f"(source not available: {reason})", chars))
+            continue
         for k, line in enumerate((src.get("text") or "").rstrip("\n").split("\n")):
             number = f"{first + k:4d} "
             indent = line[:len(line) - len(line.lstrip())]
@@ -221,9 +263,9 @@ def code_story(run):
         src = sources[impl]
         count = len((src.get("text") or "").rstrip("\n").split("\n"))
         first = int(src.get("first_line") or 1)
-        header.append(Paragraph(f"{esc(impl)} \u2014 {esc(src.get('path', '?'))}, lines "
-                                f"{first}\u2013{first + count - 1} ({esc(src.get('language', ''))})",
-                                CODE_TITLE))
+        lines = (f", lines {first}\u2013{first + count - 1}" if src.get("text") else "")
+        header.append(Paragraph(f"{esc(impl)} \u2014 {esc(src.get('path', '?'))}{lines} "
+                                f"({esc(src.get('language', ''))})", CODE_TITLE))
     data = [header] + code_rows(sources, impls, column)
     t = Table(data, colWidths=[column] * len(impls), repeatRows=1, hAlign="LEFT")
     t.setStyle(TableStyle([
@@ -281,6 +323,11 @@ def build(runs):
                               "under each unit, and each unit's activation after the forward "
                               "pass inside it."))
             story.append(picture)
+        errors = example.get("errors") or {}
+        if errors:
+            story.append(note("Tracing failed for " + esc("; ".join(
+                f"{impl}: {text}" for impl, text in sorted(errors.items()))) + "."))
+        story.extend(published_story(example, reference))
         steps = _trace_steps(example, reference)
         for group, title in (("Forward", "Forward pass"), ("Backward", "Backward pass"),
                              ("Update", "Update (one gradient-descent step)")):
