@@ -13,6 +13,7 @@ from reports.style import (BAD_BG, esc, h1, h2, impl_style, note, para, space, s
                            table)
 
 TITLE = "Agreement"
+BLURB = "parameter differences after training, gradient checks, learning curves"
 ONE_LINE = 1e-6     # curves closer than this (relative) are drawn on top of one another
 
 
@@ -118,7 +119,7 @@ def curve_story(run, workload):
     out.append(line_chart(series, x_title="epoch", y_log=y_log, x_log=False,
                           y_title="training loss (mean per sample)"
                           + (", log scale" if y_log else ""), height=190,
-                          x_label=lambda v: fmt.axis_number(v)))
+                          x_integer=True))
     if n > 1:
         text = (f"{esc(fmt.names(together))} lie on one line: their saved curves differ by at "
                 f"most {fmt.sci(closeness)} (relative), so only one line is visible; the "

@@ -45,16 +45,20 @@ def cover(runs, contents, *, heading, lines):
     story = [para(esc(TITLE), H1), para(esc(heading))]
     story.extend(lines)
     story.append(space(6))
+    rows = [["Run", "Started", "Machine", "Commit", "Status", "Command"]]
     for run in runs:
-        label = f"<b>Run {run.label}</b>: " if run.multi else "<b>Run</b>: "
-        command = esc(run.run.get("command") or "")
-        state = ("complete" if run.run.get("complete") else
-                 "<font color='#b2182b'><b>interrupted</b></font>")
-        story.append(para(f"{label}{esc(run.describe())}; {state}; "
-                          f"<font face='Courier'>{command}</font>"))
-    story.append(space(10))
-    rows = [["Section", "Page"]] + [[title, page] for title, page in contents]
-    story.append(table(rows, [300, 50], right=(1,)))
+        commit = run.env.get("git_commit")
+        rows.append([run.label if run.multi else "this run", fmt.when(run.run.get("started")),
+                     f"{run.env.get('cpu_model', '?')}, {run.env.get('cpu_count', '?')} CPUs",
+                     (commit[:7] + (" (modified)" if run.env.get("git_dirty") else ""))
+                     if commit else fmt.MISSING,
+                     "complete" if run.run.get("complete") else "INTERRUPTED",
+                     run.run.get("command") or fmt.MISSING])
+    story.append(table(rows, [42, 66, 120, 56, 52, None]))
+    story.append(space(14))
+    story.append(para("<b>Contents</b>"))
+    rows = [["Section", "What it shows", "Page"]] + [list(item) for item in contents]
+    story.append(table(rows, [110, None, 36], right=(2,)))
     return story
 
 
@@ -72,14 +76,16 @@ def _reading_guide(runs):
 
 
 def assemble(sections, runs, out_path, *, title, subject, heading, keywords):
-    """Render (title, story) sections, merge them behind a cover, write out_path."""
+    """Render (title, story, one-line description) sections, merge them behind a cover, write out_path."""
     rendered, page = [], 1
-    for section_title, story in sections:
+    blurbs = {}
+    for section_title, story, blurb in sections:
+        blurbs[section_title] = blurb
         pdf, marks, count = render(story, section=section_title, first_page=page, title=title,
                                    subject=subject)
         rendered.append((section_title, pdf, marks, page, count))
         page += count
-    contents = [(t, str(first)) for t, _, _, first, _ in rendered]
+    contents = [(t, blurbs[t], str(first)) for t, _, _, first, _ in rendered]
     front, _, front_pages = render(
         cover(runs, contents, heading=heading, lines=_reading_guide(runs)),
         section="Contents", first_page=1, title=title, subject=subject, label_style="r")
@@ -131,7 +137,7 @@ def build_report(docs, out_path):
     if not docs:
         raise ValueError("build_report needs at least one results document")
     runs = runs_from(docs)
-    sections = [(module.TITLE, module.build(runs)) for module in SECTIONS]
+    sections = [(module.TITLE, module.build(runs), module.BLURB) for module in SECTIONS]
     title = report_title(runs)
     subject = ("Speed, scaling, efficiency and agreement of one backpropagation algorithm in "
                "pure Python, NumPy and Fortran 95, with PyTorch and scikit-learn as peers")

@@ -68,13 +68,16 @@ def log_ticks(lo, hi, label):
     return ticks
 
 
-def linear_ticks(lo, hi, label, target=5):
-    """Nice round ticks covering [lo, hi]; returns (lo, hi, ticks)."""
+def linear_ticks(lo, hi, label, target=5, integer=False):
+    """Nice round ticks covering [lo, hi] (whole numbers only if integer); (lo, hi, ticks)."""
     if hi <= lo:
         hi = lo + 1.0
     raw = (hi - lo) / target
     power = 10.0 ** math.floor(math.log10(raw))
-    step = min((m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw), default=10 * power)
+    steps = (1, 2, 5, 10) if integer else (1, 2, 2.5, 5, 10)
+    step = min((m * power for m in steps if m * power >= raw), default=10 * power)
+    if integer:
+        step = max(step, 1.0)
     lo = math.floor(lo / step + 1e-9) * step
     hi = math.ceil(hi / step - 1e-9) * step
     n = round((hi - lo) / step)
@@ -164,7 +167,8 @@ def hbar_chart(items, *, axis_title, tick_label=fmt.axis_number, value_label=fmt
 
 
 def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH, height=220,
-               x_ticks=None, x_label=fmt.axis_number, y_label=fmt.axis_number, caption=None):
+               x_ticks=None, x_label=fmt.axis_number, y_label=fmt.axis_number, caption=None,
+               x_integer=False):
     """Lines with markers on log or linear axes, and a legend below the plot.
 
     series: dicts with name, points [(x, y)], colour, dash, marker, and optional
@@ -182,7 +186,8 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
         else:
             x_lo, x_hi = min(v for v, _ in x_ticks), max(v for v, _ in x_ticks)
     else:
-        x_lo, x_hi, x_ticks = linear_ticks(min(xs, default=0), max(xs, default=1), x_label)
+        x_lo, x_hi, x_ticks = linear_ticks(min(xs, default=0), max(xs, default=1), x_label,
+                                           integer=x_integer)
     if y_log:
         y_lo, y_hi = log_range(ys)
         y_ticks = log_ticks(y_lo, y_hi, y_label)

@@ -213,7 +213,10 @@ def build_compare_report(old_doc, new_doc, out_path):
     """Write the PDF comparing two loaded results documents: environments, ratios, noise."""
     old, new = _pair_runs(old_doc, new_doc)
     rows = compare_rows(old_doc, new_doc)
-    sections = [("Runs compared", _runs_section(old, new)), ("Ratios", _ratios_section(rows))]
+    sections = [("Runs compared", _runs_section(old, new),
+                 "both environments side by side, differences shaded"),
+                ("Ratios", _ratios_section(rows),
+                 "new / old median per implementation and workload, with noise markers")]
     title = f"Backpropagation benchmark comparison: {old.describe()} vs {new.describe()}"
     subject = "Ratios of median time per epoch between two benchmark runs, with noise markers"
     heading = ("Comparison of two benchmark runs: old (A) and new (B), the ratio of their "

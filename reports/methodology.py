@@ -10,6 +10,7 @@ from reports.scaling import sweep_shape
 from reports.summary import missing_notes
 
 TITLE = "Methodology"
+BLURB = "how the timing was done, the noise, what was skipped and why, how to reproduce"
 NOISY = 0.10     # IQR above this share of the median is called out
 
 
@@ -167,6 +168,7 @@ def reproduce(run):
     if run.env.get("git_dirty"):
         out.append(note("The working tree had uncommitted changes when this run was made, so "
                         "the commit alone does not reproduce it exactly."))
+    out.append(space(4))
     out.append(para("Rebuild this report from the saved results alone: "
                     "<font face='Courier'>python -m bench report RESULTS.json -o report.pdf"
                     "</font>. Timings from another machine or another moment will differ; "

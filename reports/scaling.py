@@ -9,6 +9,7 @@ from reports.data import crossovers, loglog_slope
 from reports.style import esc, h1, h2, impl_style, note, para, space, table
 
 TITLE = "Scaling"
+BLURB = "time per epoch against hidden width (log-log), fitted slopes, crossover widths"
 
 
 def sweep_points(run, impl):
@@ -68,7 +69,7 @@ def slope_table(run):
                      f"{fmt.time(pairs[0][1])} (W = {pairs[0][0]})",
                      f"{fmt.time(pairs[-1][1])} (W = {pairs[-1][0]})",
                      fmt.ratio(pairs[-1][1] / pairs[0][1])])
-    return table(rows, [70, 60, 60, 100, 100, None], right=(1, 2, 3, 4, 5))
+    return table(rows, [76, 60, 60, 100, 100, None], right=(1, 2, 3, 4, 5))
 
 
 def crossover_rows(run):

@@ -3,11 +3,14 @@ is missing, and the environment of each run."""
 
 from __future__ import annotations
 
+from reportlab.platypus import KeepTogether
+
 from reports import fmt
 from reports.data import IMPLEMENTATIONS, all_workloads, crossovers
 from reports.style import BAD_BG, WIDTH, esc, h1, h2, note, para, space, table
 
 TITLE = "Summary"
+BLURB = "the verdict per workload, what the numbers say, what is missing, the environment"
 
 
 def agreement_status(run, workload):
@@ -265,10 +268,10 @@ def build(runs):
                       "(ratios of medians), and whether the trained parameters of the "
                       "implementations agree with the reference."))
     for run in runs:
+        block = [verdict_table(run), space(8)]
         if run.multi:
-            story.append(para(f"<b>Run {run.label}</b> ({esc(run.describe())})"))
-        story.append(verdict_table(run))
-        story.append(space(8))
+            block.insert(0, para(f"<b>Run {run.label}</b> ({esc(run.describe())})"))
+        story.append(KeepTogether(block))
     names = all_workloads(runs)
     if not names:
         story.append(note("No workloads are defined in these results."))
