@@ -192,7 +192,7 @@ contains
     double precision, intent(inout) :: act(*)       ! out: a_l (n_l x bs) at a_off(l)
     integer, intent(in) :: hidden                   ! internal hidden activation code
     integer, intent(in) :: output                   ! internal output activation code
-    integer :: l, n_prev, n, s, i, b_off
+    integer :: l, n_prev, n
     n_prev = sizes(0)
     do l = 1, n_layers
       n = sizes(l)
@@ -203,13 +203,7 @@ contains
         call gemm('T', 'N', n, bs, n_prev, params(p_off(l) + 1), act(a_off(l - 1) + 1), &
                   zs(a_off(l) + 1))
       end if
-      ! + b_l, added to each sample's column
-      b_off = p_off(l) + n_prev * n
-      do s = 0, bs - 1
-        do i = 1, n
-          zs(a_off(l) + s * n + i) = zs(a_off(l) + s * n + i) + params(b_off + i)
-        end do
-      end do
+      call add_bias(n, bs, params(p_off(l) + n_prev * n + 1), zs(a_off(l) + 1))
       if (l < n_layers) then
         call activate(n * bs, zs(a_off(l) + 1), act(a_off(l) + 1), hidden)
       else if (output == ACT_SOFTMAX) then
@@ -313,6 +307,15 @@ contains
     double precision, intent(in) :: momentum          ! momentum in [0, 1)
     double precision, intent(in) :: l2                ! l2 coefficient (weights only)
     integer :: l, i, w_end, b_end
+    if (.not. (l2 > 0d0)) then
+      ! no l2: weights and biases take the same step, one loop over the whole vector
+      ! (the same numbers as below: nabla + 0 W = nabla)
+      do i = 1, p_off(n_layers) + sizes(n_layers - 1) * sizes(n_layers) + sizes(n_layers)
+        velocity(i) = momentum * velocity(i) - eta * nabla(i)
+        params(i) = params(i) + velocity(i)
+      end do
+      return
+    end if
     do l = 1, n_layers
       w_end = p_off(l) + sizes(l - 1) * sizes(l)
       b_end = w_end + sizes(l)
@@ -468,11 +471,18 @@ contains
     double precision, intent(in) :: a(m, k)     ! left factor
     double precision, intent(in) :: b(k, n)     ! right factor
     double precision, intent(out) :: c(m, n)    ! product
-    integer :: j, p
+    integer :: i, j, p
+    double precision :: t
     do j = 1, n
-      c(:, j) = a(:, 1) * b(1, j)
+      t = b(1, j)
+      do i = 1, m
+        c(i, j) = a(i, 1) * t
+      end do
       do p = 2, k
-        c(:, j) = c(:, j) + a(:, p) * b(p, j)
+        t = b(p, j)
+        do i = 1, m
+          c(i, j) = c(i, j) + a(i, p) * t
+        end do
       end do
     end do
   end subroutine loops_nn
@@ -485,14 +495,33 @@ contains
     double precision, intent(in) :: a(m, k)     ! left factor
     double precision, intent(in) :: b(n, k)     ! right factor (transposed)
     double precision, intent(out) :: c(m, n)    ! product
-    integer :: j, p
+    integer :: i, j, p
+    double precision :: t
     do j = 1, n
-      c(:, j) = a(:, 1) * b(j, 1)
+      t = b(j, 1)
+      do i = 1, m
+        c(i, j) = a(i, 1) * t
+      end do
       do p = 2, k
-        c(:, j) = c(:, j) + a(:, p) * b(j, p)
+        t = b(j, p)
+        do i = 1, m
+          c(i, j) = c(i, j) + a(i, p) * t
+        end do
       end do
     end do
   end subroutine loops_nt
+
+  subroutine add_bias(n, bs, b, z)
+    ! z(:, s) = z(:, s) + b for each of the bs columns (samples) of z.
+    integer, intent(in) :: n                     ! rows (units of the layer)
+    integer, intent(in) :: bs                    ! columns (samples)
+    double precision, intent(in) :: b(n)         ! bias
+    double precision, intent(inout) :: z(n, bs)  ! weighted inputs
+    integer :: s
+    do s = 1, bs
+      z(:, s) = z(:, s) + b
+    end do
+  end subroutine add_bias
 
   subroutine copy_to(n, source, dest)
     ! dest = source for n entries.

@@ -9,12 +9,13 @@ exceptions into ValueError / FloatingPointError. Layout shared with backprop.f90
 - parameters: one flat float64 vector, layer by layer: W (n_in x n_out, column-major) then b;
 - samples are columns in Fortran: a C-ordered (n_samples, n_in) array X is passed as X.T,
   which is Fortran-contiguous, so no copy is made;
-- orders: an int32 (epochs, n_samples) C-ordered array of 0-based indices, passed as its
+- orders: a C-int (epochs, n_samples) C-ordered array of 0-based indices, passed as its
   transpose (column e = epoch e's order).
 """
 
 from __future__ import annotations
 
+import array
 import importlib
 import itertools
 import numbers
@@ -165,31 +166,34 @@ def _index_type(kind):
 
 
 def _orders(orders, n_samples, config):
-    """orders as an int32 (epochs, n_samples) C-ordered array of 0-based indices.
+    """orders as a C-int (epochs, n_samples) C-ordered array of 0-based indices.
 
-    Accepts exactly what spec.check_orders accepts, and raises its errors; integer arrays
-    and lists of integer lists are checked in bulk (check_orders' per-element loop cost more
-    than the Fortran training of a tiny network), anything else by check_orders itself.
+    Accepts exactly what spec.check_orders accepts, and raises its errors. Integer arrays and
+    lists of integer lists are checked in bulk, at C speed (check_orders' per-element Python
+    loop took longer than the Fortran training of a tiny network); anything else, and any
+    input the bulk check does not pass, goes to check_orders itself for its exact error.
     """
     if orders is None:
-        return np.array(_spec.epoch_orders(n_samples, config), dtype=np.int32)
-    array = None
+        return np.array(_spec.epoch_orders(n_samples, config), dtype=np.intc)
+    indices = None
     if isinstance(orders, np.ndarray):
         if orders.dtype.kind in "iu":
-            array = orders
+            indices = orders
     elif isinstance(orders, (list, tuple)) and len(orders) == config.epochs \
-            and all(isinstance(row, (list, tuple)) for row in orders):
-        kinds = set(map(type, itertools.chain.from_iterable(orders)))
-        if kinds and all(_index_type(kind) for kind in kinds):
-            try:
-                array = np.array(orders, dtype=np.int64)
-            except (ValueError, OverflowError):   # ragged rows or huge indices
-                array = None
-    if array is not None and array.shape == (config.epochs, n_samples) \
-            and array.min() >= 0 and array.max() < n_samples:
-        return np.ascontiguousarray(array, dtype=np.int32)
+            and set(map(type, orders)) <= {list, tuple} \
+            and set(map(len, orders)) == {n_samples}:
+        flat = list(itertools.chain.from_iterable(orders))
+        if all(_index_type(kind) for kind in set(map(type, flat))):
+            try:   # array('i') is a C int array, as Fortran's default integer
+                indices = np.frombuffer(array.array("i", flat), dtype=np.intc).reshape(
+                    config.epochs, n_samples)
+            except (TypeError, OverflowError):     # indices beyond a C int: out of range
+                indices = None
+    if indices is not None and indices.shape == (config.epochs, n_samples) \
+            and indices.min() >= 0 and indices.max() < n_samples:
+        return np.ascontiguousarray(indices, dtype=np.intc)
     # The contract's own check, for its exact errors (TypeError / ValueError naming "orders").
-    return np.array(_spec.check_orders(orders, n_samples, config), dtype=np.int32)
+    return np.array(_spec.check_orders(orders, n_samples, config), dtype=np.intc)
 
 
 class Network:
@@ -200,7 +204,7 @@ class Network:
         if not isinstance(spec, _spec.NetworkSpec):
             raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
         self.spec = spec
-        self._sizes = np.array(spec.layer_sizes, dtype=np.int32)
+        self._sizes = np.array(spec.layer_sizes, dtype=np.intc)
         self._hidden, self._output, self._loss = spec.codes()
         # as_params' flat vector holds each W row-major; the Fortran's, column-major:
         # flat_fortran = flat_rows[self._to_fortran]
