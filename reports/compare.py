@@ -17,7 +17,7 @@ from reports.build import assemble
 from reports.charts import Axis, _text, _width, log_ticks
 from reports.data import Run, impl_key, order_workloads
 from reports.style import (BAD, BAD_BG, COND_BOLD, GOOD, GOOD_BG, GREY, INK, LIGHT, RULE,
-                           WIDTH, esc, h1, h2, note, para, space, table)
+                           WIDTH, cell, esc, h1, h2, note, para, space, table)
 from reports.summary import environment_rows
 
 
@@ -130,8 +130,10 @@ def ratio_chart(items, width=WIDTH):
         text = fmt.ratio(it["ratio"]) + ("" if it["significant"] else " (noise)")
         if x >= one:
             drawing.add(_text(x + 3, yc - 3, text, 7.5))
-        else:
+        elif x - 3 - _width(text, 7.5) > label_w:
             drawing.add(_text(x - 3, yc - 3, text, 7.5, "end"))
+        else:
+            drawing.add(_text(one + 3, yc - 3, text, 7.5))
     return drawing
 
 
@@ -183,8 +185,14 @@ def _ratios_section(rows):
         story.append(h2(workload))
         table_rows = [["Implementation", "Old median (IQR)", "New median (IQR)", "New / old",
                        "Change", "Note"]]
-        shade = {}
+        shade, spans = {}, []
         for r in mine:
+            if not r["old_median"] and not r["new_median"]:
+                table_rows.append([r["implementation"] + (" (peer)" if r["kind"] == "peer"
+                                                          else ""), cell(r["note"] or "")]
+                                  + [""] * 4)
+                spans.append((1, len(table_rows) - 1, 5))
+                continue
             table_rows.append([
                 r["implementation"] + (" (peer)" if r["kind"] == "peer" else ""),
                 f"{fmt.time(r['old_median'])} ({fmt.time(r['old_iqr'])})"
@@ -196,7 +204,8 @@ def _ratios_section(rows):
                 shade[(4, len(table_rows) - 1)] = GOOD_BG
             elif r["change"] == "slower":
                 shade[(4, len(table_rows) - 1)] = BAD_BG
-        block = [table(table_rows, [72, 92, 92, 50, 58, None], right=(1, 2, 3), shade=shade)]
+        block = [table(table_rows, [72, 92, 92, 50, 58, None], right=(1, 2, 3), shade=shade,
+                       spans=spans)]
         chart = ratio_chart([{"label": r["implementation"], "ratio": r["ratio"],
                               "significant": r["significant"],
                               "note": "timed in one run only" if r["presence"] in ("old", "new")

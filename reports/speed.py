@@ -100,7 +100,7 @@ def multi_table(runs, workload):
             row.append(fmt.ratio(b / a) if a and b else fmt.MISSING)
         rows.append(row)
     n = len(runs)
-    widths = [70] + [None] * n + [48] * (n - 1)
+    widths = [76] + [None] * n + [48] * (n - 1)
     return table(rows, widths, right=tuple(range(1, 2 * n)))
 
 

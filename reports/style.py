@@ -248,18 +248,24 @@ def glue(story):
         item = story[i]
         if isinstance(item, Heading):
             j = i + 1
-            while j < len(story) and isinstance(story[j], (Paragraph, Spacer)):
+            while j < len(story):
+                if isinstance(story[j], Heading):
+                    if not all(isinstance(f, Heading) for f in story[i:j]):
+                        break           # a new heading after text starts its own group
+                elif not isinstance(story[j], (Paragraph, Spacer)):
+                    break
                 j += 1
             group = story[i:j]
-            if j < len(story):
+            if j < len(story) and not isinstance(story[j], Heading):
                 nxt = story[j]
                 # a KeepTogether inside a KeepTogether always breaks the page: flatten it
                 group += list(nxt._content) if isinstance(nxt, KeepTogether) else [nxt]
+                j += 1
             for flowable in group:
                 if isinstance(flowable, Heading):
                     flowable.keepWithNext = 0
             out.append(KeepTogether(group))
-            i = j + 1
+            i = j
         elif getattr(item, "keep_whole", False):
             out.append(KeepTogether([item]))
             i += 1
