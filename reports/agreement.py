@@ -135,8 +135,16 @@ def curve_story(run, workload):
                          f"<b>{esc(impl)}</b> (differs by up to {fmt.sci(diff)}")
             parts[-1] += (f"; final loss {fmt.loss(final)} against {fmt.loss(base[-1])} for "
                           f"{esc(base_name)})" if final is not None and base else ")")
-        text += (f" <b>Not on that line</b>: {fmt.names(parts)}"
-                 f"{', which trains with its own initialisation or sample order' if any(i == 'sklearn' for i, _, _ in apart) else ''}.")
+        text += f" <b>Not on that line</b>: {fmt.names(parts)}."
+        uncompared = [impl for impl, _, _ in apart
+                      if not (run.timed(impl, workload) or {}).get("agreement")]
+        if uncompared:
+            one = len(uncompared) == 1
+            text += (f" {esc(fmt.names(uncompared))} {'is' if one else 'are'} not held to the "
+                     f"reference (no agreement saved: {'it trains' if one else 'they train'} "
+                     f"from {'its' if one else 'their'} own start; see the notes in "
+                     f"Methodology), so {'its' if one else 'their'} curve is not expected on "
+                     f"the line.")
     if missing:
         text += f" No curve saved for {esc(fmt.names(missing))}."
     text += prefix_text

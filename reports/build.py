@@ -76,7 +76,7 @@ def _reading_guide(runs):
 
 
 def assemble(sections, runs, out_path, *, title, subject, heading, keywords):
-    """Render (title, story, one-line description) sections, merge them behind a cover, write out_path."""
+    """Render (title, story, one-line description) sections; merge them behind a cover."""
     rendered, page = [], 1
     blurbs = {}
     for section_title, story, blurb in sections:

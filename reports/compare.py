@@ -16,7 +16,7 @@ from reports import fmt
 from reports.build import assemble
 from reports.charts import Axis, _text, _width, log_ticks
 from reports.data import Run, impl_key, order_workloads
-from reports.style import (BAD, BAD_BG, COND_BOLD, GOOD, GOOD_BG, GREY, INK, LIGHT, RULE,
+from reports.style import (BAD, BAD_BG, COND_BOLD, GOOD, GOOD_BG, GREY, INK, RULE,
                            WIDTH, cell, esc, h1, h2, note, para, space, table)
 from reports.summary import environment_rows
 

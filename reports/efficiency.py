@@ -7,7 +7,8 @@ from __future__ import annotations
 from reports import fmt
 from reports.charts import hbar_chart
 from reports.data import IMPLEMENTATIONS
-from reports.style import BAD_BG, GOOD_BG, WARN_BG, esc, h1, h2, impl_style, note, para, space, table
+from reports.style import (BAD_BG, GOOD_BG, WARN_BG, esc, h1, h2, impl_style, note, para,
+                           space, table)
 
 TITLE = "Efficiency"
 BLURB = "GFLOP/s as a share of the machine's measured dgemm limit; the speed targets"

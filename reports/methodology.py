@@ -43,8 +43,9 @@ def timing_text(run):
     if timing.get("warmup_rounds") is not None:
         details.append(f"{timing['warmup_rounds']} warm-up round(s) before timing")
     if timing.get("min_time_per_round") is not None:
-        details.append(f"rounds calibrated to last at least {fmt.time(timing['min_time_per_round'])}"
-                       f" so that short workloads are not timer-bound")
+        shortest = fmt.time(timing["min_time_per_round"])
+        details.append(f"rounds calibrated to last at least {shortest} so that short "
+                       f"workloads are not timer-bound")
     if timing.get("min_rounds") is not None:
         details.append(f"at least {timing['min_rounds']} rounds")
     if timing.get("max_rounds") is not None:

@@ -77,8 +77,8 @@ def _trace_steps(example, reference):
         rows.append(("Forward", "", f"{v('a', l)} = {f}({v('z', l)})", trace["a"][l], ("a", l)))
     L = n_layers
     if loss == "mse":
-        eq = f"<i>C</i> = \u00bd {SUM}{sub('k')} ({v('a', L)}{sub('k')} \u2212 <i>y</i>{sub('k')})" \
-             f"{sup(2)}"
+        eq = (f"<i>C</i> = \u00bd {SUM}{sub('k')} ({v('a', L)}{sub('k')} \u2212 "
+              f"<i>y</i>{sub('k')}){sup(2)}")
     else:
         eq = f"<i>C</i> = cross-entropy({v('a', L)}, <i>y</i>)"
     rows.append(("Forward", "loss", eq, trace["loss"], ("loss",)))
@@ -295,12 +295,17 @@ def build(runs):
             sorted(traces, key=impl_key)[0]
         sizes = fmt.network(example.get("layer_sizes", []))
         mazur = (example.get("x") == MAZUR["x"] and example.get("y") == MAZUR["y"])
-        intro = (f"One step of gradient descent on a {sizes} network ({esc(example.get('hidden_activation'))} "
-                 f"hidden and {esc(example.get('output_activation'))} output units, "
+        intro = (f"One step of gradient descent on a {sizes} network "
+                 f"({esc(example.get('hidden_activation'))} hidden and "
+                 f"{esc(example.get('output_activation'))} output units, "
                  f"{esc(example.get('loss'))} loss, learning rate {example.get('learning_rate')}) "
                  f"for one sample x = {example['x'][0]} with target y = {example['y'][0]}")
-        intro += (", the numbers of Matt Mazur's well-known step-by-step example. " if mazur
-                  else ". ")
+        if example.get("source"):
+            intro += f": the example published in {esc(example['source'])}. "
+        elif mazur:
+            intro += ", the numbers of Matt Mazur's well-known step-by-step example. "
+        else:
+            intro += ". "
         intro += (f"Every number below was computed by the implementations when the results "
                   f"were saved ({esc(fmt.names(sorted(traces, key=impl_key)))}); the values "
                   f"shown are {esc(reference)}'s, and the last column says whether the others "
