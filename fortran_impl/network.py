@@ -74,6 +74,11 @@ def _load_extension():
 
 _backprop, _CORETYPE_SET = _load_extension()
 _trainer = _backprop.trainer
+# What f2py raises on arguments it cannot pass (its own exception class, stored in the
+# extension as "__backprop_error", plus ValueError / TypeError from array conversion).
+_F2PY_ERRORS = (ValueError, TypeError) + tuple(
+    value for value in vars(_backprop).values()
+    if isinstance(value, type) and issubclass(value, Exception))
 
 # The ERR_* codes of backprop.f90 -> (exception, argument the error is about, message).
 _ERRORS = {
@@ -109,7 +114,7 @@ def _call(routine, argument, *args, **kwargs):
     """Call a wrapped Fortran routine; f2py's own exceptions become ValueError(argument)."""
     try:
         return getattr(_trainer, routine)(*args, **kwargs)
-    except (_backprop.error, ValueError, TypeError) as exc:
+    except _F2PY_ERRORS as exc:
         raise ValueError(f"{argument}: rejected by the Fortran wrapper of {routine}: {exc}") from exc
 
 

@@ -1,0 +1,389 @@
+"""The Fortran trainer's own guards: the f2py traps (double precision, array order and dtype),
+the GIL released while Fortran trains, bad input that must never kill the process (run in a
+subprocess, including raw calls of the wrapped routines with inconsistent sizes), a clean
+Fortran 95 compile, the build record, and the BLAS dgemm path agreeing with the reference
+loops. The contract tests (agreement, gradients, bad input, ...) run on it separately."""
+
+import re
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fortran_impl
+from fortran_impl import Network, network
+from python_impl.spec import (AGREEMENT_TOLERANCE, NetworkSpec, TrainConfig, check_orders,
+                              epoch_orders, init_params)
+
+SOURCES = Path(__file__).resolve().parent.parent / "fortran_impl"
+TRAINER = network._trainer            # the f2py module object of `module trainer`
+ROUTINES = ("forward", "mean_loss", "loss_and_gradients", "train", "set_matmul_path",
+            "get_matmul_path", "blas_available")
+
+
+@pytest.fixture
+def matmul_path():
+    """Restore the process-wide matrix-product path after a test that changes it."""
+    previous = fortran_impl.get_matmul_path()
+    yield fortran_impl.set_matmul_path
+    fortran_impl.set_matmul_path(previous)
+
+
+def small_problem(spec, n, seed=0):
+    """Inputs that are exact in float32 and as small integers' ratios (k / 8), and targets."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(-16, 17, size=(n, spec.n_in)) / 8.0
+    Y = rng.integers(0, 9, size=(n, spec.n_out)) / 8.0
+    if spec.output_activation == "softmax":
+        Y = np.eye(spec.n_out)[rng.integers(0, spec.n_out, n)]
+    return X, Y
+
+
+# (a) every wrapped array argument is double precision (the real(kind=dp) -> float trap)
+def test_wrapped_routines_and_array_types_from_the_f2py_docstrings():
+    assert sorted(name for name in ROUTINES if hasattr(TRAINER, name)) == sorted(ROUTINES)
+    arrays = {}
+    for name in ROUTINES:
+        doc = getattr(TRAINER, name).__doc__
+        for argument, typecode in re.findall(r"^(\w+) : .*rank-\d array\('(\w)'\)", doc, re.M):
+            arrays[f"{name}.{argument}"] = typecode
+    integer_arrays = {f"{name}.layer_sizes" for name in ("forward", "mean_loss",
+                                                          "loss_and_gradients", "train")}
+    integer_arrays.add("train.orders")
+    assert integer_arrays <= set(arrays)
+    real_arrays = {key: code for key, code in arrays.items() if key not in integer_arrays}
+    for key in ("forward.params", "forward.x", "forward.a_out", "mean_loss.y",
+                "loss_and_gradients.nabla", "train.params", "train.x", "train.y",
+                "train.history"):
+        assert key in real_arrays
+    assert set(real_arrays.values()) == {"d"}, real_arrays          # never 'f'
+    assert {arrays[key] for key in integer_arrays} == {"i"}
+    # the scalars too: every real scalar is a Python float (C double), every size an int
+    assert re.search(r"^learning_rate : input float$", TRAINER.train.__doc__, re.M)
+
+
+# (b) C-ordered, Fortran-ordered, float32, integer and list inputs give the same answers
+def test_input_order_and_dtype_do_not_change_the_answers():
+    spec = NetworkSpec((3, 5, 2), "tanh", "sigmoid", "mse")
+    X, Y = small_problem(spec, 7)
+    params = [(np.round(W * 8) / 8, b + 0.125) for W, b in
+              ((np.array(W), np.array(b)) for W, b in init_params(spec, seed=4))]
+    config = TrainConfig(epochs=3, learning_rate=0.25, batch_size=3, momentum=0.5, seed=2)
+    orders = epoch_orders(len(X), config)
+
+    def run(X, Y, params, orders):
+        net = Network(spec, params)
+        results = [net.forward(X), net.loss(X, Y), net.gradients(X, Y)]
+        results += [net.train(X, Y, config, orders), net.get_params(), net.predict(X)]
+        return results
+
+    def flat(results):
+        """Every number of a nested result, in order, as one float64 vector."""
+        out = []
+        for item in results:
+            if isinstance(item, (tuple, list)) and not all(isinstance(v, float) for v in item):
+                out.append(flat(item))
+            else:
+                out.append(np.asarray(item, dtype=float).ravel())
+        return np.concatenate(out)
+
+    expected = flat(run(X, Y, params, orders))
+    variants = {
+        "fortran-order": (np.asfortranarray(X), np.asfortranarray(Y),
+                          [(np.asfortranarray(W), b) for W, b in params], np.array(orders)),
+        "float32": (X.astype(np.float32), Y.astype(np.float32),
+                    [(W.astype(np.float32), b.astype(np.float32)) for W, b in params],
+                    np.array(orders, dtype=np.int64)),
+        "lists": (X.tolist(), Y.tolist(), [(W.tolist(), b.tolist()) for W, b in params],
+                  orders),
+        "non-contiguous": (np.repeat(X, 2, axis=0)[::2], np.repeat(Y, 2, axis=1)[:, ::2],
+                           params, np.array(orders, dtype=np.uint16)),
+    }
+    for name, args in variants.items():
+        assert np.array_equal(flat(run(*args)), expected), name
+    # integer inputs: the same as the same values given as floats
+    Xi = np.arange(-7, 14).reshape(7, 3) % 5 - 2
+    Yi = (np.arange(14).reshape(7, 2) % 2)
+    as_ints = flat(run(Xi, Yi, params, orders))
+    as_floats = flat(run(Xi.astype(float), Yi.astype(float), params, orders))
+    assert np.array_equal(as_ints, as_floats)
+
+
+# (c) the GIL is released while Fortran trains
+def test_a_python_thread_runs_while_fortran_trains():
+    spec = NetworkSpec((64, 64, 10), "tanh", "softmax", "cross_entropy")
+    X, Y = small_problem(spec, 500)
+    net = Network(spec)
+    params = net._flat.copy()
+
+    def raw_train(epochs):
+        orders = np.tile(np.arange(len(X), dtype=np.intc), (epochs, 1))
+        history, info, _ = TRAINER.train(
+            layer_sizes=net._sizes, params=params, x=X.T, y=Y.T, orders=orders.T, batch_size=1,
+            learning_rate=1e-3, momentum=0.0, l2=0.0, hidden=1, output=1, loss=1)
+        assert info == 0
+
+    started = time.perf_counter()
+    raw_train(1)
+    epochs = max(2, int(0.4 / max(time.perf_counter() - started, 1e-6)))   # about 0.4 s
+
+    ticks, stop = [], threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            time.sleep(0.001)          # needs the GIL back to return
+            ticks.append(time.perf_counter())
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    try:
+        time.sleep(0.02)
+        begin = time.perf_counter()
+        raw_train(epochs)              # one call into Fortran
+        end = time.perf_counter()
+    finally:
+        stop.set()
+        thread.join()
+    during = sum(begin < t < end for t in ticks)
+    # a thread blocked on the GIL for the whole call would tick at most once or twice
+    assert during >= 20, f"{during} ticks in {end - begin:.3f} s of Fortran training"
+
+    # and through Network.train too (same call, plus validation in Python)
+    ticks.clear()
+    stop.clear()
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    try:
+        config = TrainConfig(epochs=epochs, learning_rate=1e-3, shuffle=False)
+        begin = time.perf_counter()
+        net.train(X, Y, config)
+        end = time.perf_counter()
+    finally:
+        stop.set()
+        thread.join()
+    assert sum(begin < t < end for t in ticks) >= 20
+
+
+# (d) bad input on the Fortran path, in a subprocess: always a clean Python exception
+SUBPROCESS_SCRIPT = textwrap.dedent(r"""
+    import math, numpy as np
+    from fortran_impl import Network, network
+    from python_impl.spec import NetworkSpec, TrainConfig, init_params
+    T = network._trainer
+    sizes = np.array([2, 4, 1], dtype=np.intc)
+    params = np.zeros(17)
+    x = np.zeros((2, 4), order="F"); y = np.zeros((1, 4), order="F")
+    orders = np.zeros((4, 2), dtype=np.intc, order="F")
+
+    def train(**change):
+        args = dict(layer_sizes=sizes, params=params.copy(), x=x, y=y, orders=orders,
+                    batch_size=1, learning_rate=0.1, momentum=0.0, l2=0.0, hidden=0, output=0,
+                    loss=0)
+        args.update(change)
+        return T.train(**args)[1]
+
+    codes = {
+        "params-length": train(params=np.zeros(16)),
+        "x-rows": train(x=np.zeros((3, 4), order="F")),
+        "y-rows": train(y=np.zeros((2, 4), order="F")),
+        "no-layers": train(layer_sizes=np.array([2], dtype=np.intc), params=np.zeros(0)),
+        "zero-size": train(layer_sizes=np.array([2, 0, 1], dtype=np.intc), params=np.zeros(1)),
+        "hidden-code": train(hidden=7),
+        "output-code": train(output=-1),
+        "ce-linear": train(output=2, loss=1),
+        "batch": train(batch_size=0),
+        "order-high": train(orders=np.full((4, 2), 4, dtype=np.intc, order="F")),
+        "order-negative": train(orders=np.full((4, 2), -1, dtype=np.intc, order="F")),
+        "rate": train(learning_rate=-1.0),
+        "rate-nan": train(learning_rate=math.nan),
+        "momentum": train(momentum=1.0),
+        "l2": train(l2=-0.5),
+        "forward-n_out": T.forward(n_out=3, layer_sizes=sizes, params=params, x=x, hidden=0,
+                                   output=0)[1],
+        "loss-params": T.mean_loss(layer_sizes=sizes, params=np.zeros(20), x=x, y=y, hidden=0,
+                                   output=0, loss=0)[1],
+        "gradients-x": T.loss_and_gradients(layer_sizes=sizes, params=params,
+                                            x=np.zeros((5, 4), order="F"), y=y, hidden=0,
+                                            output=0, loss=0)[2],
+        "path": T.set_matmul_path(9),
+    }
+    print("CODES", sorted(codes.items()))
+
+    # sizes passed explicitly and larger than the arrays: f2py's own error, caught
+    for call in (lambda: T.train(layer_sizes=sizes, params=params.copy(), x=x, y=y,
+                                 orders=orders, batch_size=1, learning_rate=0.1, momentum=0.0,
+                                 l2=0.0, hidden=0, output=0, loss=0, n_samples=40),
+                 lambda: T.forward(n_out=1, layer_sizes=sizes, params=params, x=x, hidden=0,
+                                   output=0, n_params=1000),
+                 lambda: T.train(layer_sizes=sizes, params=np.zeros(17, dtype=np.float32),
+                                 x=x, y=y, orders=orders, batch_size=1, learning_rate=0.1,
+                                 momentum=0.0, l2=0.0, hidden=0, output=0, loss=0)):
+        try:
+            call()
+            print("F2PY accepted")
+        except Exception as exc:
+            print("F2PY", type(exc).__name__)
+
+    # the Python face: the contract's exceptions, never a crash
+    spec = NetworkSpec((2, 4, 1))
+    net = Network(spec)
+    X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]; Y = [[0.0], [1.0], [1.0], [0.0]]
+    cfg = TrainConfig(epochs=2, learning_rate=0.5)
+    for name, call in [
+        ("X-nan", lambda: net.forward([[math.nan, 0.0]])),
+        ("X-columns", lambda: net.train([[0.0, 0.0, 0.0]] * 4, Y, cfg)),
+        ("Y-rows", lambda: net.train(X, Y[:3], cfg)),
+        ("orders-range", lambda: net.train(X, Y, cfg, [[0, 1, 2, 4], [0, 1, 2, 3]])),
+        ("orders-count", lambda: net.train(X, Y, cfg, [[0, 1, 2, 3]])),
+        ("orders-array", lambda: net.train(X, Y, cfg, np.array([[0, 1, 2, 3], [9, 1, 2, 3]]))),
+        ("config", lambda: net.train(X, Y, {"epochs": 2})),
+        ("params", lambda: net.set_params([(np.zeros((2, 4)), np.zeros(3)), (np.zeros((4, 1)), [0.0])])),
+        ("diverge", lambda: Network(NetworkSpec((2, 4, 1), "relu", "linear")).train(
+            X, [[1e150]] * 4, TrainConfig(epochs=30, learning_rate=10.0))),
+        ("matmul-path", lambda: network.set_matmul_path("fast")),
+    ]:
+        try:
+            call()
+            print("PY", name, "accepted")
+        except Exception as exc:
+            print("PY", name, type(exc).__name__, str(exc).split(":")[0][:40])
+    print("DONE")
+""")
+
+
+def test_bad_input_in_a_subprocess_ends_in_python_exceptions():
+    done = subprocess.run([sys.executable, "-c", SUBPROCESS_SCRIPT], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]       # no signal, no Fortran runtime error
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "DONE"
+    codes = dict(eval(next(line[6:] for line in lines if line.startswith("CODES "))))
+    assert codes == {
+        "params-length": 2, "x-rows": 3, "y-rows": 4, "no-layers": 1, "zero-size": 1,
+        "hidden-code": 6, "output-code": 6, "ce-linear": 6, "batch": 7, "order-high": 9,
+        "order-negative": 9, "rate": 10, "rate-nan": 10, "momentum": 10, "l2": 10,
+        "forward-n_out": 4, "loss-params": 2, "gradients-x": 3, "path": 13,
+    }
+    f2py = [line for line in lines if line.startswith("F2PY")]
+    assert len(f2py) == 3 and "F2PY accepted" not in f2py     # f2py's own errors, caught
+    python = {line.split()[1]: line.split()[2] for line in lines if line.startswith("PY ")}
+    assert python == {
+        "X-nan": "ValueError", "X-columns": "ValueError", "Y-rows": "ValueError",
+        "orders-range": "ValueError", "orders-count": "ValueError",
+        "orders-array": "ValueError", "config": "TypeError", "params": "ValueError",
+        "diverge": "FloatingPointError", "matmul-path": "ValueError",
+    }
+
+
+def test_nonzero_codes_and_f2py_errors_become_value_errors_naming_the_argument():
+    with pytest.raises(ValueError, match=r"^orders: "):
+        network._raise_for(9, "train")
+    with pytest.raises(ValueError, match=r"^config: "):
+        network._raise_for(7, "train")
+    with pytest.raises(ValueError, match=r"^X: .*unknown Fortran error code 99"):
+        network._raise_for(99, "forward")
+    with pytest.raises(ValueError, match=r"^X: rejected by the Fortran wrapper of forward"):
+        network._call("forward", "X", n_out=1, layer_sizes=np.array([2, 1], dtype=np.intc),
+                      params=np.zeros(3), x=np.zeros((2, 3)), hidden=0, output=0, n_samples=9)
+
+
+@pytest.mark.parametrize("orders", [
+    [[0, 1, 2], [2, 1, 0]], ((0, 1, 2), [1, 2, 0]), [[0, 1, 2], [0, 1, True]],
+    [[0, 1, 2], [0, 1, 2.0]], [[0, 1, 2]], [[0, 1, 2], [0, 1]], [[0, 1, 2], [0, 1, 3]],
+    [[0, 1, 2], [0, -1, 2]], [[0, 1, 2], [0, 1, 2 ** 40]], [[0, 1, 2], "abc"], "ab", None,
+    [[0, 1, 2], [0, 1, np.int64(2)]], np.array([[0, 1, 2], [2, 0, 1]], dtype=np.uint8),
+    np.array([[0, 1, 2], [0, 3, 1]]), np.array([[0.0, 1, 2], [0, 1, 2]]),
+    np.zeros((2, 2), dtype=int), 5,
+], ids=lambda value: type(value).__name__)
+def test_bulk_orders_check_matches_check_orders(orders):
+    # the fast path of network._orders accepts and rejects exactly what check_orders does
+    config = TrainConfig(epochs=2, learning_rate=0.1)
+    if orders is None:
+        assert network._orders(None, 3, config).tolist() == epoch_orders(3, config)
+        return
+    try:
+        expected = check_orders(orders, 3, config)
+    except (TypeError, ValueError) as exc:
+        with pytest.raises(type(exc), match=re.escape(str(exc))):
+            network._orders(orders, 3, config)
+    else:
+        assert network._orders(orders, 3, config).tolist() == expected
+
+
+# (e) the sources are plain Fortran 95 and compile without a warning
+def test_sources_compile_as_fortran_95_without_warnings(tmp_path):
+    for name in ("backprop.f90", "gemm_openblas.f90", "gemm_none.f90"):
+        done = subprocess.run(
+            ["gfortran", "-std=f95", "-Wall", "-Wextra", "-pedantic", "-fcheck=all",
+             "-c", str(SOURCES / name), "-o", str(tmp_path / (name + ".o")),
+             "-J", str(tmp_path)],
+            capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == "", done.stderr
+
+
+def test_fortran_source_keeps_the_parallel_text():
+    source = (SOURCES / "backprop.f90").read_text()
+    assert "implicit none" in source and re.search(r"^\s*private\s*$", source, re.M)
+    assert not re.search(r"\breal\s*\(", source, re.I)                 # double precision only
+    helpers = ["activate", "activate_prime", "softmax", "loss_sum", "feedforward",
+               "output_delta", "backprop", "update", "train_epochs"]
+    positions = [re.search(rf"^\s*(?:subroutine|function) {name}\(", source, re.M).start()
+                 for name in helpers]
+    assert positions == sorted(positions)
+    assert source.count("! backward pass: begin") == 1
+    assert source.count("! backward pass: end") == 1
+
+
+# (f) the build record
+def test_build_info_reports_the_path_in_use(matmul_path):
+    info = fortran_impl.build_info()
+    assert info["blas"] in ("openblas dgemm", "reference loops")
+    assert info["blas_linked"] == (info["blas"] == "openblas dgemm")
+    assert info["matmul_path"] == "auto"
+    assert re.search(r"-O[0-3s]", info["flags"]) and "fast-math" not in info["flags"]
+    assert info["compiler"].startswith("GNU Fortran")
+    if info["blas_linked"]:
+        assert info["blas_kernel"]                                  # threadpoolctl saw it
+        matmul_path("blas")
+        assert fortran_impl.build_info()["matmul_path"] == "blas"
+    else:
+        with pytest.raises(ValueError, match="path"):
+            matmul_path("blas")
+    matmul_path("loops")
+    assert fortran_impl.build_info()["matmul_path"] == "loops"
+    with pytest.raises(ValueError, match="path"):
+        matmul_path("fast")
+
+
+# (g) the dgemm path agrees with the reference loops
+@pytest.mark.parametrize("sizes, batch", [((30, 40, 20, 5), 16), ((8, 12, 3), 1)])
+def test_blas_path_agrees_with_the_reference_loops(matmul_path, sizes, batch):
+    spec = NetworkSpec(sizes, "tanh", "softmax", "cross_entropy")
+    X, Y = small_problem(spec, 50)
+    config = TrainConfig(epochs=3, learning_rate=0.1, batch_size=batch, momentum=0.9, l2=1e-3)
+    paths = ("loops", "blas") if fortran_impl.build_info()["blas_linked"] else ("loops", "auto")
+    results = {}
+    for path in paths:
+        matmul_path(path)
+        net = Network(spec, seed=1)
+        loss, grads = net.gradients(X, Y)
+        history = net.train(X, Y, config)
+        results[path] = (loss, grads, history, net.get_params(), net.forward(X))
+    (loss_a, grads_a, hist_a, params_a, out_a), (loss_b, grads_b, hist_b, params_b, out_b) = \
+        results.values()
+    tol = AGREEMENT_TOLERANCE
+    assert abs(loss_a - loss_b) <= tol * abs(loss_a)
+    np.testing.assert_allclose(hist_a, hist_b, rtol=tol, atol=0)
+
+    def close(a, b):   # the contract's measure: relative, max norm
+        return np.abs(a - b).max() <= tol * np.abs(b).max()
+
+    for (W_a, b_a), (W_b, b_b) in list(zip(params_a, params_b)) + list(zip(grads_a, grads_b)):
+        assert close(W_a, W_b) and close(b_a, b_b)
+    assert close(out_a, out_b)
