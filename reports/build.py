@@ -17,7 +17,7 @@ from reportlab import rl_config
 from reports import (agreement, efficiency, fmt, methodology, scaling, speed, summary,
                      worked)
 from reports.data import all_implementations, all_workloads, runs_from
-from reports.style import H1, TITLE, SectionDoc, esc, glue, note, para, space, table
+from reports.style import H1, TITLE, SectionDoc, esc, glue, h1, note, para, space, table
 
 rl_config.invariant = 1
 
@@ -125,6 +125,19 @@ def assemble(sections, runs, out_path, *, title, subject, heading, keywords):
     return out_path
 
 
+def _section_story(module, runs):
+    """A section's flowables; results that are valid but hold something this section cannot
+    read give a page saying so, instead of no report at all."""
+    try:
+        return module.build(runs)
+    except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError,
+            AttributeError) as error:
+        return [h1(module.TITLE),
+                note(f"<b>This section could not be drawn from these results</b>: "
+                     f"{esc(type(error).__name__)}: {esc(error)}. The other sections are "
+                     f"complete; please report this with the results file.")]
+
+
 def report_title(runs):
     if len(runs) == 1:
         return f"Backpropagation benchmark report: {runs[0].describe()}"
@@ -137,7 +150,8 @@ def build_report(docs, out_path):
     if not docs:
         raise ValueError("build_report needs at least one results document")
     runs = runs_from(docs)
-    sections = [(module.TITLE, module.build(runs), module.BLURB) for module in SECTIONS]
+    sections = [(module.TITLE, _section_story(module, runs), module.BLURB)
+                for module in SECTIONS]
     title = report_title(runs)
     subject = ("Speed, scaling, efficiency and agreement of one backpropagation algorithm in "
                "pure Python, NumPy and Fortran 95, with PyTorch and scikit-learn as peers")

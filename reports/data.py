@@ -105,6 +105,12 @@ class Run:
         return [name for name in order_workloads(self.workloads)
                 if self.workloads[name].get("sweep")]
 
+    def sweep_value(self, workload):
+        """The swept value (hidden width) of a sweep member, or None."""
+        sweep = (self.workloads.get(workload) or {}).get("sweep") or {}
+        value = fmt.number(sweep.get("value"))
+        return int(value) if value is not None and value.is_integer() else value
+
     def requested_workloads(self):
         return list(self.options.get("workloads") or self.workloads)
 

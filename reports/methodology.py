@@ -142,7 +142,7 @@ def workloads_table(run):
         data = wl.get("data") or {}
         network = fmt.network(wl.get("layer_sizes", []))
         if len(members) > 1:
-            values = [str(run.workloads[m]["sweep"]["value"]) for m in members]
+            values = [str(run.sweep_value(m)) for m in members]
             network = f"{sweep_shape(run)[0]}, W = {', '.join(values)}"
         rows.append([
             label, network,

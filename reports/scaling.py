@@ -17,8 +17,8 @@ def sweep_points(run, impl):
     points = []
     for w in run.sweep_workloads():
         median = run.median(impl, w)
-        if median:
-            points.append((run.workloads[w]["sweep"]["value"], median,
+        if median and run.sweep_value(w):
+            points.append((run.sweep_value(w), median,
                            run.timed(impl, w).get("status")))
     return points
 
@@ -91,7 +91,7 @@ def times_table(run):
                                                       for w in run.sweep_workloads())]
     rows = [["Workload", "W", *impls]]
     for w in run.sweep_workloads():
-        row = [w, str(run.workloads[w]["sweep"]["value"])]
+        row = [w, str(run.sweep_value(w))]
         for impl in impls:
             result = run.result(impl, w)
             if result is None:
@@ -121,7 +121,7 @@ def build(runs):
         cfg = first.get("config") or {}
         data = first.get("data") or {}
         story.append(h2("Time against width" + suffix))
-        widths = [run.workloads[w]["sweep"]["value"] for w in run.sweep_workloads()]
+        widths = [run.sweep_value(w) for w in run.sweep_workloads()]
         story.append(para(
             f"The same training run on a {shape} network for W = "
             f"{fmt.names([str(w) for w in widths])}: {esc(data.get('name', 'the same data'))}, "

@@ -145,8 +145,8 @@ def reading(run):
         found = []
         for i, a in enumerate(own):
             for b in own[i + 1:]:
-                pa = [(run.workloads[w]["sweep"]["value"], run.median(a, w)) for w in sweep]
-                pb = [(run.workloads[w]["sweep"]["value"], run.median(b, w)) for w in sweep]
+                pa = [(run.sweep_value(w), run.median(a, w)) for w in sweep]
+                pb = [(run.sweep_value(w), run.median(b, w)) for w in sweep]
                 for lo, hi, est, after in crossovers(pa, pb):
                     winner, loser = (a, b) if after == "a" else (b, a)
                     found.append(f"{winner} overtakes {loser} at a hidden width of about "

@@ -74,6 +74,19 @@ def test_outline_names_every_section_with_workloads_below(report, doc):
     assert "The backward pass in code" in children["The algorithm, worked"]
 
 
+def test_every_section_is_drawn(report_text):
+    assert "could not be drawn" not in report_text
+
+
+def test_a_section_that_cannot_read_the_results_says_so(doc, tmp_path):
+    odd = copy.deepcopy(doc)
+    odd["worked_example"]["traces"]["numpy"]["z"] = []     # valid JSON, not a usable trace
+    path = reports.build_report([odd], tmp_path / "odd.pdf")
+    text = " ".join(text_of(pypdf.PdfReader(path)).split())
+    assert "This section could not be drawn from these results: IndexError" in text
+    assert "Methodology" in text
+
+
 def test_text_names_every_implementation_and_workload(report_text, doc):
     for impl in ("python", "numpy", "fortran", "torch", "sklearn"):
         assert impl in report_text
