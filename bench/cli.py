@@ -208,7 +208,7 @@ def cmd_compare(args):
     old, new = results.load(args.old), results.load(args.new)
     from reports import compare  # noqa: PLC0415
 
-    print(summary.compare_table(old, new))
+    print(summary.compare_table(compare.compare_rows(old, new)))
     output = args.output or results.results_path(args.new).parent / "compare.pdf"
     path = compare.build_compare_report(old, new, output)
     print(f"\ncompare report: {path}")

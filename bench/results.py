@@ -6,8 +6,7 @@ A results file is JSON, `results.json` in a run's folder:
     {
       "schema": "backprop-bench-results",
       "schema_version": 1,
-      "run": {"started", "finished" (null while running), "command", "argv", "options",
-              "complete" (bool), "wall_seconds"},
+      "run": {...},                # the command, options and timing methodology
       "environment": {...},        # once per run: CPU, OS, Python, BLAS, gfortran, dgemm limit
       "workloads": {name: {...}},  # each workload's definition as run (spec, config, data)
       "results": [result, ...],    # one per implementation x workload, written as each finishes
@@ -16,15 +15,93 @@ A results file is JSON, `results.json` in a run's folder:
       "sources": {impl: {...}}     # backward-pass excerpts read from the sources at save time
     }
 
-A result (one implementation on one workload) always has "implementation", "kind"
-("implementation" or "peer"), "workload" and "status": "ok" (timed over whole epochs),
-"partial" (timed over a bounded number of batches: "timed_batches" says how many, and the
-per-epoch figures are scaled from them) or "skipped" ("reason" says why; no figures).
-An "ok" or "partial" result also carries "time_per_epoch" (seconds: median, iqr, min, max,
-mean, stddev, rounds), "samples_per_second", "gflops", "final_loss", "train_accuracy",
-"test_accuracy" (null without labels), "agreement" (null, or reference, max_rel_param_diff,
-max_rel_history_diff, within_tolerance, epochs_compared), "peak_memory_bytes" and "history"
-(the per-epoch training losses: the learning curve).
+Non-finite floats are stored as the strings "nan", "inf", "-inf" (the file stays strict
+JSON); `load` turns them back into floats. Fields beyond those below may be present (notes,
+per-phase timings); readers ignore what they do not know.
+
+run:
+    {"started": "2026-11-28T04:30:00Z", "finished": str|null, "wall_seconds": float|null,
+     "command": "python -m bench run --quick",     # exact command line as typed
+     "argv": [...], "complete": bool,              # complete: every planned pair has a result
+     "options": {"quick": bool, "threads": int, "peers": bool, "implementations": [...],
+                 "workloads": [...], "out": str},
+     "methodology": {"timing": {"min_time_per_round": float, "warmup_rounds": int,
+                                "min_rounds": int, "max_rounds": int, "partial_rounds": int,
+                                "budget_seconds": float,     # pure Python, per workload
+                                "profile_notes": {impl: str}, ... (texts: what is timed,
+                                calibration, memory method)}},
+     "sessions": [{"started", "finished", "wall_seconds", "command", "argv"}, ...]}
+                                                   # one per invocation (run, then resumes)
+
+environment:
+    {"cpu_model": str, "cpu_count": int, "os": str, "python": str, "numpy": str,
+     "blas": [{"user_api": "blas", "internal_api": "openblas", "version": str,
+               "architecture": "Haswell", "num_threads": 1, "filepath": str}, ...],
+                                                   # threadpoolctl, every loaded library
+     "threads": int,                               # the --threads value pinned for the run
+     "gfortran": str,                              # first line of gfortran --version
+     "fortran_build": {"blas": "openblas dgemm" | "reference loops", "flags": str,
+                       "compiler": str, ...},      # fortran_impl.build_info()
+     "packages": {"numpy": str, "torch": str|null, "scikit-learn": str|null,
+                  "reportlab": str, "pypdf": str, "pytest-benchmark": str, ...},
+     "git_commit": str|null, "git_dirty": bool|null,
+     "dgemm": {"n": int, "gflops_median": float, "gflops_iqr": float, "rounds": int,
+               "threads": 1}}                      # NumPy's single-thread matrix multiply
+
+workloads: {name: {
+     "description": str,                           # one sentence for the report
+     "layer_sizes": [int, ...], "hidden_activation": str, "output_activation": str,
+     "loss": str,
+     "config": {"epochs", "learning_rate", "batch_size", "momentum", "l2", "shuffle", "seed"},
+     "n_train": int, "n_test": int, "n_classes": int|null,
+     "data": {"name": str, "source": str, "licence": str, "synthetic": bool},
+     "flops_per_epoch": int,                       # spec.flops(spec, n_train)
+     "sweep": null | {"name": "hidden_width", "value": int}}}
+    Names: "xor", "iris", "digits", "mnist-shaped", "wide", and the scaling sweep
+    "width-8", "width-16", ..., "width-1024" (sweep != null).
+
+results: [{
+     "implementation": "python"|"numpy"|"fortran"|"torch"|"sklearn",
+     "kind": "implementation"|"peer", "workload": str,
+     "status": "ok"|"partial"|"skipped", "reason": str|null,
+     "timed_batches": int|null,         # partial only: batches per timed round
+     "time_per_epoch": {"median", "iqr", "min", "max", "mean", "stddev": seconds,
+                        "rounds": int},
+     "samples_per_second": float, "gflops": float,
+     "final_loss": float|null, "train_accuracy": float|null, "test_accuracy": float|null,
+     "agreement": null | {"reference": "numpy", "max_rel_param_diff": float,
+                          "max_rel_history_diff": float|null, "within_tolerance": bool,
+                          "epochs_compared": int, "tolerance": 1e-9, "note": str|null},
+     "peak_memory_bytes": int|null,
+     "history": [float, ...],           # per-epoch training loss (learning curve)
+     "threads": int}]
+    "ok": timed over whole epochs. "partial": timed over the first timed_batches batches of
+    an epoch; the per-epoch figures are scaled from them, and the agreement, final loss and
+    history are of that prefix (agreement.note says so). "skipped": "reason" says why; no
+    figures. Extra fields written by bench: "timing" (epochs_per_round, rounds,
+    warmup_rounds, scale_to_epoch, round_median_seconds), "notes" [str],
+    "peak_memory_method", "agreement_note" (why agreement is null), "seconds_spent".
+
+worked_example: null | {
+     "layer_sizes": [2, 2, 2], "hidden_activation": "sigmoid", "output_activation": "sigmoid",
+     "loss": "mse", "learning_rate": 0.5, "x": [[0.05, 0.10]], "y": [[0.01, 0.99]],
+     "params": [[W1, b1], [W2, b2]],    # initial; W as nested lists n_in x n_out
+     "traces": {impl: {
+         "z": [z1, z2],                 # each a list (one sample): pre-activations per layer
+         "a": [x, a1, a2],              # activations, input first
+         "loss": float,
+         "delta": [delta1, delta2],     # dC/dz per layer
+         "nabla_w": [dW1, dW2], "nabla_b": [db1, db2],
+         "updated_params": [[W1, b1], [W2, b2]]}},   # after one SGD step
+     "errors": {impl: str}}             # implementations whose trace failed
+
+gradient_checks: {impl: {"max_rel_error": float, "tolerance": 1e-6, "step": 1e-5,
+                         "cases": int, "passed": bool}}
+
+sources: {impl: {"path": "python_impl/pure.py", "first_line": int,
+                 "language": "python"|"fortran", "text": str}}
+    The backward pass, between the marker comments `backward pass: begin` and
+    `backward pass: end`, read from the source file when the results were saved.
 """
 
 from __future__ import annotations
@@ -46,6 +123,11 @@ TOP_LEVEL = ("schema", "schema_version", "run", "environment", "workloads", "res
 TIMED_FIELDS = ("time_per_epoch", "samples_per_second", "gflops", "final_loss",
                 "train_accuracy", "test_accuracy", "agreement", "peak_memory_bytes", "history")
 TIME_STATS = ("median", "iqr", "min", "max", "mean", "stddev", "rounds")
+AGREEMENT_FIELDS = ("reference", "max_rel_param_diff", "max_rel_history_diff",
+                    "within_tolerance", "epochs_compared", "tolerance")
+RUN_FIELDS = ("started", "command", "complete", "options")
+WORKLOAD_FIELDS = ("layer_sizes", "hidden_activation", "output_activation", "loss", "config",
+                   "n_train", "flops_per_epoch")
 
 
 class ResultsError(ValueError):
@@ -103,6 +185,12 @@ def _check_number(value, path, where, allow_none=False):
              path, f"{where} must be a number, got {value!r}")
 
 
+def _check_numbers(values, path, where):
+    _require(isinstance(values, list), path, f"{where} must be a list")
+    for position, value in enumerate(values):
+        _check_number(value, path, f"{where}[{position}]")
+
+
 def validate_result(result, path, index):
     """Check one result entry; raise ResultsError naming the entry and the field."""
     where = f"results[{index}]"
@@ -125,7 +213,18 @@ def validate_result(result, path, index):
     _require(stats["median"] > 0, path, f"{where}.time_per_epoch.median must be positive")
     for field in ("samples_per_second", "gflops", "final_loss", "peak_memory_bytes"):
         _check_number(result[field], path, f"{where}.{field}", allow_none=True)
-    _require(isinstance(result["history"], list), path, f"{where}.history must be a list")
+    _check_numbers(result["history"], path, f"{where}.history")
+    for field in ("train_accuracy", "test_accuracy"):
+        _check_number(result[field], path, f"{where}.{field}", allow_none=True)
+    agreement = result["agreement"]
+    if agreement is not None:
+        _require(isinstance(agreement, dict), path, f"{where}.agreement must be an object")
+        for field in AGREEMENT_FIELDS:
+            _require(field in agreement, path, f"{where}.agreement lacks field {field!r}")
+        _check_number(agreement["max_rel_param_diff"], path,
+                      f"{where}.agreement.max_rel_param_diff")
+        _require(isinstance(agreement["within_tolerance"], bool), path,
+                 f"{where}.agreement.within_tolerance must be true or false")
     if result["status"] == "partial":
         _require(isinstance(result.get("timed_batches"), int) and result["timed_batches"] > 0,
                  path, f"{where} is partial without a positive timed_batches")
@@ -144,6 +243,17 @@ def validate(doc, path):
     for key in ("run", "environment", "workloads", "gradient_checks", "sources"):
         _require(isinstance(doc[key], dict), path, f"{key} must be an object")
     _require(isinstance(doc["results"], list), path, "results must be a list")
+    for field in RUN_FIELDS:
+        _require(field in doc["run"], path, f"run lacks field {field!r}")
+    _require(isinstance(doc["run"]["options"], dict), path, "run.options must be an object")
+    for name, workload in doc["workloads"].items():
+        _require(isinstance(workload, dict), path, f"workloads[{name!r}] must be an object")
+        for field in WORKLOAD_FIELDS:
+            _require(field in workload, path, f"workloads[{name!r}] lacks field {field!r}")
+    example = doc["worked_example"]
+    _require(example is None or (isinstance(example, dict)
+                                 and isinstance(example.get("traces"), dict)),
+             path, "worked_example must be null or an object with traces")
     for index, result in enumerate(doc["results"]):
         validate_result(result, path, index)
         _require(result["workload"] in doc["workloads"], path,
@@ -172,7 +282,21 @@ def load(path):
         doc = json.loads(text)
     except json.JSONDecodeError as error:
         raise ResultsError(path, f"is not valid JSON, truncated or corrupt ({error})") from None
-    return validate(doc, path)
+    return validate(_restore_non_finite(doc), path)
+
+
+NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+def _restore_non_finite(value):
+    """The strings "nan", "inf", "-inf" (how save writes non-finite floats) as floats."""
+    if isinstance(value, str):
+        return NON_FINITE.get(value, value)
+    if isinstance(value, dict):
+        return {key: _restore_non_finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_restore_non_finite(item) for item in value]
+    return value
 
 
 def _json_safe(value):

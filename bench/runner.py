@@ -79,6 +79,7 @@ def methodology(settings):
                        "n_train / samples timed; if even one batch would not fit the budget "
                        "it is skipped with the estimate as reason",
         "memory": measure.MEMORY_NOTES,
+        "settings": settings.as_dict(),
         "profile_notes": {},
     }}
 

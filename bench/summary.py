@@ -133,36 +133,20 @@ def summary_table(doc):
 
 # ---- compare ---------------------------------------------------------------------------------
 
-def compare_rows(old, new):
-    """Per implementation x workload timed in both runs: the ratio of medians new/old and
-    whether the change exceeds the noise (the larger IQR of the two runs)."""
-    old_timed = {(r["implementation"], r["workload"]): r for r in old["results"]
-                 if r["status"] in TIMED}
-    rows = []
-    for result in new["results"]:
-        key = (result["implementation"], result["workload"])
-        if result["status"] not in TIMED or key not in old_timed:
-            continue
-        a, b = old_timed[key]["time_per_epoch"], result["time_per_epoch"]
-        noise = max(a["iqr"], b["iqr"])
-        difference = b["median"] - a["median"]
-        rows.append({"implementation": key[0], "workload": key[1],
-                     "old_median": a["median"], "new_median": b["median"],
-                     "old_iqr": a["iqr"], "new_iqr": b["iqr"],
-                     "ratio": b["median"] / a["median"],
-                     "significant": abs(difference) > noise})
-    return rows
-
-
-def compare_table(old, new, rows=None):
-    """The terminal table of compare: ratio < 1 means NEW is faster."""
-    rows = compare_rows(old, new) if rows is None else rows
-    header = ("implementation", "workload", "old/epoch", "new/epoch", "new/old", "")
+def compare_table(rows):
+    """The terminal table of compare, from reports.compare.compare_rows (so that terminal
+    and PDF agree): ratio new/old of the median time per epoch, < 1 means NEW is faster;
+    marked where the difference exceeds the noise of either run (the larger IQR)."""
+    header = ("implementation", "workload", "old/epoch", "new/epoch", "new/old", "change")
     lines = []
     for row in rows:
-        mark = ""
-        if row["significant"]:
-            mark = "* faster" if row["ratio"] < 1 else "* slower"
+        if row["ratio"] is None:
+            note = row.get("note") or ""
+            lines.append((row["implementation"], row["workload"], fmt_time(row["old_median"]),
+                          fmt_time(row["new_median"]), "-",
+                          note if len(note) <= 60 else note[:57] + "..."))
+            continue
+        mark = f"* {row['change']}" if row["significant"] else "within noise"
         lines.append((row["implementation"], row["workload"], fmt_time(row["old_median"]),
                       fmt_time(row["new_median"]), f"{row['ratio']:.3f}", mark))
     text = _table(header, lines)

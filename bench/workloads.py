@@ -139,7 +139,7 @@ def _workloads():
             f"width-{width}", f"Scaling sweep on Iris: 4-{width}-3 sigmoid network, softmax and "
             "cross-entropy, per-sample SGD; only the hidden width changes across the sweep.",
             NetworkSpec((4, width, 3), "sigmoid", "softmax", "cross_entropy"),
-            TrainConfig(epochs=4, learning_rate=0.02, batch_size=1, momentum=0.5, seed=6),
+            TrainConfig(epochs=4, learning_rate=0.005, batch_size=1, momentum=0.5, seed=6),
             "iris", seed=6, sweep={"name": "hidden_width", "value": width}))
     return {w.name: w for w in defs}
 

@@ -1,0 +1,311 @@
+"""`python -m bench`: the quick run end to end, resume after a kill, results files that
+cannot be used, the worked example against Mazur's published numbers, and the pieces the
+runner is built from. Timings are never tested: only that they were recorded."""
+
+import copy
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bench import checks, cli, measure, registry, results, summary
+from bench import workloads as wl
+from python_impl.spec import AGREEMENT_TOLERANCE
+
+TIMED = ("ok", "partial")
+
+
+def bench(args, cwd, env=None, timeout=300):
+    """Run `python -m bench ARGS` in a subprocess; the CompletedProcess."""
+    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def check_complete(doc):
+    """Every planned implementation x workload has a result, timed or skipped with a reason;
+    every agreement is within tolerance."""
+    options = doc["run"]["options"]
+    for impl in options["implementations"]:
+        for workload in options["workloads"]:
+            result = results.find_result(doc, impl, workload)
+            assert result is not None, (impl, workload)
+            assert result["kind"] == registry.kind(impl)
+            if result["status"] == "skipped":
+                assert result["reason"], (impl, workload)
+                continue
+            assert result["status"] in TIMED
+            assert result["time_per_epoch"]["median"] > 0
+            assert result["time_per_epoch"]["rounds"] >= 3
+            assert result["history"] and result["final_loss"] == result["history"][-1]
+            agreement = result["agreement"]
+            if impl == "sklearn":
+                assert agreement is None and result["agreement_note"]
+                continue
+            assert agreement["reference"] == "numpy"
+            assert agreement["within_tolerance"], (impl, workload, agreement)
+            assert agreement["max_rel_param_diff"] <= AGREEMENT_TOLERANCE
+            if result["status"] == "partial":
+                assert result["timed_batches"] >= 1 and agreement["note"]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """One `python -m bench run --quick` in a fresh folder: (completed process, folder)."""
+    out = tmp_path_factory.mktemp("quick") / "run"
+    done = bench(["run", "--quick", "--out", str(out)], cwd=out.parent)
+    return done, out
+
+
+def test_quick_run_end_to_end(quick_run):
+    done, out = quick_run
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    doc = results.load(out)
+    assert doc["run"]["complete"] and doc["run"]["options"]["quick"]
+    assert doc["run"]["command"] == f"python -m bench run --quick --out {out}"
+    assert set(doc["run"]["options"]["implementations"]) == set(registry.ALL)
+    assert doc["run"]["options"]["workloads"] == list(wl.QUICK)
+    check_complete(doc)
+    # the three implementations are timed on the small workloads; nothing is silently lost
+    for impl in registry.IMPLEMENTATIONS:
+        for workload in ("xor", "iris", "width-8"):
+            assert results.find_result(doc, impl, workload)["status"] == "ok"
+    env = doc["environment"]
+    assert env["threads"] == 1 and env["dgemm"]["gflops_median"] > 0
+    assert all(lib["num_threads"] == 1 for lib in env["blas"])
+    assert env["fortran_build"]["blas"] and env["gfortran"].startswith("GNU Fortran")
+    assert set(doc["worked_example"]["traces"]) == {"python", "numpy", "fortran", "torch"}
+    assert all(check["passed"] for check in doc["gradient_checks"].values())
+    assert set(doc["sources"]) == {"python", "numpy", "fortran"}
+    assert all(entry["text"] and entry["first_line"] > 1 for entry in doc["sources"].values())
+    assert "Summary" in done.stdout and "[45/45]" in done.stdout
+    report = out / "report.pdf"
+    assert report.read_bytes()[:5] == b"%PDF-"
+    # pytest-benchmark's own record of the session is kept
+    raw = json.loads((out / "benchmarks" / "benchmarks-1.json").read_text())
+    timed = [r for r in doc["results"] if r["status"] in TIMED]
+    assert len(raw["benchmarks"]) == len(timed)
+
+
+def test_report_and_compare_commands_on_saved_results(quick_run, tmp_path, capsys):
+    done, out = quick_run
+    assert done.returncode == 0
+    assert cli.main(["report", str(out), "-o", str(tmp_path / "again.pdf")]) == 0
+    assert (tmp_path / "again.pdf").read_bytes()[:5] == b"%PDF-"
+    assert cli.main(["compare", str(out), str(out / "results.json"),
+                     "-o", str(tmp_path / "compare.pdf")]) == 0
+    table = capsys.readouterr().out
+    assert "new/old" in table and "1.000" in table and "* slower" not in table
+    assert (tmp_path / "compare.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_resume_after_a_kill_completes_only_the_missing_pairs(tmp_path):
+    out = tmp_path / "run"
+    args = ["run", "--quick", "--impl", "python,numpy,fortran", "--workload",
+            "xor,iris,width-8", "--out", str(out)]
+    env = dict(os.environ, BACKPROP_BENCH_KILL_AFTER="4")  # SIGKILL after 4 saved results
+    killed = bench(args, cwd=tmp_path, env=env)
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    partial = results.load(out)
+    assert len(partial["results"]) == 4 and not partial["run"]["complete"]
+    # options cannot be changed on resume
+    with pytest.raises(SystemExit, match="--resume takes the options saved"):
+        cli.main(["run", "--resume", str(out), "--quick"])
+    resumed = bench(["run", "--resume", str(out)], cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    doc = results.load(out)
+    assert doc["run"]["complete"] and len(doc["results"]) == 9
+    assert len(doc["run"]["sessions"]) == 2
+    check_complete(doc)
+    for before in partial["results"]:  # finished pairs were not run again
+        after = results.find_result(doc, before["implementation"], before["workload"])
+        assert after == before
+    assert "[5/5]" in resumed.stdout and "[6/" not in resumed.stdout
+
+
+# ---- results files that cannot be used ------------------------------------------------------
+
+def minimal_doc():
+    """A small valid results document."""
+    doc = results.new_results(
+        {"started": "2026-11-28T04:30:00Z", "finished": None, "wall_seconds": None,
+         "command": "python -m bench run", "argv": ["run"], "complete": False,
+         "options": {"quick": False, "threads": 1, "peers": False,
+                     "implementations": ["numpy"], "workloads": ["xor"], "out": "x"}},
+        {"cpu_model": "test"})
+    doc["workloads"]["xor"] = wl.describe(wl.get("xor"))
+    doc["results"].append({
+        "implementation": "numpy", "kind": "implementation", "workload": "xor",
+        "status": "ok", "reason": None, "timed_batches": None,
+        "time_per_epoch": {"median": 1e-4, "iqr": 1e-6, "min": 9e-5, "max": 2e-4,
+                           "mean": 1e-4, "stddev": 1e-6, "rounds": 5},
+        "samples_per_second": 4e4, "gflops": 0.01, "final_loss": 0.01,
+        "train_accuracy": 1.0, "test_accuracy": None,
+        "agreement": {"reference": "numpy", "max_rel_param_diff": 0.0,
+                      "max_rel_history_diff": float("inf"), "within_tolerance": False,
+                      "epochs_compared": 1, "tolerance": 1e-9, "note": None},
+        "peak_memory_bytes": 0, "history": [0.2, 0.01], "threads": 1})
+    return doc
+
+
+def test_a_saved_document_loads_back_with_non_finite_numbers(tmp_path):
+    doc = minimal_doc()
+    results.save(doc, tmp_path / "results.json")
+    assert '"inf"' in (tmp_path / "results.json").read_text()
+    loaded = results.load(tmp_path)
+    assert loaded["results"][0]["agreement"]["max_rel_history_diff"] == float("inf")
+    assert loaded == doc
+    assert not list(tmp_path.glob(".results-*"))  # no temporary file left behind
+
+
+def _truncated(text):
+    return text[: len(text) // 2]
+
+
+def _mutated(change):
+    doc = minimal_doc()
+    change(doc)
+    return json.dumps(results._json_safe(doc), allow_nan=False)
+
+
+BAD_FILES = {
+    "empty": ("", "is empty"),
+    "truncated": (None, "not valid JSON, truncated or corrupt"),
+    "garbage": ("\x00\x01 not json", "not valid JSON"),
+    "foreign": (json.dumps({"benchmarks": [], "machine_info": {}}), "not a backprop-bench"),
+    "list": ("[1, 2, 3]", "top level is not an object"),
+    "version": (_mutated(lambda d: d.update(schema_version=99)), "schema_version 99"),
+    "no_results": (_mutated(lambda d: d.pop("results")), "missing top-level field 'results'"),
+    "bad_status": (_mutated(lambda d: d["results"][0].update(status="done")), "status"),
+    "skip_no_reason": (_mutated(lambda d: d["results"][0].update(status="skipped")),
+                       "skipped without a reason"),
+    "no_median": (_mutated(lambda d: d["results"][0]["time_per_epoch"].pop("median")),
+                  "time_per_epoch.median"),
+    "unknown_workload": (_mutated(lambda d: d["results"][0].update(workload="nope")),
+                         "not defined"),
+    "bad_history": (_mutated(lambda d: d["results"][0].update(history=["x"])), "history[0]"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_unusable_results_file_is_a_results_error_naming_file_and_problem(case, tmp_path):
+    text, problem = BAD_FILES[case]
+    if text is None:
+        good = tmp_path / "good.json"
+        results.save(minimal_doc(), good)
+        text = _truncated(good.read_text())
+    path = tmp_path / f"{case}.json"
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.raises(results.ResultsError) as error:
+        results.load(path)
+    assert str(path) in str(error.value)
+    assert problem in str(error.value)
+
+
+def test_missing_file_and_cli_exit_code(tmp_path, capsys):
+    with pytest.raises(results.ResultsError, match="no such results file"):
+        results.load(tmp_path / "nothing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    assert cli.main(["report", str(bad), "-o", str(tmp_path / "r.pdf")]) == 2
+    assert cli.main(["compare", str(bad), str(bad)]) == 2
+    assert cli.main(["run", "--resume", str(tmp_path)]) == 2  # no results.json there
+    err = capsys.readouterr().err
+    assert f"bench report: {bad}: is not valid JSON" in err
+    assert "Traceback" not in err
+
+
+# ---- the worked example ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["python", "numpy", "fortran", "torch"])
+def test_worked_example_matches_mazur(name):
+    cls = registry.load([name])[name]
+    trace = checks.trace(cls)
+    # Mazur's published values (A Step by Step Backpropagation Example, 2015)
+    assert trace["z"][0][0] == pytest.approx(0.3775, abs=1e-12)
+    assert trace["a"][1][0] == pytest.approx(0.593269992, abs=5e-10)
+    assert trace["a"][2] == pytest.approx([0.75136507, 0.772928465], abs=5e-9)
+    assert trace["loss"] == pytest.approx(0.298371109, abs=5e-10)
+    assert trace["nabla_w"][1][0][0] == pytest.approx(0.082167041, abs=5e-10)
+    updated = trace["updated_params"]
+    assert updated[1][0][0][0] == pytest.approx(0.35891648, abs=5e-9)   # w5
+    assert updated[1][0][1][1] == pytest.approx(0.561370121, abs=5e-10)  # w8
+    assert updated[0][0][0][0] == pytest.approx(0.149780716, abs=5e-10)  # w1
+    assert trace["delta"] == trace["nabla_b"]
+
+
+def test_gradient_check_passes_for_the_pytorch_peer():
+    check = checks.gradient_check(registry.load(["torch"])["torch"])
+    assert check["passed"] and check["cases"] == 20
+
+
+def test_source_excerpts_lie_between_the_markers():
+    entries = checks.sources(["python", "numpy", "fortran"])
+    for name, entry in entries.items():
+        lines = (checks.REPO / entry["path"]).read_text().splitlines()
+        assert "backward pass: begin" in lines[entry["first_line"] - 2], name
+        assert entry["text"].splitlines()[0].strip() == lines[entry["first_line"] - 1].strip()
+
+
+# ---- pieces ---------------------------------------------------------------------------------
+
+def test_timing_plan_keeps_microsecond_epochs_off_the_timer_resolution():
+    epochs, rounds, warmup = measure.timing_plan(1e-6, measure.DEFAULT_SETTINGS)
+    assert epochs * 1e-6 >= measure.DEFAULT_SETTINGS.min_round_seconds
+    assert measure.DEFAULT_SETTINGS.min_rounds <= rounds <= measure.DEFAULT_SETTINGS.max_rounds
+    epochs, rounds, warmup = measure.timing_plan(2.0, measure.DEFAULT_SETTINGS)
+    assert (epochs, rounds, warmup) == (1, measure.DEFAULT_SETTINGS.min_rounds, 0)
+
+
+def test_agreement_measures():
+    import numpy as np
+
+    params = [(np.array([[1.0, -2.0]]), np.array([0.5, 0.0]))]
+    moved = [(np.array([[1.0, -2.0 + 2e-9]]), np.array([0.5, 0.0]))]
+    assert measure.max_rel_param_diff(moved, params) == pytest.approx(1e-9)
+    assert measure.max_rel_history_diff([1.0, 2.0], [1.0]) == float("inf")
+    run = measure.TrainRun(moved, [1.0], 0.0, 1, None, "rss-hwm")
+    ref = measure.TrainRun(params, [1.0], 0.0, 1, None, "rss-hwm")
+    assert measure.agreement(run, ref)["within_tolerance"]
+    assert measure.accuracy([[0.7], [0.2]], [1, 1]) == 0.5
+    assert measure.accuracy([[0.1, 0.9], [0.8, 0.2]], [1, 0]) == 1.0
+
+
+def test_option_parsing_and_plan():
+    parser = cli.build_parser()
+    options = cli.plan_options(parser.parse_args(["run"]))
+    assert options["implementations"] == list(registry.ALL) and options["peers"]
+    assert options["workloads"] == list(wl.WORKLOADS)
+    options = cli.plan_options(parser.parse_args(
+        ["run", "--quick", "--impl", "numpy", "--impl", "python,fortran", "--workload", "sweep"]))
+    assert options["implementations"] == ["numpy", "python", "fortran"]
+    assert not options["peers"] and options["workloads"] == list(wl.SWEEP)
+    options = cli.plan_options(parser.parse_args(["run", "--no-peers"]))
+    assert options["implementations"] == list(registry.IMPLEMENTATIONS)
+    with pytest.raises(SystemExit, match="unknown workload 'mnist'"):
+        cli.plan_options(parser.parse_args(["run", "--workload", "mnist"]))
+
+
+def test_list_command(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in wl.WORKLOADS:
+        assert name in out
+    for name in registry.ALL:
+        assert f"\n{name} " in out
+    assert "synthetic" in out and "CC BY 4.0" in out
+
+
+def test_summary_table_names_the_fastest_and_the_speedups():
+    doc = minimal_doc()
+    slow = copy.deepcopy(doc["results"][0])
+    slow.update(implementation="python", agreement=dict(slow["agreement"],
+                                                         max_rel_history_diff=0.0,
+                                                         within_tolerance=True))
+    slow["time_per_epoch"] = dict(slow["time_per_epoch"], median=5e-3)
+    doc["results"].append(slow)
+    row = summary.summary_rows(doc)[0]
+    assert row["fastest"] == "numpy" and row["vs_python"] == pytest.approx(50.0)
+    table = summary.summary_table(doc)
+    assert "xor" in table and "50x" in table and "ok (worst 0.0e+00, 1 compared)" in table
