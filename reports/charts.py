@@ -39,12 +39,16 @@ class Axis:
 
 
 def log_range(values, pad_decades=0.0):
-    """Decade bounds around positive values."""
+    """Bounds around positive values: a decade below; a decade above, or just past the
+    largest value when the next decade would leave most of it empty."""
     positive = [v for v in values if v is not None and math.isfinite(v) and v > 0]
     if not positive:
         return 1.0, 10.0
     lo = math.floor(math.log10(min(positive)) - pad_decades)
-    hi = math.ceil(math.log10(max(positive)) + pad_decades)
+    top = math.log10(max(positive)) + pad_decades
+    hi = math.ceil(top)
+    if hi - top > 0.6 and math.floor(top) > lo:
+        hi = top + 0.12
     if hi <= lo:
         hi = lo + 1
     return 10.0 ** lo, 10.0 ** hi
@@ -52,16 +56,16 @@ def log_range(values, pad_decades=0.0):
 
 def log_ticks(lo, hi, label):
     """[(value, text or None)]: labelled decades; 2 and 5 labelled too on short axes."""
-    first, last = round(math.log10(lo)), round(math.log10(hi))
-    decades = last - first
+    first, last = round(math.log10(lo)), math.floor(math.log10(hi) + 1e-9)
+    decades = math.log10(hi) - first
     ticks = []
     for d in range(first, last + 1):
         base = 10.0 ** d
         ticks.append((base, label(base)))
-        if d == last:
-            break
         for m in range(2, 10):
-            if decades <= 2 and m in (2, 5):
+            if m * base > hi * (1 + 1e-9):
+                break
+            if decades <= 2.2 and m in (2, 5):
                 ticks.append((m * base, label(m * base)))
             elif decades <= 7:
                 ticks.append((m * base, None))

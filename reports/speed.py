@@ -72,7 +72,7 @@ def single_table(run, workload):
             str(stats.get("rounds", fmt.MISSING)), fmt.rate(result.get("samples_per_second")),
             fmt.gflops(result.get("gflops")), fmt.ratio(run.speedup(impl, "python", workload)),
             fmt.ratio(run.speedup(impl, "numpy", workload)), _note(result)])
-    return table(rows, [72, 50, 74, 36, 42, 42, 46, 46, None], right=(1, 2, 3, 4, 5, 6, 7),
+    return table(rows, [72, 50, 72, 40, 42, 42, 46, 46, None], right=(1, 2, 3, 4, 5, 6, 7),
                  spans=spans)
 
 

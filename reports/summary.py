@@ -137,9 +137,10 @@ def reading(run):
         best = max(((run.efficiency(i, w) or 0.0, i, w) for w in workloads for i in own),
                    default=(0.0, None, None))
         if best[1]:
+            above = "; above 100% is within the noise of that measurement" if best[0] > 1 else ""
             sentences.append(f"The best use of the machine is {esc(best[1])} on {esc(best[2])} "
                              f"at {fmt.percent(best[0])} of the measured dgemm limit "
-                             f"({fmt.gflops(limit)} GFLOP/s).")
+                             f"({fmt.gflops(limit)} GFLOP/s{above}).")
     sweep = run.sweep_workloads()
     if sweep:
         found = []
