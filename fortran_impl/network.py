@@ -92,7 +92,7 @@ _ERRORS = {
     8: (ValueError, "config", "epochs must be >= 1"),
     9: (ValueError, "orders", "an index is outside [0, n_samples)"),
     10: (ValueError, "config", "learning_rate, momentum or l2 out of range"),
-    11: (ValueError, "config", "the work arrays are too large to allocate"),
+    11: (ValueError, "X", "the work arrays are too large to allocate"),
     13: (ValueError, "path", "unknown matrix-product path, or no BLAS in this build"),
 }
 ERR_NONFINITE = 12
@@ -107,6 +107,8 @@ def _raise_for(info, routine):
     """Raise the Python exception for a nonzero Fortran info code."""
     kind, argument, text = _ERRORS.get(
         int(info), (ValueError, "X", f"unknown Fortran error code {int(info)}"))
+    if int(info) == 11 and routine == "train":
+        argument = "config"      # train's work arrays grow with batch_size
     raise kind(f"{argument}: {text} (Fortran {routine}, info={int(info)})")
 
 
