@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+from reportlab.platypus import KeepTogether
+
 from reports import fmt
 from reports.charts import line_chart
 from reports.data import curve_difference
@@ -69,6 +71,22 @@ def gradient_table(run):
         if not c.get("passed"):
             shade[(5, len(rows) - 1)] = BAD_BG
     return table(rows, [80, 80, 60, 50, 40, None], right=(1, 2, 3, 4), shade=shade)
+
+
+def outcome_table(run, workload):
+    """What training reached: final loss, accuracies, and the peak memory of the run."""
+    rows = [["Implementation", "Final training loss", "Train accuracy", "Test accuracy",
+             "Peak memory"]]
+    for result in run.timed_rows(workload):
+        partial = result.get("status") == "partial"
+        rows.append([result["implementation"] + (" (partial)" if partial else ""),
+                     fmt.loss(result.get("final_loss")),
+                     fmt.accuracy(result.get("train_accuracy")),
+                     fmt.accuracy(result.get("test_accuracy")),
+                     fmt.nbytes(result.get("peak_memory_bytes"))])
+    if len(rows) == 1:
+        return None
+    return table(rows, [90, 90, 80, 80, None], right=(1, 2, 3, 4))
 
 
 def curve_story(run, workload):
@@ -189,7 +207,11 @@ def build(runs):
             if not run.rows(w):
                 story.append(note("No results for this workload."))
                 continue
-            story.extend(curve_story(run, w))
+            block = curve_story(run, w)
+            outcome = outcome_table(run, w)
+            if outcome is not None:
+                block += [space(2), outcome]
+            story.append(KeepTogether(block))
             story.append(space(4))
     return story
 

@@ -63,6 +63,13 @@ def timing_text(run):
                  + (f"; results ran with {fmt.names([str(t) for t in result_threads])} "
                     f"thread(s)" if result_threads else "")
                  + (f"; BLAS libraries loaded: {esc(blas_text)}" if blas_text else "") + ".")
+    memory = timing.get("memory")
+    used = sorted({r.get("peak_memory_method") for r in run.results
+                   if r.get("peak_memory_method")})
+    if isinstance(memory, dict) and used:
+        parts.append("<b>Peak memory</b> (in the Agreement section's tables): " + "; ".join(
+            f"{esc(method)}: {esc(memory.get(method, 'no description saved'))}"
+            for method in used) + ".")
     build = run.env.get("fortran_build") or {}
     if build:
         parts.append(f"The Fortran extension was built with {esc(build.get('compiler', '?'))}, "
