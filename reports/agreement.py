@@ -10,7 +10,7 @@ from reportlab.platypus import KeepTogether
 
 from reports import fmt
 from reports.charts import line_chart
-from reports.data import curve_difference
+from reports.data import curve_difference, impl_key
 from reports.style import (BAD_BG, esc, h1, h2, impl_style, note, para, space, sym,
                            table)
 
@@ -188,13 +188,15 @@ def build(runs):
             f"{sym(chr(0x2717), 'NO')} beyond it. Where fewer epochs were compared than the "
             f"workload trains (a partial timing), the number compared is given."))
         story.append(parameter_table(run))
-        notes = sorted({(r["implementation"], r["agreement"].get("note"))
-                        for r in run.results if r.get("agreement") and
-                        r["agreement"].get("note")})
+        notes = {(r["implementation"], str(r["agreement"].get("note")))
+                 for r in run.results if r.get("agreement") and r["agreement"].get("note")}
+        notes |= {(r["implementation"], "not compared: " + str(r["agreement_note"]))
+                  for r in run.results if not r.get("agreement") and r.get("agreement_note")}
         if notes:
             story.append(space(4))
             story.append(para("Notes saved with the comparisons: " + "; ".join(
-                f"{esc(i)}: {esc(t)}" for i, t in notes) + ".", ))
+                f"<b>{esc(i)}</b>: {esc(t.rstrip('.'))}"
+                for i, t in sorted(notes, key=lambda n: (impl_key(n[0]), n[1]))) + "."))
         story.append(h2("Gradient checks" + suffix))
         if run.doc.get("gradient_checks"):
             story.append(para("Each implementation's analytic gradient against central finite "
