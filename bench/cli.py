@@ -176,7 +176,8 @@ def cmd_run(args, argv):
         print(f"bench run: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"\ninterrupted: {run.saved} results saved in {run.results_file}; "
+        print(f"\ninterrupted: {len(run.doc['results']) if run.doc else 0} results saved in "
+              f"{run.results_file}; "
               f"complete the run with: python -m bench run --resume {out}", file=sys.stderr)
         return 130
     _print(f"wall time: {time.perf_counter() - start:.1f} s")

@@ -134,7 +134,8 @@ class TorchNetwork:
         z, a = self._forward(params, x)
         loss = self._loss_sum(z, a, y) / len(x)
         loss.backward()
-        return loss.detach().item(), [(W.grad.numpy().copy(), b.grad.numpy().copy()) for W, b in params]
+        gradients = [(W.grad.numpy().copy(), b.grad.numpy().copy()) for W, b in params]
+        return loss.detach().item(), gradients
 
     def train(self, X, Y, config, orders=None):
         """Mini-batch SGD with momentum and l2 as the contract defines; returns history."""

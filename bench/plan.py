@@ -64,6 +64,7 @@ class Plan:
         self.machine_info = machine_info or {}
         self.commit_info = commit_info or {}
         self.errors = []
+        self.interrupted = False
 
     def pytest_configure(self, config):
         config.stash[PLAN_KEY] = self
@@ -95,6 +96,9 @@ class Plan:
         if callspec is not None and isinstance(callspec.params.get("case"), Case):
             report.bench_case = callspec.params["case"]
         return report
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        self.interrupted = True
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -128,9 +132,20 @@ def run_plan(plan, work_dir, name):
             "-o", "filterwarnings=", "-q", f"--benchmark-json={json_path}",
             "--benchmark-sort=name", "--benchmark-columns=min,median,iqr,max,rounds"]
     output = io.StringIO()
-    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-        exit_code = int(pytest.main(args, plugins=[plan]))
-    log_path.write_text(output.getvalue(), encoding="utf-8")
+    try:
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            exit_code = int(pytest.main(args, plugins=[plan]))
+    except Exception:
+        # pytest-benchmark's session end can fail on a benchmark cut short by Ctrl-C
+        if not plan.interrupted:
+            raise
+        exit_code = int(pytest.ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        exit_code = int(pytest.ExitCode.INTERRUPTED)
+    finally:
+        log_path.write_text(output.getvalue(), encoding="utf-8")
+    if plan.interrupted:
+        exit_code = int(pytest.ExitCode.INTERRUPTED)
     return Outcome(exit_code, plan.errors, log_path)
 
 

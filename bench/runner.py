@@ -29,7 +29,7 @@ from pathlib import Path
 from bench import checks, environment, measure, peers, registry, results, summary
 from bench import workloads as wl
 from bench.plan import Case, Plan, Prepared, run_plan
-from python_impl.spec import TrainConfig, epoch_orders, init_params
+from python_impl.spec import epoch_orders, init_params
 
 # Test aid: kill the process (SIGKILL) right after this many results were saved.
 KILL_AFTER_VARIABLE = "BACKPROP_BENCH_KILL_AFTER"
@@ -75,9 +75,10 @@ def methodology(settings):
                        "workload (untimed run + min_rounds + warm-up, from a calibration) "
                        "is within budget_seconds; otherwise it times the first "
                        "timed_batches batches of epoch 1 in partial_rounds rounds (status "
-                       "partial; a round lasts at most max_partial_round_seconds) and scales to a whole epoch by "
-                       "n_train / samples timed; if even one batch would not fit the budget "
-                       "it is skipped with the estimate as reason",
+                       "partial; a round lasts at most max_partial_round_seconds) and "
+                       "scales to a whole epoch by n_train / samples timed; if even one "
+                       "batch would not fit the budget it is skipped with the estimate as "
+                       "reason",
         "memory": measure.MEMORY_NOTES,
         "settings": settings.as_dict(),
         "profile_notes": {},
