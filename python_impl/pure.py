@@ -227,7 +227,7 @@ def _floats(name, values):
         for v in values:
             if isinstance(v, (str, bytes)):
                 raise TypeError(f"{name} must hold real numbers, got the string {v!r}")
-            if not isinstance(v, numbers.Real):
+            if not isinstance(v, numbers.Real) and type(v).__name__ != "bool":  # NumPy's bool
                 if hasattr(v, "__iter__"):
                     raise ValueError(f"{name} must be 2-D: found a nested sequence {v!r}")
                 raise TypeError(f"{name} must hold real numbers, got {type(v).__name__} {v!r}")
@@ -270,6 +270,18 @@ def as_params(params, spec):
             raise ValueError(f"params[{l}] b must have {n_out} entries, got {len(b)}")
         checked.append((list(chain.from_iterable(W)), b))
     return checked
+
+
+def as_orders(orders, n, config):
+    """orders: None, or epochs x n sample indices -> lists of ints (spec.check_orders' rules)."""
+    if orders is None:
+        return epoch_orders(n, config)
+    if (isinstance(orders, (list, tuple)) and len(orders) == config.epochs
+            and all(isinstance(order, (list, tuple)) and len(order) == n
+                    and set(map(type, order)) <= {int} and min(order) >= 0 and max(order) < n
+                    for order in orders)):
+        return orders  # the common case, checked at C speed (orders are only read)
+    return check_orders(orders, n, config)  # anything else: the full check, and its errors
 
 
 class Network:
@@ -317,10 +329,7 @@ class Network:
         if not isinstance(config, TrainConfig):
             raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
         X, Y = self._data(X, Y)
-        if orders is None:
-            orders = epoch_orders(len(X), config)
-        else:
-            orders = check_orders(orders, len(X), config)
+        orders = as_orders(orders, len(X), config)
         params = list(self._params)  # layers are replaced, never changed in place
         history = train_epochs(params, X, Y, orders, config, self.spec)
         self._params = params

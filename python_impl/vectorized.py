@@ -26,15 +26,18 @@ from python_impl.spec import NetworkSpec, TrainConfig, check_orders, epoch_order
 # views into vectors of the same layout.
 
 
-def activate(z, name, out, scratch, mask):
-    """z: n x n_l -> f(z) written into out (n x n_l); softmax is row-wise. Returns the result."""
+def activate(z, name, out, scratch):
+    """z: n x n_l -> f(z) written into out (n x n_l, scratch alike); softmax is row-wise."""
     if name == "sigmoid":
-        # stable for any finite z: exp is only taken of -|z| <= 0, so it never overflows
-        np.copysign(z, -1.0, out=out)
-        np.exp(out, out=out)                    # e = exp(-|z|)
-        np.add(out, 1.0, out=scratch)           # 1 + e
-        np.greater_equal(z, 0.0, out=mask)
-        np.copyto(out, 1.0, where=mask)         # numerator: 1 where z >= 0, e where z < 0
+        # stable for any finite z: exp is only taken of numbers <= 0, so it never overflows.
+        # z >= 0: 1 / (1 + exp(-z)); z < 0: e / (1 + e) with e = exp(z); both branches at once
+        # as exp(min(z, 0)) / (1 + exp(-|z|)), which is cheaper than masking
+        np.minimum(z, 0.0, out=out)
+        np.exp(out, out=out)                    # numerator: 1 where z >= 0, e where z < 0
+        np.abs(z, out=scratch)
+        np.negative(scratch, out=scratch)
+        np.exp(scratch, out=scratch)
+        scratch += 1.0                          # denominator: 1 + exp(-|z|)
         return np.divide(out, scratch, out=out)
     if name == "tanh":
         return np.tanh(z, out=out)
@@ -61,10 +64,10 @@ def activate_prime(z, a, name, out):
 
 def softmax(z, out, row):
     """z: n x n_L -> exp(z - max z) / sum exp(z - max z) row-wise, into out; row: n x 1 scratch."""
-    np.max(z, axis=1, keepdims=True, out=row)
+    np.maximum.reduce(z, axis=1, keepdims=True, out=row)
     np.subtract(z, row, out=out)
     np.exp(out, out=out)
-    np.sum(out, axis=1, keepdims=True, out=row)
+    np.add.reduce(out, axis=1, keepdims=True, out=row)
     return np.divide(out, row, out=out)
 
 
@@ -77,10 +80,10 @@ def loss_sum(z, a, y, output, loss, ws):
     if output == "softmax":
         # -sum_k y_k log a_k with log a_k = z_k - max z - log sum_j exp(z_j - max z)
         row = ws.row
-        np.max(z, axis=1, keepdims=True, out=row)
+        np.maximum.reduce(z, axis=1, keepdims=True, out=row)
         np.subtract(z, row, out=s1)
         np.exp(s1, out=s2)
-        np.sum(s2, axis=1, keepdims=True, out=row)
+        np.add.reduce(s2, axis=1, keepdims=True, out=row)
         np.log(row, out=row)
         s1 -= row
         return -float(np.vdot(y, s1))
@@ -108,7 +111,7 @@ def feedforward(params, x, spec, ws):
         z = np.matmul(a, W, out=zs[l])
         z += b
         a = activate(z, spec.output_activation if l == last else spec.hidden_activation,
-                     ws.activations[l], ws.scratch[l], ws.masks[l])
+                     ws.activations[l], ws.scratch[l])
         activations.append(a)
     return zs, activations
 
@@ -130,7 +133,7 @@ def output_delta(z, a, y, n, output, loss, ws):
     delta /= n
     scratch = ws.spare[0]
     np.multiply(delta, a, out=scratch)
-    np.sum(scratch, axis=1, keepdims=True, out=ws.row)
+    np.add.reduce(scratch, axis=1, keepdims=True, out=ws.row)
     delta -= ws.row
     delta *= a
     return delta
@@ -147,7 +150,7 @@ def backprop(params, x, y, spec, ws):
     # backward pass: begin
     delta = output_delta(zs[-1], activations[-1], y, n, output, loss, ws)
     np.matmul(activations[-2].T, delta, out=nabla_w[-1])
-    np.sum(delta, axis=0, out=nabla_b[-1])
+    np.add.reduce(delta, axis=0, out=nabla_b[-1])
     for l in range(2, L + 1):
         # l counts layers back from the output, as in Nielsen: zs[-l] is the l-th last z,
         # and params[-l + 1] holds the W that carried activations[-l] one layer forward
@@ -156,7 +159,7 @@ def backprop(params, x, y, spec, ws):
         delta = np.matmul(delta, W.T, out=ws.deltas[-l])
         delta *= fprime
         np.matmul(activations[-l - 1].T, delta, out=nabla_w[-l])
-        np.sum(delta, axis=0, out=nabla_b[-l])
+        np.add.reduce(delta, axis=0, out=nabla_b[-l])
     # backward pass: end
     return total, nabla_w, nabla_b
 
@@ -193,8 +196,8 @@ def train_epochs(params, theta, X, Y, orders, config, spec):
         for start in range(0, n, size):
             batch = order[start:start + size]  # the last batch may be shorter
             ws = full if len(batch) == size else short
-            np.take(X, batch, axis=0, out=ws.x, mode="clip")  # indices are already checked
-            np.take(Y, batch, axis=0, out=ws.y, mode="clip")
+            X.take(batch, axis=0, out=ws.x, mode="clip")  # indices are already checked
+            Y.take(batch, axis=0, out=ws.y, mode="clip")
             loss, _, _ = backprop(params, ws.x, ws.y, spec, ws)
             update(theta, velocity, ws.nabla, eta, momentum, decay, scratch)
             total += loss
@@ -275,6 +278,20 @@ def as_params(params, spec):
     return theta
 
 
+def as_orders(orders, n, config):
+    """orders: None, or epochs x n sample indices -> epochs x n intp array (check_orders' rules)."""
+    if orders is None:
+        return np.asarray(epoch_orders(n, config), dtype=np.intp)
+    try:
+        array = np.asarray(orders)
+    except (ValueError, TypeError):  # ragged, or worse: leave it to the full check
+        array = None
+    if (array is not None and array.dtype.kind in "iu" and array.shape == (config.epochs, n)
+            and array.min() >= 0 and array.max() < n):
+        return np.ascontiguousarray(array, dtype=np.intp)  # the common case, checked at C speed
+    return np.asarray(check_orders(orders, n, config), dtype=np.intp)  # or raises its error
+
+
 def _views(vector, sizes):
     """vector: flat (n_params,) -> [(W n_in x n_out, b n_out)] views into it, layer by layer."""
     views = []
@@ -305,7 +322,6 @@ class _Workspace:
         self.activations = [np.empty((n, m)) for m in sizes[1:]]
         self.deltas = [np.empty((n, m)) for m in sizes[1:]]
         self.scratch = [np.empty((n, m)) for m in sizes[1:]]
-        self.masks = [np.empty((n, m), dtype=bool) for m in sizes[1:]]
         self.spare = [np.empty((n, sizes[-1])) for _ in range(3)]  # for the loss and output delta
         self.row = np.empty((n, 1))
         self.nabla = np.empty(sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])))
@@ -362,7 +378,7 @@ class Network:
         if not isinstance(config, TrainConfig):
             raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
         X, Y = self._data(X, Y)
-        orders = _as_orders(orders, X.shape[0], config)
+        orders = as_orders(orders, X.shape[0], config)
         before = self._theta.copy()
         try:
             with np.errstate(all="ignore"):
@@ -383,21 +399,3 @@ class Network:
             raise ValueError(f"Y must have one row per row of X: X has {X.shape[0]}, "
                              f"Y has {Y.shape[0]}")
         return X, Y
-
-
-def _as_orders(orders, n, config):
-    """orders: None or epochs x n indices -> epochs x n intp array (spec.check_orders' rules)."""
-    if orders is None:
-        return np.asarray(epoch_orders(n, config), dtype=np.intp)
-    if isinstance(orders, np.ndarray) and orders.dtype.kind in "iu" and orders.ndim == 2:
-        # the fast path for precomputed integer arrays: the same checks, vectorised
-        if orders.shape[0] != config.epochs:
-            raise ValueError(f"orders must hold one order per epoch: expected {config.epochs}, "
-                             f"got {orders.shape[0]}")
-        if orders.shape[1] != n:
-            raise ValueError(f"orders[0] must have {n} indices (one per sample), "
-                             f"got {orders.shape[1]}")
-        if orders.size and (orders.min() < 0 or orders.max() >= n):
-            raise ValueError(f"orders has an index outside [0, {n})")
-        return np.ascontiguousarray(orders, dtype=np.intp)
-    return np.asarray(check_orders(orders, n, config), dtype=np.intp)
