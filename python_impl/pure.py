@@ -86,7 +86,7 @@ def loss_sum(z, a, y, output, loss):
 
 
 def feedforward(params, x, spec):
-    """x: n_0 floats of one sample -> zs, activations: n_l floats per layer (activations[0] is x)."""
+    """x: n_0 floats (one sample) -> zs, activations: n_l floats per layer (activations[0] = x)."""
     zs = []
     activations = [x]
     a = x
@@ -166,7 +166,7 @@ def update(params, velocity, nabla_w, nabla_b, eta, momentum, l2):
 
 
 def train_epochs(params, X, Y, orders, config, spec):
-    """X: n x n_0, Y: n x n_L rows, orders: epochs x n indices -> history; params updated in place."""
+    """X: n x n_0, Y: n x n_L, orders: epochs x n indices -> history; params updated in place."""
     n = len(X)
     size = config.batch_size
     eta, momentum, l2 = config.learning_rate, config.momentum, config.l2
@@ -234,7 +234,8 @@ def _floats(name, values):
     try:
         values = list(map(float, values))
     except OverflowError:
-        raise ValueError(f"{name} must hold finite numbers (one is too large for a float)") from None
+        raise ValueError(f"{name} must hold finite numbers "
+                         "(one is too large for a float)") from None
     if not all(map(isfinite, values)):
         bad = next(v for v in values if not isfinite(v))
         raise ValueError(f"{name} must hold finite numbers, got {bad}")
@@ -242,7 +243,7 @@ def _floats(name, values):
 
 
 def as_params(params, spec):
-    """params: [(W, b)] with W n_in x n_out, b n_out, per layer -> validated [(flat W, b)] copies."""
+    """params: [(W n_in x n_out, b n_out)] per layer -> validated [(flat W, b)] copies."""
     if isinstance(params, (str, bytes)) or not hasattr(params, "__len__"):
         raise TypeError(f"params must be a sequence of (W, b) pairs, got {type(params).__name__}")
     if len(params) != spec.n_layers:
@@ -288,6 +289,7 @@ class Network:
     """A multilayer perceptron (see docs/contract.md); matrices are nested lists of floats."""
 
     def __init__(self, spec, params=None, seed=0):
+        """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed)."""
         if not isinstance(spec, NetworkSpec):
             raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
         self.spec = spec

@@ -89,7 +89,8 @@ def loss_sum(z, a, y, output, loss, ws):
         return -float(np.vdot(y, s1))
     # binary cross-entropy of a = sigmoid(z): y softplus(-z) + (1 - y) softplus(z), where
     # softplus(x) = max(x, 0) + log1p(exp(-|x|)) never overflows; the log1p term is shared
-    np.copysign(z, -1.0, out=s1)
+    np.abs(z, out=s1)
+    np.negative(s1, out=s1)
     np.exp(s1, out=s1)
     np.log1p(s1, out=s1)                        # t = log1p(exp(-|z|))
     np.maximum(z, 0.0, out=s2)
@@ -165,8 +166,9 @@ def backprop(params, x, y, spec, ws):
 
 
 def update(theta, velocity, nabla, eta, momentum, decay, scratch):
-    """theta, velocity, nabla, decay: flat (n_params,) -> v = momentum v - eta (nabla + decay theta);
-    theta += v, all in place. decay is l2 at the weights and 0 at the biases (or None for l2 = 0)."""
+    """v = momentum v - eta (nabla + decay theta); theta += v: flat (n_params,) arrays, in place."""
+    # theta, velocity and nabla hold every layer's W and b (see Layout); decay is l2 at the
+    # weights and 0 at the biases, or None when l2 = 0
     if decay is not None:
         np.multiply(decay, theta, out=scratch)
         nabla += scratch
@@ -316,6 +318,7 @@ class _Workspace:
     """Preallocated arrays for batches of n samples: x, y, and per layer z, a, delta, scratch."""
 
     def __init__(self, sizes, n):
+        """sizes: spec.layer_sizes, n: the batch size the arrays are for."""
         self.x = np.empty((n, sizes[0]))
         self.y = np.empty((n, sizes[-1]))
         self.zs = [np.empty((n, m)) for m in sizes[1:]]
@@ -324,7 +327,8 @@ class _Workspace:
         self.scratch = [np.empty((n, m)) for m in sizes[1:]]
         self.spare = [np.empty((n, sizes[-1])) for _ in range(3)]  # for the loss and output delta
         self.row = np.empty((n, 1))
-        self.nabla = np.empty(sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])))
+        self.nabla = np.empty(sum(n_in * n_out + n_out
+                                  for n_in, n_out in zip(sizes[:-1], sizes[1:])))
         views = _views(self.nabla, sizes)
         self.nabla_w = [W for W, _ in views]
         self.nabla_b = [b for _, b in views]
@@ -334,6 +338,7 @@ class Network:
     """A multilayer perceptron (see docs/contract.md); matrices are float64 arrays."""
 
     def __init__(self, spec, params=None, seed=0):
+        """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed)."""
         if not isinstance(spec, NetworkSpec):
             raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
         self.spec = spec

@@ -66,7 +66,8 @@ def reference_runs():
 
 
 @pytest.mark.parametrize("name", OTHERS)
-@pytest.mark.parametrize("case, spec, config, n", TRAINING_CASES, ids=[c[0] for c in TRAINING_CASES])
+@pytest.mark.parametrize("case, spec, config, n", TRAINING_CASES,
+                         ids=[case[0] for case in TRAINING_CASES])
 def test_training_agrees(name, case, spec, config, n, reference_runs):
     history, params = train(name, spec, config, n)
     history_ref, params_ref = reference_runs[case]

@@ -76,8 +76,10 @@ def test_good_matrices_in_any_form(name):
     net = load(name)(NetworkSpec((2, 2)), init_params(NetworkSpec((2, 2)), seed=1))
     expected = np.asarray(net.forward([[1.0, 0.0], [0.0, 2.0]]))
     for X in ([[1, 0], [0, 2]], ((1.0, 0.0), (0.0, 2.0)), [[True, False], [0, 2]],
-              np.array([[1, 0], [0, 2]], dtype=np.int8), np.array([[1, 0], [0, 2]], dtype=np.float32),
-              np.array([[1.0, 0.0], [9.0, 9.0], [0.0, 2.0]])[::2], np.array([[1.0, 0.0], [0.0, 2.0]]).T,
+              np.array([[1, 0], [0, 2]], dtype=np.int8),
+              np.array([[1, 0], [0, 2]], dtype=np.float32),
+              np.array([[1.0, 0.0], [9.0, 9.0], [0.0, 2.0]])[::2],
+              np.array([[1.0, 0.0], [0.0, 2.0]]).T,
               [np.array([1.0, 0.0]), np.array([0.0, 2.0])],
               [[np.True_, np.False_], [np.int64(0), np.float64(2.0)]]):
         assert np.array_equal(np.asarray(net.forward(X)), expected)

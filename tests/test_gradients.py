@@ -38,7 +38,8 @@ def problem(spec, seed):
     seed: an int or a string (random.Random seeds a string deterministically across runs)."""
     rng = random.Random(seed)
     for _ in range(100):
-        params = [(W, [rng.uniform(-0.5, 0.5) for _ in b]) for W, b in init_params(spec, rng.randrange(10**6))]
+        params = [(W, [rng.uniform(-0.5, 0.5) for _ in b])
+                  for W, b in init_params(spec, rng.randrange(10**6))]
         X = [[rng.uniform(-1.5, 1.5) for _ in range(spec.n_in)] for _ in range(N_SAMPLES)]
         if spec.loss == "cross_entropy" and spec.output_activation == "softmax":
             # (a - y)/n is the gradient only when each target row is a distribution
@@ -95,7 +96,8 @@ def test_gradient_matches_central_differences(name, depth, hidden, output, loss)
     assert value == pytest.approx(net.loss(X, Y), rel=1e-12)
     fd = central_differences(Network, spec, params_as_lists(params), X, Y)
     assert len(grads) == spec.n_layers
-    for layer, ((dW, db), (fdW, fdb), (n_in, n_out)) in enumerate(zip(grads, fd, spec.layer_shapes())):
+    shapes = spec.layer_shapes()
+    for layer, ((dW, db), (fdW, fdb), (n_in, n_out)) in enumerate(zip(grads, fd, shapes)):
         assert np.shape(dW) == (n_in, n_out) and np.shape(db) == (n_out,)
         error = max(relative_error(as_lists(dW), fdW), relative_error(as_lists(db), fdb))
         assert error < GRADIENT_CHECK_TOLERANCE, f"layer {layer}: relative error {error:.2e}"

@@ -18,7 +18,8 @@ def test_spec_defaults_and_normalisation():
     spec = NetworkSpec([2, np.int64(3), 1])
     assert spec.layer_sizes == (2, 3, 1)
     assert all(type(n) is int for n in spec.layer_sizes)
-    assert (spec.hidden_activation, spec.output_activation, spec.loss) == ("sigmoid", "sigmoid", "mse")
+    assert (spec.hidden_activation, spec.output_activation, spec.loss) == (
+        "sigmoid", "sigmoid", "mse")
     assert (spec.n_layers, spec.n_in, spec.n_out) == (2, 2, 1)
     assert spec.layer_shapes() == [(2, 3), (3, 1)]
     assert spec.n_params() == 2 * 3 + 3 + 3 * 1 + 1
