@@ -27,8 +27,9 @@ PyTorch and scikit-learn) on shared workloads, and report the results as a PDF."
 RUN_HELP = """\
 Time every implementation (and peer, when installed) on every workload with
 pytest-benchmark; save results.json (rewritten as each benchmark finishes) and report.pdf
-in the output folder. The default run takes about 3-4 minutes on 2 cores; --quick under a
-minute. Exit code 1 if an agreement with the reference is outside tolerance."""
+in the output folder. The default run takes about 2-4 minutes on 2 cores, --quick about
+half a minute. Exit code 1 if an agreement with the reference is outside tolerance, a
+benchmark failed or the report could not be built; 130 if interrupted (resume it)."""
 
 
 def _names(values, known, what):

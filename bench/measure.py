@@ -38,8 +38,8 @@ class Settings:
         return asdict(self)
 
 
-DEFAULT_SETTINGS = Settings(min_round_seconds=0.02, benchmark_seconds=1.0, min_rounds=5,
-                            max_rounds=50, partial_rounds=3, warmup_rounds=1,
+DEFAULT_SETTINGS = Settings(min_round_seconds=0.02, benchmark_seconds=1.5, min_rounds=5,
+                            max_rounds=60, partial_rounds=3, warmup_rounds=1,
                             python_budget_seconds=15.0, max_partial_round_seconds=1.0,
                             dgemm_n=1024, dgemm_rounds=15)
 QUICK_SETTINGS = Settings(min_round_seconds=0.01, benchmark_seconds=0.12, min_rounds=3,

@@ -1,7 +1,11 @@
 """`python -m bench run`: every implementation and peer on every workload, timed by
 pytest-benchmark, each result saved (atomically) as soon as it is measured.
 
-Per implementation x workload, in this order:
+Once per run: the environment (with a measured dgemm rate), the worked example, the
+gradient checks and the backward-pass excerpts. Then one pytest session over
+bench/bench_train.py, one test per implementation x workload still to do (workload by
+workload, NumPy first: it is the reference), each test doing, through `Runner.prepare`
+and `Runner.record`:
 1. (pure Python only) a calibration: seconds per sample, from training on 1, 4, 16, ...
    samples; with it, the whole pair's estimated time against the pure-Python budget decides
    between "ok" (whole epochs), "partial" (a bounded number of batches of the first epoch,
@@ -10,16 +14,17 @@ Per implementation x workload, in this order:
    the learning curve, final loss, accuracies, peak memory, and the trained parameters,
    compared with the reference implementation's (NumPy) from the same start and orders;
    its duration sizes the timed rounds;
-3. the timing: one pytest session (bench/bench_train.py) with `rounds` rounds of
-   `epochs_per_round` epochs, fresh initial parameters before every round, untimed;
-4. the result goes into results.json, which is rewritten atomically.
+3. the timing: `benchmark.pedantic` with `rounds` rounds of `epochs_per_round` epochs,
+   fresh initial parameters before every round (untimed);
+4. the result goes into results.json, which is rewritten atomically, and a progress line
+   is printed. A test that fails becomes a skipped result with the error as its reason.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import gc
+import os
 import signal
 import sys
 import time
