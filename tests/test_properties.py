@@ -15,6 +15,13 @@ from python_impl.spec import (AGREEMENT_TOLERANCE, HIDDEN_ACTIVATIONS, LOSSES, O
                               NetworkSpec, TrainConfig, init_params)
 
 SETTINGS = settings(max_examples=25, deadline=None)
+# Random data can make a result much smaller than the O(1) numbers it is computed from (for
+# instance softmax with mse and targets that are nearly uniform: a gradient of 1e-11 from terms
+# of 0.25). Rounding differences are then absolute, about 1e-16, so comparisons of such tiny
+# results are absolute: relative to max(|expected|, FLOOR). test_agreement.py, on generic data,
+# holds the implementations to the plain relative bound.
+FLOOR = 1e-6
+TOL = AGREEMENT_TOLERANCE
 
 
 @st.composite
@@ -68,10 +75,10 @@ def test_agreement_with_the_reference(name, problem):
     spec, seed, X, Y = problem
     params = init_params(spec, seed)
     ref, net = load(REFERENCE)(spec, params), load(name)(spec, params)
-    assert rel_diff(net.forward(X), ref.forward(X)) <= AGREEMENT_TOLERANCE
-    assert abs(net.loss(X, Y) - ref.loss(X, Y)) <= AGREEMENT_TOLERANCE * abs(ref.loss(X, Y))
+    assert rel_diff(net.forward(X), ref.forward(X), FLOOR) <= TOL
+    assert abs(net.loss(X, Y) - ref.loss(X, Y)) <= TOL * max(abs(ref.loss(X, Y)), FLOOR)
     assert_params_close(params_as_lists(net.gradients(X, Y)[1]),
-                        params_as_lists(ref.gradients(X, Y)[1]), AGREEMENT_TOLERANCE)
+                        params_as_lists(ref.gradients(X, Y)[1]), TOL, FLOOR)
 
 
 @pytest.mark.parametrize("name", OTHERS)
@@ -79,14 +86,17 @@ def test_agreement_with_the_reference(name, problem):
 @given(problem=problems(), batch_size=st.integers(1, 7), momentum=st.sampled_from([0.0, 0.5]),
        l2=st.sampled_from([0.0, 0.01]), shuffle=st.booleans())
 def test_training_agreement(name, problem, batch_size, momentum, l2, shuffle):
+    # a small learning rate keeps training stable: in a diverging run rounding differences grow
+    # with the parameters, and agreement to 1e-9 is not to be expected
     spec, seed, X, Y = problem
-    config = TrainConfig(epochs=2, learning_rate=0.1, batch_size=batch_size, momentum=momentum,
+    config = TrainConfig(epochs=2, learning_rate=0.01, batch_size=batch_size, momentum=momentum,
                          l2=l2, shuffle=shuffle, seed=seed)
     params = init_params(spec, seed)
     ref, net = load(REFERENCE)(spec, params), load(name)(spec, params)
-    assert_history_close(net.train(X, Y, config), ref.train(X, Y, config), AGREEMENT_TOLERANCE)
+    history = net.train(X, Y, config)
+    assert_history_close(history, ref.train(X, Y, config), TOL, FLOOR)
     assert_params_close(params_as_lists(net.get_params()), params_as_lists(ref.get_params()),
-                        AGREEMENT_TOLERANCE)
+                        TOL, FLOOR)
 
 
 # Extreme but finite inputs: no OverflowError, no warning (warnings are errors), no NaN.
