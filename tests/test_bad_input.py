@@ -3,6 +3,7 @@ across implementations), a message naming the argument, and the parameters uncha
 Divergence in training raises FloatingPointError and leaves the parameters as they were."""
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -159,6 +160,21 @@ def test_good_params_in_any_form(name):
 def test_bad_spec(name, bad, error, match):
     with pytest.raises(error, match=match):
         load(name)(bad)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_unvalidated_look_alikes_are_refused(name):
+    # unknown names, non-positive sizes, epochs or batch sizes and negative rates are refused
+    # by NetworkSpec and TrainConfig (test_spec.py); an object with the same fields that has
+    # not been through them cannot reach an implementation either
+    spec_like = SimpleNamespace(layer_sizes=(2, 0, 2), hidden_activation="swish",
+                                output_activation="sigmoid", loss="mse")
+    with pytest.raises(TypeError, match="spec"):
+        load(name)(spec_like)
+    config_like = SimpleNamespace(epochs=0, learning_rate=-1.0, batch_size=0, momentum=0.0,
+                                  l2=0.0, shuffle=False, seed=0)
+    net = load(name)(SPEC, PARAMS)
+    check_rejected(net, lambda n: n.train(X, Y, config_like), TypeError, "config")
 
 
 @pytest.mark.parametrize("name", NAMES)
