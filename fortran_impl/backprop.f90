@@ -230,8 +230,13 @@ contains
     double precision, intent(out) :: delta(m, n)    ! dC/dz_L
     integer :: s
     double precision :: ga
-    if (loss == LOSS_CROSS_ENTROPY .or. output == ACT_LINEAR) then
-      ! cross_entropy with sigmoid or softmax, and mse with linear: (a - y)/n
+    if (loss == LOSS_CROSS_ENTROPY .and. output == ACT_SOFTMAX) then
+      ! d/dz of -sum y log softmax(z) is a sum(y) - y: a - y when the targets sum to 1
+      do s = 1, n
+        delta(:, s) = (a(:, s) * sum(y(:, s)) - y(:, s)) / n_mean
+      end do
+    else if (loss == LOSS_CROSS_ENTROPY .or. output == ACT_LINEAR) then
+      ! cross_entropy with sigmoid, and mse with linear: (a - y)/n
       delta = (a - y) / n_mean
     else if (output == ACT_SIGMOID) then
       ! mse + sigmoid: (a - y) a (1 - a)/n

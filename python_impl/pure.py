@@ -103,6 +103,10 @@ def feedforward(params, x, spec):
 
 def output_delta(z, a, y, n, output, loss):
     """z, a, y: n_L floats of one sample, n: batch size -> dC/dz_L of the batch mean loss."""
+    if loss == "cross_entropy" and output == "softmax":
+        # d/dz of -sum y log softmax(z) is a sum(y) - y: a - y when the targets sum to 1
+        y_sum = sum(y)
+        return [(ak * y_sum - yk) / n for ak, yk in zip(a, y)]
     if loss == "cross_entropy" or output == "linear":
         return [(ak - yk) / n for ak, yk in zip(a, y)]
     if output == "sigmoid":  # mse

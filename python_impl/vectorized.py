@@ -119,6 +119,13 @@ def feedforward(params, x, spec, ws):
 
 def output_delta(z, a, y, n, output, loss, ws):
     """z, a, y: n x n_L, n: batch size -> dC/dz_L of the batch mean loss (ws.deltas[-1])."""
+    if loss == "cross_entropy" and output == "softmax":
+        # d/dz of -sum y log softmax(z) is a sum(y) - y: a - y when the targets sum to 1
+        np.add.reduce(y, axis=1, keepdims=True, out=ws.row)
+        delta = np.multiply(a, ws.row, out=ws.deltas[-1])
+        delta -= y
+        delta /= n
+        return delta
     delta = np.subtract(a, y, out=ws.deltas[-1])
     if loss == "cross_entropy" or output == "linear":
         delta /= n
