@@ -35,6 +35,14 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && .venv/bin/python -c "im
 fi
 export PATH="$PWD/.venv/bin:$PATH"   # the editable build calls meson and ninja from the venv
 echo "setup: installing the project into .venv (first time: a minute or two)"
-pip install -q --disable-pip-version-check meson-python meson ninja "numpy>=2.0"
-pip install -q --disable-pip-version-check --no-build-isolation -e ".[peers,test]"
+# (this machine kind's pip configuration names package folders that may not exist: pip warns
+# once per package about them; those lines alone are dropped, everything else is shown)
+quiet_pip() {
+  local status=0
+  pip install -q --disable-pip-version-check "$@" 2>&1 \
+    | grep -v "is ignored: it is neither a file nor a directory" || status=${PIPESTATUS[0]}
+  return "$status"
+}
+quiet_pip meson-python meson ninja "numpy>=2.0"
+quiet_pip --no-build-isolation -e ".[peers,test]"
 echo "$want" > "$stamp"
