@@ -22,7 +22,8 @@ from bench import results
 
 DESCRIPTION = """\
 Benchmark one backpropagation algorithm (pure Python, NumPy, Fortran, and the peers
-PyTorch and scikit-learn) on shared workloads, and report the results as a PDF."""
+PyTorch, scikit-learn and numpy-loop, NumPy one sample at a time) on shared workloads, and
+report the results as a PDF."""
 
 RUN_HELP = """\
 Time every implementation (and peer, when installed) on every workload with
@@ -65,8 +66,8 @@ def build_parser():
                      help="output folder (default: results/<UTC timestamp>/)")
     run.add_argument("--impl", action="append", metavar="NAME",
                      help="implementations/peers to run: python, numpy, fortran, torch, "
-                          "sklearn (repeatable or comma-separated; default: the three "
-                          "implementations, plus the peers unless --no-peers)")
+                          "sklearn, numpy-loop (repeatable or comma-separated; default: the "
+                          "three implementations, plus the peers unless --no-peers)")
     run.add_argument("--workload", action="append", metavar="NAME",
                      help="workloads to run (repeatable or comma-separated; 'sweep' means all "
                           "width-N; default: all, or the quick set with --quick); see "
@@ -75,7 +76,8 @@ def build_parser():
                      help="threads for BLAS, OpenMP and PyTorch, pinned and recorded "
                           "(default 1)")
     run.add_argument("--peers", action=argparse.BooleanOptionalAction, default=None,
-                     help="also run the peers PyTorch and scikit-learn (default: yes unless "
+                     help="also run the peers PyTorch, scikit-learn and numpy-loop (NumPy "
+                          "one sample at a time) (default: yes unless "
                           "--impl is given; a peer that is not installed is recorded as "
                           "skipped with the reason)")
     run.add_argument("--resume", metavar="DIR", type=Path,

@@ -33,6 +33,7 @@ class Settings:
     max_partial_round_seconds: float  # pure Python, partial: length of one timed round
     dgemm_n: int
     dgemm_rounds: int
+    profile_seconds: float = 0.25   # training time profiled per implementation x workload
 
     def as_dict(self):
         return asdict(self)
@@ -45,7 +46,7 @@ DEFAULT_SETTINGS = Settings(min_round_seconds=0.02, benchmark_seconds=1.5, min_r
 QUICK_SETTINGS = Settings(min_round_seconds=0.01, benchmark_seconds=0.12, min_rounds=3,
                           max_rounds=20, partial_rounds=3, warmup_rounds=0,
                           python_budget_seconds=1.5, max_partial_round_seconds=0.3,
-                          dgemm_n=1024, dgemm_rounds=5)
+                          dgemm_n=1024, dgemm_rounds=5, profile_seconds=0.06)
 
 
 def timing_plan(seconds_per_epoch, settings):
@@ -139,9 +140,13 @@ def train_run(cls, spec, init, X, Y, config, orders):
 
 def calibrate_per_sample(cls, spec, init, X, Y, config, target_seconds=0.02):
     """Seconds per training sample, from training on 1, 4, 16, ... samples (one epoch,
-    batches of min(batch_size, m)) until one call takes target_seconds or all are used."""
+    batches of min(batch_size, m)) until one call takes target_seconds (and, unless that call
+    took ten times as long, at least 4 samples were used) or all are used. With two or more
+    calls, the slope between the last two (at least half the last call's mean), so that a
+    call's fixed cost (allocating work arrays for large layers) is not counted per sample."""
     n = len(X)
     m = 1
+    previous = None
     while True:
         cfg = TrainConfig(epochs=1, learning_rate=config.learning_rate,
                           batch_size=min(config.batch_size, m), momentum=config.momentum,
@@ -150,8 +155,14 @@ def calibrate_per_sample(cls, spec, init, X, Y, config, target_seconds=0.02):
         start = time.perf_counter()
         net.train(X[:m], Y[:m], cfg, [list(range(m))])
         seconds = time.perf_counter() - start
-        if seconds >= target_seconds or m >= n:
+        enough = seconds >= target_seconds and (m >= 4 or seconds >= 10 * target_seconds)
+        if enough or m >= n:
+            if previous is not None:
+                # at least half the mean time per sample: a noisy slope is not trusted below
+                slope = (seconds - previous[1]) / (m - previous[0])
+                return max(slope, 0.5 * seconds / m)
             return seconds / m
+        previous = (m, seconds)
         m = min(n, m * 4)
 
 

@@ -9,7 +9,14 @@
   own sample order, so its parameters are not compared; where it cannot express a workload the
   reason is recorded.
 
-Both are imported lazily: the benchmark runs without them (the rows then say why).
+- `NumpyLoopNetwork` ("numpy-loop"): NumPy, one sample at a time: the batch gradient as the
+  sum of per-sample gradients, each from python_impl.vectorized's own backprop on one row.
+  It measures what the batch products of the NumPy implementation gain over a per-sample
+  loop; same initial parameters, orders and update, so its parameters are compared too.
+  It runs on the batched workloads only (the per-sample ones would time NumPy itself).
+
+PyTorch and scikit-learn are imported lazily: the benchmark runs without them (the rows
+then say why).
 """
 
 from __future__ import annotations
@@ -19,14 +26,15 @@ import math
 
 import numpy as np
 
+from python_impl import vectorized
 from python_impl.spec import NetworkSpec, TrainConfig, check_orders, epoch_orders, init_params
 
-PEERS = ("torch", "sklearn")
+PEERS = ("torch", "sklearn", "numpy-loop")
 
 
 def installed(name):
     """Whether the peer's package can be imported (without importing it)."""
-    module = {"torch": "torch", "sklearn": "sklearn"}[name]
+    module = {"torch": "torch", "sklearn": "sklearn", "numpy-loop": "numpy"}[name]
     return importlib.util.find_spec(module) is not None
 
 
@@ -266,3 +274,68 @@ def sklearn_fit(estimator, X, y):
         warnings.simplefilter("ignore", ConvergenceWarning)
         estimator.fit(X, y)
     return estimator
+
+
+# ---- NumPy, one sample at a time --------------------------------------------------------
+
+PER_SAMPLE_SKIP = ("per-sample workloads (batch size 1) are already one sample at a time: "
+                   "this loop would time the NumPy implementation itself")
+
+
+class NumpyLoopNetwork(vectorized.Network):
+    """The NumPy implementation trained one sample at a time: each batch's gradient is the
+    mean of per-sample gradients, each computed by python_impl.vectorized's own `backprop`
+    on a 1-row workspace (the per-sample machinery Network.gradients uses, without its
+    argument checks and allocations per call). The update is the contract's, on the same
+    flat parameter vector, so only the gradient's summation order differs from NumPy's
+    batch products: its trained parameters agree with NumPy's to rounding."""
+
+    def train(self, X, Y, config, orders=None):
+        """Mini-batch SGD with momentum and l2; each batch gradient a sum over its samples."""
+        if not isinstance(config, TrainConfig):
+            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+        X, Y = self._data(X, Y)
+        orders = vectorized.as_orders(orders, X.shape[0], config)
+        before = self._theta.copy()
+        try:
+            with np.errstate(all="ignore"):
+                return self._train_epochs(X, Y, orders, config)
+        except BaseException:
+            self._theta[...] = before
+            raise
+
+    def _train_epochs(self, X, Y, orders, config):
+        """X: n x n_0, Y: n x n_L, orders: epochs x n -> history; self._theta updated."""
+        spec, params, theta = self.spec, self._params, self._theta
+        n = X.shape[0]
+        size = min(config.batch_size, n)
+        ws = vectorized._Workspace(spec.layer_sizes, 1)     # one sample
+        nabla = np.empty_like(theta)                        # the batch gradient (flat)
+        velocity = np.zeros_like(theta)
+        scratch = np.empty_like(theta)
+        decay = vectorized._decay(spec.layer_sizes, config.l2) if config.l2 else None
+        backprop, update = vectorized.backprop, vectorized.update
+        history = []
+        for epoch, order in enumerate(orders, start=1):
+            total = 0.0
+            for start in range(0, n, size):
+                batch = order[start:start + size]
+                nabla.fill(0.0)
+                for i in batch:                             # one sample at a time
+                    ws.x[0] = X[i]
+                    ws.y[0] = Y[i]
+                    loss, _, _ = backprop(params, ws.x, ws.y, spec, ws)
+                    nabla += ws.nabla                       # gradient of sample i's loss
+                    total += loss
+                nabla /= len(batch)                         # of the batch's mean loss
+                update(theta, velocity, nabla, config.learning_rate, config.momentum, decay,
+                       scratch)
+            history.append(total / n)
+            if not math.isfinite(history[-1]):
+                raise FloatingPointError(f"train: loss is not finite in epoch {epoch} "
+                                         f"({history[-1]}); the learning rate may be too "
+                                         "large")
+        if not np.isfinite(theta).all():
+            raise FloatingPointError("train: parameters are not finite after training; the "
+                                     "learning rate may be too large")
+        return history

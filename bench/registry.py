@@ -13,7 +13,7 @@ import importlib
 from pathlib import Path
 
 IMPLEMENTATIONS = ("python", "numpy", "fortran")
-PEERS = ("torch", "sklearn")
+PEERS = ("torch", "sklearn", "numpy-loop")
 ALL = IMPLEMENTATIONS + PEERS
 REFERENCE = "numpy"
 
@@ -65,6 +65,13 @@ def _import_one(name):
                                             "(pip install '.[peers]')")
         importlib.import_module("sklearn.neural_network")
         return None  # run through bench.peers' scikit-learn adapter, not a Network class
+    if name == "numpy-loop":
+        try:
+            from bench import peers  # noqa: PLC0415
+        except Exception as error:  # noqa: BLE001 - NumPy or python_impl missing
+            raise ImplementationError(name, f"import failed: {type(error).__name__}: "
+                                            f"{error}") from error
+        return peers.NumpyLoopNetwork
     try:
         module, attribute = _registry_modules()[name]
     except KeyError:

@@ -12,7 +12,8 @@ A results file is JSON, `results.json` in a run's folder:
       "results": [result, ...],    # one per implementation x workload, written as each finishes
       "worked_example": {...},     # the 2-2-2 network traced by every implementation
       "gradient_checks": {impl: {...}},
-      "sources": {impl: {...}}     # backward-pass excerpts read from the sources at save time
+      "sources": {impl: {...}},    # backward-pass excerpts read from the sources at save time
+      "profiles": {impl: {workload: {...}}}   # optional: where each implementation's time goes
     }
 
 Non-finite floats are stored as the strings "nan", "inf", "-inf" (the file stays strict
@@ -28,8 +29,8 @@ run:
      "methodology": {"timing": {"min_time_per_round": float, "warmup_rounds": int,
                                 "min_rounds": int, "max_rounds": int, "partial_rounds": int,
                                 "budget_seconds": float,     # pure Python, per workload
-                                "profile_notes": {impl: str}, ... (texts: what is timed,
-                                calibration, memory method)}},
+                                "profiling": str,            # how the profiles were made
+                                ... (texts: what is timed, calibration, memory method)}},
      "sessions": [{"started", "finished", "wall_seconds", "command", "argv"}, ...]}
                                                    # one per invocation (run, then resumes)
 
@@ -61,7 +62,7 @@ workloads: {name: {
     "width-8", "width-16", ..., "width-1024" (sweep != null).
 
 results: [{
-     "implementation": "python"|"numpy"|"fortran"|"torch"|"sklearn",
+     "implementation": "python"|"numpy"|"fortran"|"torch"|"sklearn"|"numpy-loop",
      "kind": "implementation"|"peer", "workload": str,
      "status": "ok"|"partial"|"skipped", "reason": str|null,
      "timed_batches": int|null,         # partial only: batches per timed round
@@ -97,6 +98,23 @@ worked_example: null | {
 
 gradient_checks: {impl: {"max_rel_error": float, "tolerance": 1e-6, "step": 1e-5,
                          "cases": int, "passed": bool}}
+
+profiles (optional; files written before it existed have none): {impl: {workload: {
+     "status": "ok"|"skipped", "reason": str|null,   # skipped: why (e.g. not timed)
+     "method": "cprofile" | "wrapper-timing",
+     "call": {"epochs": int, "samples": int, "batches": int, "repeats": int},
+                                        # the profiled train call, repeated `repeats` times
+     "seconds": float,                  # profiled time (own time summed; cProfile's included)
+     "wall_seconds": float,
+     "top": [{"function": "python_impl.vectorized:feedforward", "share": float,
+              "seconds": float, "calls": int}, ...],   # by share (0..1) of "seconds"
+     "other_share": float,              # everything below the top entries
+     "note": str|null}}}
+    python, numpy, numpy-loop: cProfile, own time per `module:function` (NumPy ufuncs as
+    `numpy:<ufunc>`, builtins as `module:name`, comprehensions as `module:function.<listcomp>
+    (line N)`). fortran: two entries, the raw f2py call of the Fortran training loop and the
+    Python wrapper around it (their shares sum to 1). Written by bench/profiles.py after the
+    timings, on xor, digits and wide.
 
 sources: {impl: {"path": "python_impl/pure.py", "first_line": int,
                  "language": "python"|"fortran", "text": str}}
@@ -230,6 +248,30 @@ def validate_result(result, path, index):
                  path, f"{where} is partial without a positive timed_batches")
 
 
+def validate_profiles(profiles, path):
+    """Check the optional profiles field: {impl: {workload: entry}}."""
+    _require(isinstance(profiles, dict), path, "profiles must be an object")
+    for impl, per_workload in profiles.items():
+        _require(isinstance(per_workload, dict), path, f"profiles[{impl!r}] must be an object")
+        for workload, entry in per_workload.items():
+            where = f"profiles[{impl!r}][{workload!r}]"
+            _require(isinstance(entry, dict), path, f"{where} must be an object")
+            _require(entry.get("status") in ("ok", "skipped"), path,
+                     f"{where}.status must be 'ok' or 'skipped'")
+            if entry["status"] == "skipped":
+                _require(isinstance(entry.get("reason"), str) and entry["reason"], path,
+                         f"{where} is skipped without a reason")
+                continue
+            top = entry.get("top")
+            _require(isinstance(top, list), path, f"{where}.top must be a list")
+            for position, item in enumerate(top):
+                _require(isinstance(item, dict) and isinstance(item.get("function"), str),
+                         path, f"{where}.top[{position}] must name its function")
+                _check_number(item.get("share"), path, f"{where}.top[{position}].share")
+                _require(0.0 <= item["share"] <= 1.0, path,
+                         f"{where}.top[{position}].share must be between 0 and 1")
+
+
 def validate(doc, path):
     """Check a loaded results document; return it, or raise ResultsError naming the problem."""
     _require(isinstance(doc, dict), path, "not a results file (top level is not an object)")
@@ -254,6 +296,8 @@ def validate(doc, path):
     _require(example is None or (isinstance(example, dict)
                                  and isinstance(example.get("traces"), dict)),
              path, "worked_example must be null or an object with traces")
+    if doc.get("profiles") is not None:
+        validate_profiles(doc["profiles"], path)
     for index, result in enumerate(doc["results"]):
         validate_result(result, path, index)
         _require(result["workload"] in doc["workloads"], path,

@@ -31,7 +31,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import checks, environment, measure, peers, registry, results, summary
+from bench import checks, environment, measure, peers, profiles, registry, results, summary
 from bench import workloads as wl
 from bench.plan import Case, Plan, Prepared, run_plan
 from python_impl.spec import epoch_orders, init_params
@@ -39,7 +39,10 @@ from python_impl.spec import epoch_orders, init_params
 # Test aid: kill the process (SIGKILL) right after this many results were saved.
 KILL_AFTER_VARIABLE = "BACKPROP_BENCH_KILL_AFTER"
 
-ORDER = ("numpy", "python", "fortran", "torch", "sklearn")  # numpy first: the reference
+ORDER = ("numpy", "python", "fortran", "torch", "sklearn", "numpy-loop")  # numpy first
+# Timed within the pure-Python budget (whole epochs, a bounded prefix of batches, or skipped):
+# the implementations slow enough to need it. Their labels for the reasons saved.
+BUDGETED = {"python": "pure Python", "numpy-loop": "the per-sample NumPy loop"}
 
 
 class RunError(RuntimeError):
@@ -76,7 +79,7 @@ def methodology(settings):
         "calibration": "epochs_per_round = ceil(min_time_per_round / t), rounds = "
                        "target_seconds_per_benchmark / round time within [min_rounds, "
                        "max_rounds], where t is the epoch time of the untimed training run",
-        "pure_python": "pure Python runs whole epochs when its estimated time for the "
+        "pure_python": "pure Python (and the per-sample NumPy loop, numpy-loop) runs whole epochs when its estimated time for the "
                        "workload (untimed run + min_rounds + warm-up, from a calibration) "
                        "is within budget_seconds; otherwise it times the first "
                        "timed_batches batches of epoch 1 in partial_rounds rounds (status "
@@ -86,7 +89,8 @@ def methodology(settings):
                        "reason",
         "memory": measure.MEMORY_NOTES,
         "settings": settings.as_dict(),
-        "profile_notes": {},
+        "profiling": profiles.METHOD_NOTE.format(
+            seconds=f"{settings.profile_seconds:g} s"),
     }}
 
 
@@ -159,8 +163,11 @@ class Runner:
 
     def once_per_run(self):
         """Worked example, gradient checks and source excerpts (if not saved yet)."""
+        # numpy-loop is NumPy's own gradient code called per sample: its trace and gradient
+        # check would repeat NumPy's, so it is left out of them
         networks = {n: c for n, c in self.classes.items()
-                    if n in self.options["implementations"] and c is not None}
+                    if n in self.options["implementations"] and c is not None
+                    and n != "numpy-loop"}
         example = self.doc["worked_example"]
         if example is None or set(networks) - set(example["traces"]):
             self.doc["worked_example"] = example = checks.worked_example(networks)
@@ -219,6 +226,34 @@ class Runner:
             raise RunError(f"the benchmark session ended with exit code {outcome.exit_code} "
                            f"and {len(missing)} of {len(todo)} benchmarks unrecorded; see "
                            f"{outcome.log_path}")
+
+    def profile_all(self, progress):
+        """Untimed profiles (bench.profiles) of each implementation on the representative
+        workloads of the run, after the timings; each saved at once, none redone on resume."""
+        doc_profiles = self.doc.setdefault("profiles", {})
+        start = time.perf_counter()
+        done = 0
+        for impl in profiles.PROFILED:
+            cls = self.classes.get(impl)
+            if impl not in self.options["implementations"] or cls is None:
+                continue
+            for name in profiles.PROFILED_WORKLOADS:
+                if name not in self.options["workloads"] or name in doc_profiles.get(impl, {}):
+                    continue
+                workload = wl.get(name)
+                if impl == "numpy-loop" and workload.config.batch_size == 1:
+                    continue      # skipped by the benchmark for the same reason
+                data = wl.dataset(workload)
+                X, Y = self.inputs(impl, data)
+                entry = profiles.profile_pair(impl, cls, workload, data, X, Y,
+                                              results.find_result(self.doc, impl, name),
+                                              self.settings.profile_seconds)
+                doc_profiles.setdefault(impl, {})[name] = entry
+                self.save()
+                done += 1
+        if done:
+            progress(f"profiles: {done} made in {time.perf_counter() - start:.1f} s "
+                     "(untimed, after the timings)")
 
     def store(self, result, seconds):
         """Save one finished result, print its progress line (and honour the test aid)."""
@@ -318,10 +353,12 @@ class Runner:
             X, Y = X[index], Y[index]
         return X, Y, dataclasses.replace(config, epochs=1), [list(range(prefix))]
 
-    def python_plan(self, cls, workload, data):
-        """(status, prefix samples or None, reason) for pure Python within its budget."""
+    def python_plan(self, cls, workload, data, impl="python"):
+        """(status, prefix samples or None, reason) for pure Python (or another implementation
+        in BUDGETED) within the pure-Python budget."""
         settings = self.settings
-        X, Y = self.inputs("python", data)
+        label = BUDGETED.get(impl, impl)
+        X, Y = self.inputs(impl, data)
         init = init_params(workload.spec, workload.seed)
         per_sample = measure.calibrate_per_sample(cls, workload.spec, init, X, Y,
                                                   workload.config)
@@ -336,7 +373,7 @@ class Runner:
         n_batches = workload.n_batches(data.n_train)
         if batch * (1 + settings.partial_rounds) > budget:
             return "skipped", None, (
-                f"pure Python is estimated at {batch:.3g} s per batch of {size} "
+                f"{label} is estimated at {batch:.3g} s per batch of {size} "
                 f"({epoch:.3g} s per epoch, from a calibration of {per_sample * 1e3:.3g} ms "
                 f"per sample): even one batch, run once untimed and timed "
                 f"{settings.partial_rounds} times, is over its budget of {budget:g} s per "
@@ -354,8 +391,10 @@ class Runner:
         init = init_params(spec, workload.seed)
         status, prefix, reason = "ok", None, None
         started = time.perf_counter()
-        if impl == "python":
-            status, prefix, reason = self.python_plan(cls, workload, data)
+        if impl == "numpy-loop" and workload.config.batch_size == 1:
+            return Prepared(self.base(impl, workload, "skipped", peers.PER_SAMPLE_SKIP))
+        if impl in BUDGETED:
+            status, prefix, reason = self.python_plan(cls, workload, data, impl)
             if status == "skipped":
                 return Prepared(self.base(impl, workload, "skipped", reason))
         phases = {"calibration": time.perf_counter() - started}
@@ -508,6 +547,7 @@ def execute(runner, progress=None):
     try:
         runner.once_per_run()
         runner.run_all(progress)
+        runner.profile_all(progress)
     except KeyboardInterrupt:
         runner.finish()
         raise
