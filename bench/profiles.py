@@ -225,8 +225,13 @@ def top_functions(profile, top=TOP):
         entries[name] = (seconds + own, count + calls)
     total = sum(seconds for seconds, _ in entries.values())
     ranked = sorted(entries.items(), key=lambda item: -item[1][0])[:top]
+    modules = {}
+    for name, (seconds, _) in entries.items():
+        module = name.split(":", 1)[0]
+        modules[module] = modules.get(module, 0.0) + (seconds / total if total else 0.0)
     return total, [{"function": name, "share": seconds / total if total else 0.0,
-                    "seconds": seconds, "calls": count} for name, (seconds, count) in ranked]
+                    "seconds": seconds, "calls": count} for name, (seconds, count) in ranked
+                   ], modules
 
 
 def profile_cprofile(cls, spec, init, X, Y, config, orders, repeats):
@@ -248,8 +253,9 @@ def profile_cprofile(cls, spec, init, X, Y, config, orders, repeats):
     finally:
         vectorized.np = original
     wall = time.perf_counter() - start
-    total, top = top_functions(profile)
+    total, top, modules = top_functions(profile)
     return {"method": "cprofile", "seconds": total, "wall_seconds": wall, "top": top,
+            "modules": dict(sorted(modules.items(), key=lambda item: -item[1])),
             "other_share": max(0.0, 1.0 - sum(entry["share"] for entry in top)), "note": None}
 
 

@@ -109,6 +109,7 @@ profiles (optional; files written before it existed have none): {impl: {workload
      "top": [{"function": "python_impl.vectorized:feedforward", "share": float,
               "seconds": float, "calls": int}, ...],   # by share (0..1) of "seconds"
      "other_share": float,              # everything below the top entries
+     "modules": {module: share},        # cprofile only: all own time by module (numpy, ...)
      "note": str|null}}}
     python, numpy, numpy-loop: cProfile, own time per `module:function` (NumPy ufuncs as
     `numpy:<ufunc>`, builtins as `module:name`, comprehensions as `module:function.<listcomp>

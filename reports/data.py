@@ -16,7 +16,7 @@ from reports import fmt
 
 # The project's own implementations, then the peers, in the order every table uses.
 IMPLEMENTATIONS = ("python", "numpy", "fortran")
-PEERS = ("torch", "sklearn")
+PEERS = ("torch", "sklearn", "numpy-loop")
 ORDER = IMPLEMENTATIONS + PEERS
 REFERENCE = "numpy"        # the implementation agreement is measured against, unless saved
 TIMED = ("ok", "partial")
@@ -193,6 +193,14 @@ class Run:
         if not result:
             return []
         return [fmt.number(v) for v in result.get("history") or []]
+
+    def profiles(self):
+        """{impl: {workload: entry}} of the saved profiles, in table order ({} if none)."""
+        saved = self.doc.get("profiles") or {}
+        if not isinstance(saved, dict):
+            return {}
+        return {impl: saved[impl] for impl in sorted(saved, key=impl_key)
+                if isinstance(saved[impl], dict)}
 
     def timing(self):
         """The saved timing method: run.methodology.timing (or run.timing in older files)."""

@@ -136,6 +136,98 @@ def result_notes(run):
     return rows
 
 
+def _call_text(entry):
+    call = entry.get("call") or {}
+    epochs, samples = call.get("epochs"), call.get("samples")
+    repeats = call.get("repeats") or 1
+    text = (f"{fmt.count(epochs)} epoch{'s' if epochs != 1 else ''} of "
+            f"{fmt.count(samples)} samples ({fmt.count(call.get('batches'))} batches)")
+    if repeats > 1:
+        text += f", {repeats} calls"
+    return text
+
+
+def _shares(top, count=3):
+    """'18% in numpy:matmul, 10% in numpy:add.reduce and 8% in ...' (the first count)."""
+    parts = [f"{fmt.percent(item.get('share'))} in {item.get('function')}"
+             for item in top[:count]]
+    return fmt.names(parts)
+
+
+def profile_sentence(impl, entries):
+    """One sentence, from the saved shares, on what dominates impl's time; None if no data."""
+    done = [(w, e) for w, e in entries.items()
+            if e.get("status") == "ok" and e.get("top")]
+    if not done:
+        return None
+    if all(e.get("method") == "wrapper-timing" for _, e in done):
+        raw = []
+        for w, e in done:
+            share = sum(item.get("share") or 0.0 for item in e["top"]
+                        if "wrapper" not in item.get("function", ""))
+            raw.append((w, share))
+        low = min(raw, key=lambda item: item[1])
+        text = (f"<b>{esc(impl)}</b>: the compiled Fortran routine takes "
+                + fmt.names([f"{fmt.percent(share)} ({esc(w)})" for w, share in raw])
+                + " of a train call"
+                + "; the rest is the Python wrapper around it (argument checks, sample "
+                  "orders, parameter copies), largest on "
+                + f"{esc(low[0])} ({fmt.percent(1 - low[1])}). How the Fortran time splits "
+                  "between matrix products and the rest was not measured.")
+        return text
+    parts = []
+    for w, e in done:
+        text = f"on {esc(w)}, {esc(_shares(e['top']))}"
+        modules = e.get("modules") or {}
+        if isinstance(modules, dict) and modules:
+            ranked = sorted(modules.items(), key=lambda item: -(fmt.number(item[1]) or 0))[:2]
+            text += (" (by module: " + ", ".join(f"{esc(m)} {fmt.percent(v)}"
+                                                 for m, v in ranked) + ")")
+        parts.append(text)
+    return f"<b>{esc(impl)}</b>: " + "; ".join(parts) + " (shares of own time)."
+
+
+def profile_table(entries):
+    rows = [["Workload", "Profiled call", "Function", "Share"]]
+    spans = []
+    for w, e in entries.items():
+        if e.get("status") != "ok":
+            rows.append([w, f"not profiled: {e.get('reason') or 'no reason saved'}", "", ""])
+            spans.append((1, len(rows) - 1, 3))
+            continue
+        for i, item in enumerate(e.get("top") or []):
+            rows.append([w if i == 0 else "", _call_text(e) if i == 0 else "",
+                         item.get("function", "?"), fmt.percent(item.get("share"))])
+        other = fmt.number(e.get("other_share"))
+        if other:
+            rows.append(["", "", "everything else", fmt.percent(other)])
+    return table(rows, [62, 118, None, 42], right=(3,), keep=False, spans=spans)
+
+
+def profiles_block(run, suffix=""):
+    """Where the time goes: the saved profiles, a sentence and a table per implementation."""
+    saved = run.profiles()
+    out = [h2("Where the time goes (profiles)" + suffix, title="Profiles" + suffix)]
+    if not saved:
+        out.append(note("This run saved no profiles (results written before profiling was "
+                        "added, or a run without xor, digits and wide)."))
+        return out
+    method = run.timing().get("profiling")
+    out.append(para(f"<b>How</b>: {sentence(method)}" if method else
+                    "Profiles made after the timings, untimed."))
+    sentences = [profile_sentence(impl, entries) for impl, entries in saved.items()]
+    for text in sentences:
+        if text:
+            out.append(para(text))
+    for impl, entries in saved.items():
+        out.append(h3(f"{impl}"))
+        out.append(profile_table(entries))
+        notes = sorted({e.get("note") for e in entries.values() if e.get("note")})
+        for text in notes:
+            out.append(para(f"Note: {sentence(text)}"))
+    return out
+
+
 def workloads_table(run):
     rows = [["Workload", "Network", "Activations, loss", "Batch", "Epochs", "Train / test",
              "Data (source, licence)"]]
@@ -228,11 +320,7 @@ def build(runs):
             story.append(h3("Notes saved with the results"))
             story.append(table([["Implementation", "Workloads", "Note"]] + saved,
                                [74, 110, None], keep=False))
-        notes = run.timing().get("profile_notes") or {}
-        if notes:
-            story.append(h3("Where the time goes (profiles)"))
-            story.append(table([["Implementation", "What dominates its time"]]
-                               + [[k, v] for k, v in sorted(notes.items())], [80, None]))
+        story.extend(profiles_block(run, suffix))
         story.append(h2("Workloads and data" + suffix))
         story.append(workloads_table(run))
         story.append(h2("Reproducing the run" + suffix, title="Reproduce" + suffix))

@@ -98,8 +98,9 @@ IMPL_STYLE = {
     "fortran": (colors.HexColor("#009e73"), (2, 2), "FilledTriangle"),
     "numpy": (colors.HexColor("#e69f00"), (6, 3), "FilledCircle"),
     "sklearn": (colors.HexColor("#7fc4ee"), (3, 1.5), "Cross"),
+    "numpy-loop": (colors.HexColor("#cc79a7"), (1, 1.5), "Circle"),
 }
-_EXTRA = [(colors.HexColor("#cc79a7"), (1, 1), "Circle"),
+_EXTRA = [(colors.HexColor("#56b4e9"), (1, 1), "Circle"),
           (colors.HexColor("#555555"), (9, 3), "Square"),
           (colors.HexColor("#f0e442"), (4, 2, 1, 2), "Triangle")]
 

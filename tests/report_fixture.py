@@ -2,10 +2,10 @@
 
 `results_doc()` returns a dict that passes `bench.results.validate`, shaped like a default
 `python -m bench run`: the five named workloads and the width-8 ... width-1024 sweep, the three
-implementations and both peers, partial and skipped results, learning curves, the 2-2-2 worked
-example traced with Mazur's numbers, gradient checks and backward-pass excerpts. The timings
-follow the orientation figures of the speed issue but are invented (seeded), so nothing read
-from this file is a result. Variants (an interrupted run, a missing implementation, no peers)
+implementations and the peers (PyTorch, scikit-learn, numpy-loop), partial and skipped results,
+learning curves, the 2-2-2 worked example traced with Mazur's numbers, gradient checks,
+backward-pass excerpts and profiles. The timings follow the orientation figures of the speed
+issue but are invented (seeded), so nothing read from this file is a result. Variants (an interrupted run, a missing implementation, no peers)
 are made from it by the helpers at the end.
 """
 
@@ -16,7 +16,7 @@ import math
 import random
 
 IMPLS = ("python", "numpy", "fortran")
-PEERS = ("torch", "sklearn")
+PEERS = ("torch", "sklearn", "numpy-loop")
 SWEEP_WIDTHS = (8, 16, 32, 64, 128, 256, 512, 1024)
 
 
@@ -93,6 +93,7 @@ def _model_seconds(impl, wl):
         "fortran": (0.1e-6 if wl["config"]["batch_size"] == 1 else 1e-6, 1.5e10),
         "torch": (90e-6 if wl["config"]["batch_size"] == 1 else 150e-6, 2.2e10),
         "sklearn": (110e-6 if wl["config"]["batch_size"] == 1 else 180e-6, 1.8e10),
+        "numpy-loop": (17e-6 * wl["config"]["batch_size"], 1.0e9),
     }[impl]
     if wl["sweep"] is None and wl["layer_sizes"][1] >= 1024:
         rate = {"fortran": 5.46e10, "numpy": 4.5e10}.get(impl, rate)   # dgemm-bound
@@ -106,7 +107,8 @@ def _history(wl, impl, rng):
     start, end, tau = 0.70, 0.02, max(epochs / 4, 1.0)
     if impl == "sklearn":
         start, end, tau = 0.74, 0.035, max(epochs / 3, 1.0)
-    wobble = {"python": 3e-16, "numpy": 0.0, "fortran": 5e-16, "torch": 2e-14, "sklearn": 0.0}
+    wobble = {"python": 3e-16, "numpy": 0.0, "fortran": 5e-16, "torch": 2e-14, "sklearn": 0.0,
+              "numpy-loop": 4e-16}
     return [(end + (start - end) * math.exp(-e / tau)) * (1 + wobble[impl] * rng.uniform(-1, 1))
             for e in range(epochs)]
 
@@ -118,8 +120,9 @@ def _timed(impl, name, wl, rng, *, partial_batches=None):
     kind = "peer" if impl in PEERS else "implementation"
     history = [] if partial_batches else _history(wl, impl, rng)
     agreement = None
-    if impl in ("python", "fortran", "torch"):
-        diff = {"python": 2.2e-16, "fortran": 4.4e-16, "torch": 1.3e-15}[impl]
+    if impl in ("python", "fortran", "torch", "numpy-loop"):
+        diff = {"python": 2.2e-16, "fortran": 4.4e-16, "torch": 1.3e-15,
+                "numpy-loop": 3.3e-16}[impl]
         diff *= rng.uniform(1.0, 40.0) * math.sqrt(wl["config"]["epochs"])
         epochs = 1 if partial_batches else wl["config"]["epochs"]
         agreement = {"reference": "numpy", "max_rel_param_diff": diff,
@@ -148,7 +151,8 @@ def _timed(impl, name, wl, rng, *, partial_batches=None):
         "threads": 1,
     }
     if partial_batches:
-        result["reason"] = (f"pure Python would need about {median:.0f} s per epoch; "
+        who = "the per-sample loop" if impl == "numpy-loop" else "pure Python"
+        result["reason"] = (f"{who} would need about {median:.0f} s per epoch; "
                             f"timed over {partial_batches} batches and scaled to an epoch")
     return result
 
@@ -254,6 +258,11 @@ def results_doc(*, peers=True):
             elif impl == "sklearn" and name == "xor":
                 results.append(_skipped(impl, name, "scikit-learn's MLPRegressor cannot train "
                                         "with batches of one sample in a fixed given order"))
+            elif impl == "numpy-loop" and wl["config"]["batch_size"] == 1:
+                results.append(_skipped(impl, name, "per-sample workloads (batch size 1) are "
+                                        "already one sample at a time"))
+            elif impl == "numpy-loop" and name in ("mnist-shaped", "wide"):
+                results.append(_timed(impl, name, wl, rng, partial_batches=12))
             elif impl == "sklearn" and name == "wide":
                 results.append(_skipped(impl, name, "one scikit-learn epoch was estimated at "
                                         "14 s, over the 10 s budget for peers"))
@@ -279,11 +288,9 @@ def results_doc(*, peers=True):
                         "out": "results/20261128T043000Z"},
             "timing": {"min_time_per_round": 0.05, "warmup_rounds": 1, "max_rounds": 200,
                        "budget_seconds": 10.0,
-                       "profile_notes": {
-                           "python": "inner products in list comprehensions: 80% of the time "
-                                     "in the forward and backward sums (py-spy)",
-                           "numpy": "per-batch call overhead on small layers; dgemm on wide",
-                           "fortran": "dgemm on wide; loops with no allocation per sample"}},
+                       "profiling": "after the timings, untimed: cProfile for python, numpy "
+                                    "and numpy-loop; the raw f2py call against the whole "
+                                    "Network.train call for fortran"},
         },
         "environment": {
             "cpu_model": "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz", "cpu_count": 2,
@@ -306,7 +313,68 @@ def results_doc(*, peers=True):
                    "passed": err < 1e-6}
             for impl, err in (("python", 3.1e-9), ("numpy", 2.9e-9), ("fortran", 3.4e-9))},
         "sources": copy.deepcopy(SOURCES),
+        "profiles": profiles(peers),
     }
+
+
+def _cprofile(call, shares, modules):
+    top = [{"function": name, "share": share, "seconds": share * 0.25, "calls": calls}
+           for name, share, calls in shares]
+    return {"status": "ok", "reason": None, "method": "cprofile", "call": call,
+            "seconds": 0.25, "wall_seconds": 0.5, "top": top,
+            "other_share": 1.0 - sum(item["share"] for item in top), "modules": modules,
+            "note": None}
+
+
+def _fortran(call, raw):
+    return {"status": "ok", "reason": None, "method": "wrapper-timing", "call": call,
+            "seconds": 0.25, "wall_seconds": 0.25, "other_share": 0.0,
+            "note": "the split inside the Fortran routine is not measured",
+            "top": [{"function": "fortran_impl._backprop:trainer.train (Fortran training loop, "
+                                 "f2py call)", "share": raw, "seconds": raw / 4, "calls": 5},
+                    {"function": "fortran_impl.network:Network.train (Python wrapper: checks, "
+                                 "orders, parameter copies)", "share": 1 - raw,
+                     "seconds": (1 - raw) / 4, "calls": 5}]}
+
+
+def profiles(peers=True):
+    """Invented profiles shaped like bench/profiles.py's (shares, not measurements)."""
+    xor = {"epochs": 500, "samples": 4, "batches": 2000, "repeats": 3}
+    digits = {"epochs": 1, "samples": 1437, "batches": 45, "repeats": 2}
+    wide = {"epochs": 1, "samples": 1536, "batches": 6, "repeats": 1}
+    out = {
+        "python": {
+            "xor": _cprofile(xor, [("python_impl.pure:backprop", 0.181, 2000),
+                                   ("python_impl.pure:update", 0.152, 2000),
+                                   ("python_impl.pure:feedforward", 0.113, 2000)],
+                             {"python_impl.pure": 0.83, "builtins": 0.17}),
+            "digits": _cprofile({"epochs": 1, "samples": 96, "batches": 3, "repeats": 1},
+                                [("builtins:sum", 0.236, 13632),
+                                 ("python_impl.pure:backprop.<listcomp> (line 146)", 0.214, 96)],
+                                {"python_impl.pure": 0.71, "builtins": 0.29}),
+            "wide": {"status": "skipped", "reason": "not timed in this run (one batch is over "
+                                                    "the budget)"},
+        },
+        "numpy": {
+            "xor": _cprofile(xor, [("python_impl.vectorized:activate", 0.129, 4000),
+                                   ("numpy:matmul", 0.108, 10000)],
+                             {"python_impl.vectorized": 0.62, "numpy": 0.38}),
+            "digits": _cprofile(digits, [("numpy:matmul", 0.412, 225),
+                                         ("python_impl.vectorized:update", 0.223, 45)],
+                                {"numpy": 0.61, "python_impl.vectorized": 0.39}),
+            "wide": _cprofile(wide, [("numpy:matmul", 0.873, 30)],
+                              {"numpy": 0.93, "python_impl.vectorized": 0.07}),
+        },
+        "fortran": {"xor": _fortran(xor, 0.654), "digits": _fortran(digits, 0.913),
+                    "wide": _fortran(wide, 0.987)},
+    }
+    if peers:
+        out["numpy-loop"] = {
+            "digits": _cprofile({"epochs": 1, "samples": 864, "batches": 27, "repeats": 1},
+                                [("numpy:matmul", 0.225, 4320),
+                                 ("python_impl.vectorized:backprop", 0.109, 864)],
+                                {"numpy": 0.52, "python_impl.vectorized": 0.41})}
+    return out
 
 
 # Variants: what partial and interrupted runs look like.

@@ -88,7 +88,7 @@ def test_a_section_that_cannot_read_the_results_says_so(doc, tmp_path):
 
 
 def test_text_names_every_implementation_and_workload(report_text, doc):
-    for impl in ("python", "numpy", "fortran", "torch", "sklearn"):
+    for impl in ("python", "numpy", "fortran", "torch", "sklearn", "numpy-loop"):
         assert impl in report_text
     for workload in doc["workloads"]:
         assert workload in report_text, workload
@@ -156,6 +156,56 @@ def test_a_page_renders_to_png(report, tmp_path):
     assert len(pngs) == 1
     data = pngs[0].read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
+
+
+def test_methodology_shows_where_the_time_goes(report_text, doc):
+    text = " ".join(report_text.split())
+    assert "Where the time goes (profiles)" in text
+    profiles = doc["profiles"]
+    for impl, entries in profiles.items():
+        for workload, entry in entries.items():
+            for item in entry.get("top", []):
+                assert item["function"] in text, item["function"]
+                assert fmt.percent(item["share"]) in text
+    # one sentence per implementation, written from the numbers
+    assert ("numpy: on xor, 12.9% in python_impl.vectorized:activate and 10.8% in numpy:matmul"
+            in text)
+    assert "on wide, 87.3% in numpy:matmul (by module: numpy 93.0%" in text
+    assert ("fortran: the compiled Fortran routine takes 65.4% (xor), 91.3% (digits) and "
+            "98.7% (wide) of a train call" in text)
+    assert "largest on xor (34.6%)" in text
+    assert "not profiled: not timed in this run" in text        # python on wide, with why
+
+
+def test_speed_targets_read_the_per_sample_loop(report_text, doc):
+    from reports import efficiency  # noqa: PLC0415
+
+    run = runs_from([doc])[0]
+    ratio = run.speedup("numpy", "numpy-loop", "mnist-shaped")
+    rows = {target: (measured, ok) for target, measured, ok in efficiency.targets(run)}
+    measured, ok = rows["numpy \u2265 10\u00d7 faster than a per-sample loop (numpy-loop) on "
+                        "mnist-shaped"]
+    assert measured.startswith(fmt.ratio(ratio)) and "12 batches" in measured
+    assert ok is (ratio >= 10)
+    assert fmt.ratio(ratio) in report_text
+    # without the loop's timing the target is not measured, and says why
+    skipped = copy.deepcopy(doc)
+    loop = bench_results.find_result(skipped, "numpy-loop", "mnist-shaped")
+    loop.clear()
+    loop.update({"implementation": "numpy-loop", "kind": "peer", "workload": "mnist-shaped",
+                 "status": "skipped", "reason": "over its budget"})
+    rows = {t: (m, o) for t, m, o in efficiency.targets(runs_from([skipped])[0])}
+    assert rows["numpy \u2265 10\u00d7 faster than a per-sample loop (numpy-loop) on "
+                "mnist-shaped"] == ("numpy-loop skipped: over its budget", None)
+
+
+def test_results_without_profiles_still_report(doc, tmp_path):
+    old = copy.deepcopy(doc)
+    del old["profiles"]
+    bench_results.validate(old, "old")
+    path = reports.build_report([old], tmp_path / "old.pdf")
+    text = " ".join(text_of(pypdf.PdfReader(path)).split())
+    assert "This run saved no profiles" in text
 
 
 @pytest.mark.parametrize("variant", ["interrupted", "no fortran", "no peers", "empty"])
