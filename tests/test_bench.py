@@ -79,13 +79,54 @@ def test_quick_run_end_to_end(quick_run):
     assert all(check["passed"] for check in doc["gradient_checks"].values())
     assert set(doc["sources"]) == {"python", "numpy", "fortran"}
     assert all(entry["text"] and entry["first_line"] > 1 for entry in doc["sources"].values())
-    assert "Summary" in done.stdout and "[45/45]" in done.stdout
+    assert "Summary" in done.stdout and "[54/54]" in done.stdout
+    check_profiles(doc)
+    check_numpy_loop(doc)
     report = out / "report.pdf"
     assert report.read_bytes()[:5] == b"%PDF-"
     # pytest-benchmark's own record of the session is kept
     raw = json.loads((out / "benchmarks" / "benchmarks-1.json").read_text())
     timed = [r for r in doc["results"] if r["status"] in TIMED]
     assert len(raw["benchmarks"]) == len(timed)
+
+
+def check_profiles(doc):
+    """The quick run profiled python, numpy and fortran on xor and digits (and says why not
+    where it did not); every share is a fraction and names its function."""
+    profiles = doc["profiles"]
+    for impl in ("python", "numpy", "fortran"):
+        for workload in ("xor", "digits", "wide"):
+            entry = profiles[impl][workload]
+            if entry["status"] == "skipped":
+                assert entry["reason"] and workload == "wide", (impl, workload, entry)
+                continue
+            assert entry["call"]["repeats"] >= 1 and entry["seconds"] > 0
+            shares = [item["share"] for item in entry["top"]]
+            assert entry["top"] and all(0.0 <= share <= 1.0 for share in shares)
+            assert sum(shares) + entry["other_share"] == pytest.approx(1.0)
+            assert all(":" in item["function"] for item in entry["top"])
+    for workload in ("xor", "digits"):
+        assert {item["function"].split(":")[0] for item in profiles["python"][workload]["top"]
+                } <= {"python_impl.pure", "builtins", "math"}
+        assert len(profiles["fortran"][workload]["top"]) == 2     # raw call and wrapper
+    # NumPy's ufuncs are named, not hidden in their callers
+    assert any(item["function"] == "numpy:matmul" for item in profiles["numpy"]["digits"]["top"])
+    assert "numpy-loop" not in profiles or "xor" not in profiles["numpy-loop"]
+
+
+def check_numpy_loop(doc):
+    """numpy-loop: skipped with its reason on the per-sample workloads; on the batched ones
+    timed (agreeing with NumPy to rounding) or skipped with a reason."""
+    for name, workload in doc["workloads"].items():
+        result = results.find_result(doc, "numpy-loop", name)
+        assert result["kind"] == "peer"
+        if workload["config"]["batch_size"] == 1:
+            assert result["status"] == "skipped" and "one sample at a time" in result["reason"]
+        elif result["status"] == "skipped":
+            assert result["reason"]
+        else:
+            assert result["agreement"]["max_rel_param_diff"] < 1e-12
+    assert results.find_result(doc, "numpy-loop", "digits")["status"] in TIMED
 
 
 def test_report_and_compare_commands_on_saved_results(quick_run, tmp_path, capsys):
@@ -185,6 +226,11 @@ BAD_FILES = {
     "unknown_workload": (_mutated(lambda d: d["results"][0].update(workload="nope")),
                          "not defined"),
     "bad_history": (_mutated(lambda d: d["results"][0].update(history=["x"])), "history[0]"),
+    "profile_share": (_mutated(lambda d: d.update(profiles={"numpy": {"xor": {
+        "status": "ok", "top": [{"function": "numpy:matmul", "share": 1.5}]}}})),
+        "profiles['numpy']['xor'].top[0].share must be between 0 and 1"),
+    "profile_no_reason": (_mutated(lambda d: d.update(profiles={"numpy": {"xor": {
+        "status": "skipped"}}})), "profiles['numpy']['xor'] is skipped without a reason"),
 }
 
 
