@@ -76,7 +76,7 @@ def gradient_table(run):
 def outcome_table(run, workload):
     """What training reached: final loss, accuracies, and the peak memory of the run."""
     rows = [["Implementation", "Final training loss", "Train accuracy", "Test accuracy",
-             "Peak memory"]]
+             "Peak memory growth"]]
     for result in run.timed_rows(workload):
         partial = result.get("status") == "partial"
         rows.append([result["implementation"] + (" (partial)" if partial else ""),

@@ -67,7 +67,8 @@ def timing_text(run):
     used = sorted({r.get("peak_memory_method") for r in run.results
                    if r.get("peak_memory_method")})
     if isinstance(memory, dict) and used:
-        parts.append("<b>Peak memory</b> (in the Agreement section's tables): " + "; ".join(
+        parts.append("<b>Peak memory growth</b> (in the Agreement section's tables; 0 B: "
+                     "training fitted in memory the process already held): " + "; ".join(
             f"{esc(method)}: {esc(memory.get(method, 'no description saved'))}"
             for method in used) + ".")
     build = run.env.get("fortran_build") or {}
