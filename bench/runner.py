@@ -31,6 +31,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 from bench import checks, environment, measure, peers, profiles, registry, results, summary
 from bench import workloads as wl
 from bench.plan import Case, Plan, Prepared, run_plan
@@ -43,6 +45,8 @@ ORDER = ("numpy", "python", "fortran", "torch", "sklearn", "numpy-loop")  # nump
 # Timed within the pure-Python budget (whole epochs, a bounded prefix of batches, or skipped):
 # the implementations slow enough to need it. Their labels for the reasons saved.
 BUDGETED = {"python": "pure Python", "numpy-loop": "the per-sample NumPy loop"}
+# Implementations that take the sample orders as an integer array and check it at C speed.
+ARRAY_ORDERS = ("numpy", "fortran", "numpy-loop")
 
 
 class RunError(RuntimeError):
@@ -73,7 +77,8 @@ def methodology(settings):
                                "per-epoch times are the round times divided by "
                                "epochs_per_round",
         "outside_timed_region": "data loading, conversion (nested lists for pure Python, "
-                                "float64 arrays otherwise), the sample orders, creating the "
+                                "float64 arrays otherwise), the sample orders (int64 arrays "
+                                "for numpy, fortran and numpy-loop, lists otherwise), creating the "
                                 "network, and setting fresh initial parameters before every "
                                 "round",
         "calibration": "epochs_per_round = ceil(min_time_per_round / t), rounds = "
@@ -327,6 +332,14 @@ class Runner:
             return data.as_lists()
         return data.X_train, data.Y_train
 
+    def orders_as(self, impl, orders):
+        """orders as this implementation takes them fastest: an int64 array (epochs x n) for
+        those that check arrays at C speed, lists otherwise; converted, like X and Y, outside
+        the timed region."""
+        if impl in ARRAY_ORDERS:
+            return np.asarray(orders, dtype=np.int64)
+        return orders
+
     def reference(self, workload, prefix=None):
         """NumPy's untimed run on the workload (or on the first prefix samples of epoch 1)."""
         key = (workload.name, prefix)
@@ -345,13 +358,14 @@ class Runner:
         config = workload.config
         orders = epoch_orders(data.n_train, config)
         if prefix is None:
-            return X, Y, config, orders
+            return X, Y, config, self.orders_as(impl, orders)
         index = orders[0][:prefix]
         if impl == "python":
             X, Y = [X[i] for i in index], [Y[i] for i in index]
         else:
             X, Y = X[index], Y[index]
-        return X, Y, dataclasses.replace(config, epochs=1), [list(range(prefix))]
+        return (X, Y, dataclasses.replace(config, epochs=1),
+                self.orders_as(impl, [list(range(prefix))]))
 
     def python_plan(self, cls, workload, data, impl="python"):
         """(status, prefix samples or None, reason) for pure Python (or another implementation
@@ -435,7 +449,7 @@ class Runner:
             epochs_per_round, rounds, warmup = measure.timing_plan(epoch_estimate, self.settings)
             scale = 1.0 / epochs_per_round
             timed_config = dataclasses.replace(config, epochs=epochs_per_round)
-            timed_orders = epoch_orders(data.n_train, timed_config)
+            timed_orders = self.orders_as(impl, epoch_orders(data.n_train, timed_config))
 
         net = cls(spec, params=init)
 
