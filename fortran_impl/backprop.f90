@@ -450,17 +450,39 @@ contains
 
   subroutine loops_tn(m, n, k, a, b, c)
     ! The reference product c = a^T b: c(i, j) = sum_p a(p, i) b(p, j), a dot product of
-    ! two contiguous columns, summed in order p = 1 .. k.
+    ! two contiguous columns, summed in order p = 1 .. k. Four dot products (rows i .. i+3 of
+    ! c) are formed side by side, each still summed in that order: the four sums hide each
+    ! other's add latency and share the loads of b and the loop control, which dominate
+    ! when k is a handful (a 4-16-3 network's first layer has k = 4).
     integer, intent(in) :: m                    ! rows of c
     integer, intent(in) :: n                    ! columns of c
     integer, intent(in) :: k                    ! inner dimension
     double precision, intent(in) :: a(k, m)     ! left factor (transposed)
     double precision, intent(in) :: b(k, n)     ! right factor
     double precision, intent(out) :: c(m, n)    ! product
-    integer :: i, j, p
-    double precision :: s
+    integer :: i, j, p, m4
+    double precision :: s, s1, s2, s3, s4, t
+    m4 = m - mod(m, 4)
     do j = 1, n
-      do i = 1, m
+      do i = 1, m4, 4
+        t = b(1, j)
+        s1 = a(1, i) * t
+        s2 = a(1, i + 1) * t
+        s3 = a(1, i + 2) * t
+        s4 = a(1, i + 3) * t
+        do p = 2, k
+          t = b(p, j)
+          s1 = s1 + a(p, i) * t
+          s2 = s2 + a(p, i + 1) * t
+          s3 = s3 + a(p, i + 2) * t
+          s4 = s4 + a(p, i + 3) * t
+        end do
+        c(i, j) = s1
+        c(i + 1, j) = s2
+        c(i + 2, j) = s3
+        c(i + 3, j) = s4
+      end do
+      do i = m4 + 1, m
         s = a(1, i) * b(1, j)
         do p = 2, k
           s = s + a(p, i) * b(p, j)
@@ -504,6 +526,16 @@ contains
     double precision, intent(out) :: c(m, n)    ! product
     integer :: i, j, p
     double precision :: t
+    if (k == 1) then
+      ! one sample (a gradient of batch 1): the outer product c(i, j) = a(i, 1) b(j, 1)
+      do j = 1, n
+        t = b(j, 1)
+        do i = 1, m
+          c(i, j) = a(i, 1) * t
+        end do
+      end do
+      return
+    end if
     do j = 1, n
       t = b(j, 1)
       do i = 1, m
