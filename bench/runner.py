@@ -537,11 +537,12 @@ def agreement_failures(doc):
     return lines
 
 
-def build_report(doc, out_path):
-    """The merged PDF report of one run, through reports.build_report."""
+def build_report(results_file, out_path):
+    """The merged PDF report of one run, from its saved results file alone (so that the
+    report made by the run and one rebuilt later by `bench report` are the same bytes)."""
     import reports  # noqa: PLC0415
 
-    return reports.build_report([doc], out_path)
+    return reports.build_report([results.load(results_file)], out_path)
 
 
 def execute(runner, progress=None):
@@ -584,7 +585,7 @@ def execute(runner, progress=None):
     report = runner.out_dir / "report.pdf"
     start = time.perf_counter()
     try:
-        build_report(doc, report)
+        build_report(runner.results_file, report)
     except Exception as error:  # noqa: BLE001 - the results are saved; say what failed
         progress(f"\nreport: FAILED ({type(error).__name__}: {error}); the results are saved; "
                  f"retry with: python -m bench report {runner.out_dir} -o {report}")
