@@ -4,6 +4,7 @@ non-finite values (saved as "nan"/"inf" strings) print as words."""
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime
 
@@ -29,13 +30,23 @@ def _nonfinite(x):
     return "infinite" if x > 0 else "\u2212infinite"
 
 
-def sig(value, digits=3):
+def _saved_number(format_finite):
+    """Decorate format_finite(x, ...), which formats a finite float, to take a saved value:
+    None prints as MISSING and non-finite values as words."""
+    @functools.wraps(format_finite)
+    def format_saved(value, *args):
+        x = number(value)
+        if x is None:
+            return MISSING
+        if not math.isfinite(x):
+            return _nonfinite(x)
+        return format_finite(x, *args)
+    return format_saved
+
+
+@_saved_number
+def sig(x, digits=3):
     """value to `digits` significant figures, without exponent for 1e-4 <= |x| < 1e6."""
-    x = number(value)
-    if x is None:
-        return MISSING
-    if not math.isfinite(x):
-        return _nonfinite(x)
     if x == 0:
         return "0"
     magnitude = math.floor(math.log10(abs(x)))
@@ -52,13 +63,9 @@ def _trim(text):
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def time(seconds):
+@_saved_number
+def time(x):
     """A duration with its unit: 812 ns, 3.47 \u00b5s, 12.3 ms, 1.23 s, 4 min 12 s."""
-    x = number(seconds)
-    if x is None:
-        return MISSING
-    if not math.isfinite(x):
-        return _nonfinite(x)
     if x < 0:
         return "\u2212" + time(-x)
     if x >= 600:
@@ -90,25 +97,17 @@ def axis_number(x):
     return _trim(sig(x, 2))
 
 
-def ratio(value):
+@_saved_number
+def ratio(x):
     """A ratio or speed-up: 1,234\u00d7, 123\u00d7, 12.3\u00d7, 1.23\u00d7, 0.456\u00d7."""
-    x = number(value)
-    if x is None:
-        return MISSING
-    if not math.isfinite(x):
-        return _nonfinite(x)
     if x >= 100:
         return f"{round(x):,}{TIMES}"
     return f"{sig(x)}{TIMES}"
 
 
-def percent(value):
+@_saved_number
+def percent(x):
     """A percentage given as a fraction: 0.724 -> 72.4%."""
-    x = number(value)
-    if x is None:
-        return MISSING
-    if not math.isfinite(x):
-        return _nonfinite(x)
     return f"{sig(100 * x)}%"
 
 
@@ -117,13 +116,9 @@ def gflops(value):
     return sig(value)
 
 
-def rate(value):
+@_saved_number
+def rate(x):
     """A rate such as samples per second, with an SI prefix: 812, 45.6 k, 1.23 M."""
-    x = number(value)
-    if x is None:
-        return MISSING
-    if not math.isfinite(x):
-        return _nonfinite(x)
     for scale, prefix in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
         if abs(x) >= scale * 0.9995:
             return f"{sig(x / scale)}{prefix}"
@@ -138,36 +133,24 @@ def operations(n):
     return text + "FLOP" if text[-1].isalpha() else text + " FLOP"
 
 
-def sci(value):
+@_saved_number
+def sci(x):
     """A small relative difference or error: 3.2e-14 (two significant figures), 0 for exact."""
-    x = number(value)
-    if x is None:
-        return MISSING
-    if not math.isfinite(x):
-        return _nonfinite(x)
     if x == 0:
         return "0"
     mantissa, exponent = f"{x:.1e}".split("e")
     return f"{mantissa}e{int(exponent)}"
 
 
+@_saved_number
 def value(x):
     """A value of the worked example: nine significant figures (0.593269992)."""
-    x = number(x)
-    if x is None:
-        return MISSING
-    if not math.isfinite(x):
-        return _nonfinite(x)
     return f"{x:.9g}"
 
 
+@_saved_number
 def loss(x):
     """A training loss: four significant figures."""
-    x = number(x)
-    if x is None:
-        return MISSING
-    if not math.isfinite(x):
-        return _nonfinite(x)
     return f"{x:.4g}"
 
 
