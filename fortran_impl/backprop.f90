@@ -556,7 +556,14 @@ contains
     integer, intent(in) :: bs                    ! columns (samples)
     double precision, intent(in) :: b(n)         ! bias
     double precision, intent(inout) :: z(n, bs)  ! weighted inputs
-    integer :: s
+    integer :: i, s
+    if (bs == 1) then
+      ! one sample: a single column (no loop over samples to set up)
+      do i = 1, n
+        z(i, 1) = z(i, 1) + b(i)
+      end do
+      return
+    end if
     do s = 1, bs
       z(:, s) = z(:, s) + b
     end do
@@ -576,7 +583,14 @@ contains
     integer, intent(in) :: n                     ! columns (samples)
     double precision, intent(in) :: delta(m, n)  ! matrix to sum
     double precision, intent(out) :: total(m)    ! sums along rows
-    integer :: s
+    integer :: i, s
+    if (n == 1) then
+      ! one sample: the sums are the column itself (a plain loop, not a call to memcpy)
+      do i = 1, m
+        total(i) = delta(i, 1)
+      end do
+      return
+    end if
     total = delta(:, 1)
     do s = 2, n
       total = total + delta(:, s)
