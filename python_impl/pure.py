@@ -155,22 +155,22 @@ def backprop(params, x, y, spec):
 
 
 def update(params, velocity, nabla_w, nabla_b, eta, momentum, l2):
-    """v = momentum v - eta (nabla + l2 W) (no l2 on b); param += v. Replaces each layer's lists."""
-    for l, ((W, b), (vw, vb), nw, nb) in enumerate(zip(params, velocity, nabla_w, nabla_b)):
+    """v = momentum v - eta (nabla + l2 W) (no l2 on b); param += v. W, b, v changed in place."""
+    for (W, b), (vw, vb), nw, nb in zip(params, velocity, nabla_w, nabla_b):
         if l2:
             nw = [g + l2 * w for g, w in zip(nw, W)]
-        if momentum:
-            vw = [momentum * v - eta * g for v, g in zip(vw, nw)]
-            vb = [momentum * v - eta * g for v, g in zip(vb, nb)]
-            velocity[l] = (vw, vb)
-            params[l] = (list(map(add, W, vw)), list(map(add, b, vb)))
-        else:  # v = -eta g: the same numbers, without keeping v
-            params[l] = ([w - eta * g for w, g in zip(W, nw)],
-                         [bj - eta * g for bj, g in zip(b, nb)])
+        for theta, v, nabla in ((W, vw, nw), (b, vb, nb)):
+            if momentum:
+                for k, g in enumerate(nabla):
+                    v[k] = vk = momentum * v[k] - eta * g
+                    theta[k] += vk
+            else:  # v = -eta g: the same numbers, without keeping v
+                for k, g in enumerate(nabla):
+                    theta[k] -= eta * g
 
 
 def train_epochs(params, X, Y, orders, config, spec):
-    """X: n x n_0, Y: n x n_L, orders: epochs x n indices -> history; params updated in place."""
+    """X: n x n_0, Y: n x n_L, orders: epochs x n indices -> history; params changed in place."""
     n = len(X)
     size = config.batch_size
     eta, momentum, l2 = config.learning_rate, config.momentum, config.l2
@@ -178,10 +178,10 @@ def train_epochs(params, X, Y, orders, config, spec):
     history = []
     for epoch, order in enumerate(orders, start=1):
         total = 0.0
+        x, y = [X[i] for i in order], [Y[i] for i in order]  # the epoch's rows, in order
         for start in range(0, n, size):
-            batch = order[start:start + size]  # the last batch may be shorter
-            loss, nabla_w, nabla_b = backprop(params, [X[i] for i in batch], [Y[i] for i in batch],
-                                              spec)
+            stop = start + size  # the last batch may be shorter
+            loss, nabla_w, nabla_b = backprop(params, x[start:stop], y[start:stop], spec)
             update(params, velocity, nabla_w, nabla_b, eta, momentum, l2)
             total += loss
         history.append(total / n)
@@ -336,7 +336,7 @@ class Network:
             raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
         X, Y = self._data(X, Y)
         orders = as_orders(orders, len(X), config)
-        params = list(self._params)  # layers are replaced, never changed in place
+        params = [(list(W), list(b)) for W, b in self._params]  # trained in place: a copy
         history = train_epochs(params, X, Y, orders, config, self.spec)
         self._params = params
         return history
