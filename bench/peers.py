@@ -294,7 +294,7 @@ class NumpyLoopNetwork(vectorized.Network):
         """Mini-batch SGD with momentum and l2; each batch gradient a sum over its samples."""
         if not isinstance(config, TrainConfig):
             raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-        X, Y = self._data(X, Y)
+        X, Y = vectorized.as_data(X, Y, self.spec)
         orders = vectorized.as_orders(orders, X.shape[0], config)
         before = self._theta.copy()
         try:

@@ -28,7 +28,7 @@ from fortran_impl import _build_info
 from python_impl import spec as _spec
 # The NumPy implementation's argument checks, so that every error (type, argument named,
 # message) is the one NumPy raises; they return C-contiguous float64 arrays.
-from python_impl.vectorized import as_matrix, as_params
+from python_impl.vectorized import as_data, as_matrix, as_params
 
 # OpenBLAS kernels by CPU features: (kernel name, /proc/cpuinfo flags it needs).
 _OPENBLAS_KERNELS = (
@@ -236,7 +236,7 @@ class Network:
 
     def loss(self, X, Y):
         """Mean per-sample loss over the rows of X, Y."""
-        X, Y = self._data(X, Y)
+        X, Y = as_data(X, Y, self.spec)
         mean, info = _call("mean_loss", "X", x=X.T, y=Y.T, loss=self._loss, **self._common())
         if info:
             _raise_for(info, "mean_loss")
@@ -244,7 +244,7 @@ class Network:
 
     def gradients(self, X, Y):
         """(loss, [(dW, db), ...]): the mean loss over the rows of X, Y and its gradient."""
-        X, Y = self._data(X, Y)
+        X, Y = as_data(X, Y, self.spec)
         mean, nabla, info = _call("loss_and_gradients", "X", x=X.T, y=Y.T, loss=self._loss,
                                   **self._common())
         if info:
@@ -255,7 +255,7 @@ class Network:
         """Train in Fortran (one call for all epochs); return the per-epoch mean losses."""
         if not isinstance(config, _spec.TrainConfig):
             raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-        X, Y = self._data(X, Y)
+        X, Y = as_data(X, Y, self.spec)
         orders = _orders(orders, X.shape[0], config)
         params = self._flat.copy()   # trained in place; kept only if training succeeds
         history, info, bad_epoch = _call(
@@ -278,15 +278,6 @@ class Network:
     def predict(self, X):
         """Class index per sample: the argmax of forward(X) along each row."""
         return np.argmax(self.forward(X), axis=1)
-
-    def _data(self, X, Y):
-        """Validate X (n x n_0) and Y (n x n_L) together -> C-contiguous float64 arrays."""
-        X = as_matrix("X", X, self.spec.n_in)
-        Y = as_matrix("Y", Y, self.spec.n_out)
-        if Y.shape[0] != X.shape[0]:
-            raise ValueError(f"Y must have one row per row of X: X has {X.shape[0]}, "
-                             f"Y has {Y.shape[0]}")
-        return X, Y
 
     def _common(self):
         """Keyword arguments shared by every Fortran entry point."""

@@ -289,6 +289,15 @@ def as_orders(orders, n, config):
     return check_orders(orders, n, config)  # anything else: the full check, and its errors
 
 
+def as_data(X, Y, spec):
+    """Validate X (n x n_0) and Y (n x n_L) together -> (X, Y) as lists of float rows."""
+    X = as_matrix("X", X, spec.n_in)
+    Y = as_matrix("Y", Y, spec.n_out)
+    if len(Y) != len(X):
+        raise ValueError(f"Y must have one row per row of X: X has {len(X)}, Y has {len(Y)}")
+    return X, Y
+
+
 class Network:
     """A multilayer perceptron (see docs/contract.md); matrices are nested lists of floats."""
 
@@ -315,7 +324,7 @@ class Network:
 
     def loss(self, X, Y):
         """X: n x n_0, Y: n x n_L -> the mean per-sample loss (float)."""
-        X, Y = self._data(X, Y)
+        X, Y = as_data(X, Y, self.spec)
         spec = self.spec
         total = 0.0
         for x, y in zip(X, Y):
@@ -325,7 +334,7 @@ class Network:
 
     def gradients(self, X, Y):
         """X: n x n_0, Y: n x n_L -> (loss, [(dW n_in x n_out, db n_out)]) of the mean loss."""
-        X, Y = self._data(X, Y)
+        X, Y = as_data(X, Y, self.spec)
         total, nabla_w, nabla_b = backprop(self._params, X, Y, self.spec)
         return total / len(X), [([nw[k:k + len(nb)] for k in range(0, len(nw), len(nb))], nb)
                                 for nw, nb in zip(nabla_w, nabla_b)]
@@ -334,7 +343,7 @@ class Network:
         """X: n x n_0, Y: n x n_L -> history (mean loss per epoch); all or nothing on error."""
         if not isinstance(config, TrainConfig):
             raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-        X, Y = self._data(X, Y)
+        X, Y = as_data(X, Y, self.spec)
         orders = as_orders(orders, len(X), config)
         params = [(list(W), list(b)) for W, b in self._params]  # trained in place: a copy
         history = train_epochs(params, X, Y, orders, config, self.spec)
@@ -344,11 +353,3 @@ class Network:
     def predict(self, X):
         """X: n x n_0 -> the index of the largest output per sample (list of n ints)."""
         return [max(range(len(a)), key=a.__getitem__) for a in self.forward(X)]
-
-    def _data(self, X, Y):
-        """Validate X (n x n_0) and Y (n x n_L) together -> (X, Y) as lists of float rows."""
-        X = as_matrix("X", X, self.spec.n_in)
-        Y = as_matrix("Y", Y, self.spec.n_out)
-        if len(Y) != len(X):
-            raise ValueError(f"Y must have one row per row of X: X has {len(X)}, Y has {len(Y)}")
-        return X, Y

@@ -301,6 +301,16 @@ def as_orders(orders, n, config):
     return np.asarray(check_orders(orders, n, config), dtype=np.intp)  # or raises its error
 
 
+def as_data(X, Y, spec):
+    """Validate X (n x n_0) and Y (n x n_L) together -> (X, Y) as float64 arrays."""
+    X = as_matrix("X", X, spec.n_in)
+    Y = as_matrix("Y", Y, spec.n_out)
+    if Y.shape[0] != X.shape[0]:
+        raise ValueError(f"Y must have one row per row of X: X has {X.shape[0]}, "
+                         f"Y has {Y.shape[0]}")
+    return X, Y
+
+
 def _views(vector, sizes):
     """vector: flat (n_params,) -> [(W n_in x n_out, b n_out)] views into it, layer by layer."""
     views = []
@@ -369,7 +379,7 @@ class Network:
 
     def loss(self, X, Y):
         """X: n x n_0, Y: n x n_L -> the mean per-sample loss (float)."""
-        X, Y = self._data(X, Y)
+        X, Y = as_data(X, Y, self.spec)
         spec = self.spec
         ws = _Workspace(spec.layer_sizes, X.shape[0])
         with np.errstate(all="ignore"):
@@ -379,7 +389,7 @@ class Network:
 
     def gradients(self, X, Y):
         """X: n x n_0, Y: n x n_L -> (loss, [(dW n_in x n_out, db n_out)]) of the mean loss."""
-        X, Y = self._data(X, Y)
+        X, Y = as_data(X, Y, self.spec)
         ws = _Workspace(self.spec.layer_sizes, X.shape[0])
         with np.errstate(all="ignore"):
             total, nabla_w, nabla_b = backprop(self._params, X, Y, self.spec, ws)
@@ -389,7 +399,7 @@ class Network:
         """X: n x n_0, Y: n x n_L -> history (mean loss per epoch); all or nothing on error."""
         if not isinstance(config, TrainConfig):
             raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-        X, Y = self._data(X, Y)
+        X, Y = as_data(X, Y, self.spec)
         orders = as_orders(orders, X.shape[0], config)
         before = self._theta.copy()
         try:
@@ -402,12 +412,3 @@ class Network:
     def predict(self, X):
         """X: n x n_0 -> the index of the largest output per sample (int array of n)."""
         return np.argmax(self.forward(X), axis=1)
-
-    def _data(self, X, Y):
-        """Validate X (n x n_0) and Y (n x n_L) together -> (X, Y) as float64 arrays."""
-        X = as_matrix("X", X, self.spec.n_in)
-        Y = as_matrix("Y", Y, self.spec.n_out)
-        if Y.shape[0] != X.shape[0]:
-            raise ValueError(f"Y must have one row per row of X: X has {X.shape[0]}, "
-                             f"Y has {Y.shape[0]}")
-        return X, Y
