@@ -33,13 +33,14 @@ def plan(request):
 def test_train(benchmark, plan, case):
     """Train epochs_per_round epochs (or the partial run's batches) per timed round."""
     start = time.perf_counter()
-    prepared = plan.runner.prepare(case)
-    if prepared.target is not None:
-        benchmark.group = case.workload
-        benchmark.extra_info.update(prepared.extra_info)
-        benchmark.pedantic(prepared.target, setup=prepared.setup, rounds=prepared.rounds,
-                           warmup_rounds=prepared.warmup_rounds, iterations=1)
-        stats = benchmark.stats.stats
-    else:
-        stats = None
+    with plan.runner.thread_limit(case):  # the case's BLAS threads, untimed set-up included
+        prepared = plan.runner.prepare(case)
+        if prepared.target is not None:
+            benchmark.group = case.workload
+            benchmark.extra_info.update(prepared.extra_info)
+            benchmark.pedantic(prepared.target, setup=prepared.setup, rounds=prepared.rounds,
+                               warmup_rounds=prepared.warmup_rounds, iterations=1)
+            stats = benchmark.stats.stats
+        else:
+            stats = None
     plan.runner.record(case, prepared, stats, time.perf_counter() - start)

@@ -12,6 +12,7 @@ imports the heavy parts inside the commands.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import time
@@ -51,6 +52,14 @@ def _names(values, known, what):
     return names
 
 
+def available_cpus():
+    """The CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m bench", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -75,6 +84,11 @@ def build_parser():
     run.add_argument("--threads", type=int, default=1, metavar="N",
                      help="threads for BLAS, OpenMP and PyTorch, pinned and recorded "
                           "(default 1)")
+    run.add_argument("--also-threads", type=int, default=None, metavar="N",
+                     help="after the main timings, time numpy and fortran on the large "
+                          "workloads (mnist-shaped, wide) again with N BLAS threads, to show "
+                          f"the gain (default: this machine's CPUs, {available_cpus()} here; "
+                          "0 or a number not above --threads: do not)")
     run.add_argument("--peers", action=argparse.BooleanOptionalAction, default=None,
                      help="also run the peers PyTorch, scikit-learn and numpy-loop (NumPy "
                           "one sample at a time) (default: yes unless "
@@ -136,7 +150,11 @@ def plan_options(args):
         workloads = list(QUICK if args.quick else WORKLOADS)
     if args.threads < 1:
         raise SystemExit("bench run: --threads must be >= 1")
+    also = available_cpus() if args.also_threads is None else args.also_threads
+    if also < 0:
+        raise SystemExit("bench run: --also-threads must be >= 0")
     return {"quick": bool(args.quick), "threads": args.threads,
+            "also_threads": also if also > args.threads else 0,
             "peers": any(name in registry.PEERS for name in impls),
             "implementations": impls, "workloads": workloads}
 
@@ -147,7 +165,8 @@ def cmd_run(args, argv):
     if args.resume is not None:
         given = [flag for flag, value in (("--quick", args.quick), ("--out", args.out),
                                           ("--impl", args.impl), ("--workload", args.workload),
-                                          ("--peers", args.peers))
+                                          ("--peers", args.peers),
+                                          ("--also-threads", args.also_threads is not None))
                  if value not in (None, False)]
         if given or args.threads != 1:
             raise SystemExit(f"bench run: --resume takes the options saved in the run; "

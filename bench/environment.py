@@ -15,6 +15,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from bench import floor
+
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -41,6 +43,14 @@ def pin_threads(threads, torch_loaded=False):
 
         set_torch_threads(threads)
     return limiter
+
+
+def thread_limit(threads):
+    """Context: every loaded BLAS/OpenMP pool limited to threads, the earlier limits restored
+    on exit (threadpoolctl raises OpenBLAS's count above the one it was loaded with)."""
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+    return threadpool_limits(limits=threads)
 
 
 def cpu_model():
@@ -150,6 +160,7 @@ def collect(threads, settings):
         "git_commit": commit,
         "git_dirty": dirty,
         "dgemm": measure_dgemm(settings.dgemm_n, settings.dgemm_rounds, threads=1),
+        "python_floor": floor.measure(settings.dgemm_rounds),
     }
     if threads != 1:
         environment["dgemm_threads"] = measure_dgemm(settings.dgemm_n, settings.dgemm_rounds,

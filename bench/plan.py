@@ -26,14 +26,17 @@ BENCH_MODULE = Path(__file__).with_name("bench_train.py")
 
 @dataclass(frozen=True)
 class Case:
-    """One benchmark: an implementation on a workload."""
+    """One benchmark: an implementation on a workload, at the run's thread count (threads
+    0) or again with more BLAS threads (threads > 1: the run's more_threads section)."""
 
     implementation: str
     workload: str
+    threads: int = 0
 
     @property
     def id(self):
-        return f"{self.implementation}-{self.workload}"
+        suffix = f"-{self.threads}threads" if self.threads else ""
+        return f"{self.implementation}-{self.workload}{suffix}"
 
 
 @dataclass

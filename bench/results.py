@@ -13,7 +13,8 @@ A results file is JSON, `results.json` in a run's folder:
       "worked_example": {...},     # the 2-2-2 network traced by every implementation
       "gradient_checks": {impl: {...}},
       "sources": {impl: {...}},    # backward-pass excerpts read from the sources at save time
-      "profiles": {impl: {workload: {...}}}   # optional: where each implementation's time goes
+      "profiles": {impl: {workload: {...}}},  # optional: where each implementation's time goes
+      "more_threads": {...}        # optional: the large workloads again with more threads
     }
 
 Non-finite floats are stored as the strings "nan", "inf", "-inf" (the file stays strict
@@ -47,7 +48,11 @@ environment:
                   "reportlab": str, "pypdf": str, "pytest-benchmark": str, ...},
      "git_commit": str|null, "git_dirty": bool|null,
      "dgemm": {"n": int, "gflops_median": float, "gflops_iqr": float, "rounds": int,
-               "threads": 1}}                      # NumPy's single-thread matrix multiply
+               "threads": 1},                      # NumPy's single-thread matrix multiply
+     "python_floor": {"workload": "xor", "seconds_per_step_median": float,
+                      "seconds_per_step_iqr": float, "rounds": int,
+                      "steps_per_round": int, "what": str}}
+                                                   # bench/floor.py: a hand-written xor step
 
 workloads: {name: {
      "description": str,                           # one sentence for the report
@@ -117,6 +122,14 @@ profiles (optional; files written before it existed have none): {impl: {workload
     Python wrapper around it (their shares sum to 1). Written by bench/profiles.py after the
     timings, on xor, digits and wide.
 
+more_threads (optional; absent when the run did not measure it): {
+     "threads": int,                    # the BLAS thread count of these results (> run's)
+     "results": [result, ...]}          # NumPy and Fortran on the large workloads (wide,
+                                        # mnist-shaped), timed again in the same run with
+                                        # `threads` BLAS threads; the fields of `results`
+                                        # above, agreement against the reference's untimed
+                                        # run at the run's own thread count
+
 sources: {impl: {"path": "python_impl/pure.py", "first_line": int,
                  "language": "python"|"fortran", "text": str}}
     The backward pass, between the marker comments `backward pass: begin` and
@@ -134,6 +147,7 @@ from pathlib import Path
 SCHEMA = "backprop-bench-results"
 SCHEMA_VERSION = 1
 RESULTS_FILE = "results.json"
+MORE_THREADS = "more_threads"     # the optional section of results timed with more threads
 
 STATUSES = ("ok", "partial", "skipped")
 KINDS = ("implementation", "peer")
@@ -178,15 +192,24 @@ def result_key(result):
     return (result["implementation"], result["workload"])
 
 
-def put_result(doc, result):
-    """Add result to doc, replacing an earlier result for the same pair."""
+def section_results(doc, section=None):
+    """The result list of doc ("results"), or of the optional section "more_threads"."""
+    if section is None:
+        return doc["results"]
+    return (doc.get(section) or {}).get("results", [])
+
+
+def put_result(doc, result, section=None):
+    """Add result to doc (or to section, e.g. MORE_THREADS, which must exist), replacing an
+    earlier result for the same pair."""
     key = result_key(result)
-    doc["results"] = [r for r in doc["results"] if result_key(r) != key] + [result]
+    holder = doc if section is None else doc[section]
+    holder["results"] = [r for r in holder["results"] if result_key(r) != key] + [result]
 
 
-def find_result(doc, implementation, workload):
-    """The result for (implementation, workload), or None."""
-    for result in doc["results"]:
+def find_result(doc, implementation, workload, section=None):
+    """The result for (implementation, workload) in doc (or in section), or None."""
+    for result in section_results(doc, section):
         if result_key(result) == (implementation, workload):
             return result
     return None
@@ -210,9 +233,9 @@ def _check_numbers(values, path, where):
         _check_number(value, path, f"{where}[{position}]")
 
 
-def validate_result(result, path, index):
+def validate_result(result, path, index, where=None):
     """Check one result entry; raise ResultsError naming the entry and the field."""
-    where = f"results[{index}]"
+    where = where or f"results[{index}]"
     _require(isinstance(result, dict), path, f"{where} must be an object")
     for field in ("implementation", "kind", "workload", "status"):
         _require(isinstance(result.get(field), str), path, f"{where}.{field} missing or not text")
@@ -303,6 +326,17 @@ def validate(doc, path):
         validate_result(result, path, index)
         _require(result["workload"] in doc["workloads"], path,
                  f"results[{index}] names workload {result['workload']!r}, which is not defined")
+    more = doc.get(MORE_THREADS)
+    if more is not None:
+        _require(isinstance(more, dict) and isinstance(more.get("results"), list), path,
+                 f"{MORE_THREADS} must be an object with a results list")
+        _require(isinstance(more.get("threads"), int) and more["threads"] > 1, path,
+                 f"{MORE_THREADS}.threads must be an integer above 1")
+        for index, result in enumerate(more["results"]):
+            where = f"{MORE_THREADS}.results[{index}]"
+            validate_result(result, path, index, where)
+            _require(result["workload"] in doc["workloads"], path,
+                     f"{where} names workload {result['workload']!r}, which is not defined")
     return doc
 
 

@@ -22,6 +22,7 @@ and `Runner.record`:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import os
@@ -47,6 +48,10 @@ ORDER = ("numpy", "python", "fortran", "torch", "sklearn", "numpy-loop")  # nump
 BUDGETED = {"python": "pure Python", "numpy-loop": "the per-sample NumPy loop"}
 # Implementations that take the sample orders as an integer array and check it at C speed.
 ARRAY_ORDERS = ("numpy", "fortran", "numpy-loop")
+# Timed again with more BLAS threads (options["also_threads"]) after the main timings: the
+# implementations whose time goes to BLAS, on the workloads large enough to share out.
+THREADED_IMPLEMENTATIONS = ("numpy", "fortran")
+THREADED_WORKLOADS = ("mnist-shaped", "wide")
 
 
 class RunError(RuntimeError):
@@ -111,6 +116,8 @@ class Runner:
         self.argv = argv
         self.doc = resume_doc
         self.threads = options["threads"]
+        # runs saved before the option existed did not time anything with more threads
+        self.also_threads = options.get("also_threads", 0)
         self.references = {}
         self.failures = []
         self.saved = 0
@@ -160,6 +167,9 @@ class Runner:
             self.doc["run"].setdefault("sessions", []).append(session)
         for name in self.options["workloads"]:
             self.doc["workloads"].setdefault(name, wl.describe(wl.get(name)))
+        if self.threaded_cases():
+            self.doc.setdefault(results.MORE_THREADS, {"threads": self.also_threads,
+                                                       "results": []})
         self.save()
         self.session_start = time.perf_counter()
 
@@ -194,20 +204,39 @@ class Runner:
 
     # ---- the pairs ---------------------------------------------------------------------------
 
+    def threaded_cases(self):
+        """The cases timed again with also_threads BLAS threads (none if it is not above the
+        run's own thread count)."""
+        if self.also_threads <= self.threads:
+            return []
+        return [Case(impl, workload, self.also_threads)
+                for workload in THREADED_WORKLOADS if workload in self.options["workloads"]
+                for impl in THREADED_IMPLEMENTATIONS if impl in self.options["implementations"]]
+
     def pairs(self):
-        """(implementation, workload) still to do, workload by workload, NumPy first."""
+        """The cases still to do: workload by workload, NumPy first; then the cases with
+        more threads."""
         names = self.options["implementations"]
         todo = []
         for workload in self.options["workloads"]:
             for impl in ORDER:
                 if impl in names and results.find_result(self.doc, impl, workload) is None:
-                    todo.append((impl, workload))
+                    todo.append(Case(impl, workload))
+        todo += [case for case in self.threaded_cases()
+                 if results.find_result(self.doc, case.implementation, case.workload,
+                                        results.MORE_THREADS) is None]
         return todo
 
+    def thread_limit(self, case):
+        """Context: the case's BLAS threads (nothing to change for the run's own count)."""
+        if not case.threads:
+            return contextlib.nullcontext()
+        return environment.thread_limit(case.threads)
+
     def run_all(self, progress):
-        """One pytest-benchmark session over every pair still to do; each result is saved
+        """One pytest-benchmark session over every case still to do; each result is saved
         as its test finishes."""
-        todo = [Case(impl, workload) for impl, workload in self.pairs()]
+        todo = self.pairs()
         if not todo:
             return
         self.progress = progress
@@ -260,16 +289,17 @@ class Runner:
             progress(f"profiles: {done} made in {time.perf_counter() - start:.1f} s "
                      "(untimed, after the timings)")
 
-    def store(self, result, seconds):
+    def store(self, case, result, seconds):
         """Save one finished result, print its progress line (and honour the test aid)."""
         result["seconds_spent"] = seconds
-        results.put_result(self.doc, result)
+        results.put_result(self.doc, result, results.MORE_THREADS if case.threads else None)
         self.save()
         self.saved += 1
         self.done += 1
         elapsed = time.perf_counter() - self.started
         left = elapsed / self.done * (self.total - self.done)
-        self.progress(summary.progress_line(self.done, self.total, result, elapsed, left))
+        self.progress(summary.progress_line(self.done, self.total, result, elapsed, left,
+                                            case.threads))
         if self.kill_after and self.saved >= self.kill_after:
             os.kill(os.getpid(), signal.SIGKILL)
 
@@ -293,13 +323,14 @@ class Runner:
                            "scale_to_epoch": scale, "round_median_seconds": stats.median,
                            "benchmark_json": self.benchmark_json, "benchmark": case.id},
             })
-        self.store(result, seconds)
+        self.store(case, result, seconds)
 
     def record_failure(self, case, message):
         """Called when a benchmark test fails: a skipped result with the error as reason."""
-        self.failures.append(f"{case.implementation} x {case.workload}: {message}")
-        workload = wl.get(case.workload)
-        self.store(self.base(case.implementation, workload, "skipped", message), 0.0)
+        self.failures.append(f"{case.id}: {message}")
+        result = self.base(case.implementation, wl.get(case.workload), "skipped", message)
+        result["threads"] = case.threads or self.threads
+        self.store(case, result, 0.0)
 
     def finish(self):
         now = utc_now()
@@ -324,6 +355,10 @@ class Runner:
             return Prepared(self.base(impl, workload, "skipped", self.unavailable[impl]))
         if impl == "sklearn":
             return self.prepare_sklearn(workload)
+        if case.threads:
+            prepared = self.prepare_network(impl, workload, more_threads=True)
+            prepared.result["threads"] = case.threads
+            return prepared
         return self.prepare_network(impl, workload)
 
     def inputs(self, impl, data):
@@ -347,8 +382,10 @@ class Runner:
             data = wl.dataset(workload)
             init = init_params(workload.spec, workload.seed)
             X, Y, config, orders = self.training_set(workload, data, "numpy", prefix)
-            self.references[key] = measure.train_run(self.classes[registry.REFERENCE],
-                                                     workload.spec, init, X, Y, config, orders)
+            with environment.thread_limit(self.threads):  # even when asked for by a case
+                self.references[key] = measure.train_run(   # with more threads
+                    self.classes[registry.REFERENCE], workload.spec, init, X, Y, config,
+                    orders)
         return self.references[key]
 
     def training_set(self, workload, data, impl, prefix=None):
@@ -397,8 +434,10 @@ class Runner:
         timed = max(1, min(n_batches - 1, int(round_budget / batch)))
         return "partial", timed * size, None
 
-    def prepare_network(self, impl, workload):
-        """A Network implementation (or the PyTorch peer) on one workload."""
+    def prepare_network(self, impl, workload, more_threads=False):
+        """A Network implementation (or the PyTorch peer) on one workload (more_threads: a
+        case of the more_threads section, whose untimed run is compared with the reference's
+        at the run's own thread count, NumPy's included)."""
         cls = self.classes[impl]
         data = wl.dataset(workload)
         spec, config = workload.spec, workload.config
@@ -415,10 +454,11 @@ class Runner:
         X, Y, run_config, run_orders = self.training_set(workload, data, impl, prefix)
         run = measure.train_run(cls, spec, init, X, Y, run_config, run_orders)
         phases["untimed_run"] = run.seconds
-        if impl == registry.REFERENCE and prefix is None:
+        reference = impl == registry.REFERENCE and not more_threads
+        if reference and prefix is None:
             self.references[(workload.name, None)] = run
         notes = []
-        if impl == registry.REFERENCE:
+        if reference:
             agreement = measure.agreement(run, run, note="the reference implementation itself")
         else:
             note = None

@@ -38,10 +38,13 @@ def agreement_text(result):
     return f"{mark} {agreement['max_rel_param_diff']:.1e}"
 
 
-def progress_line(done, total, result, elapsed, left):
-    """One line per finished benchmark, with elapsed time and an estimate of time left."""
+def progress_line(done, total, result, elapsed, left, threads=0):
+    """One line per finished benchmark, with elapsed time and an estimate of time left
+    (threads: the BLAS threads of a more_threads case, 0 for the run's own count)."""
     head = (f"[{done:>{len(str(total))}}/{total}] {result['implementation']:<8} "
             f"{result['workload']:<13}")
+    if threads:
+        head += f" ({threads} threads)"
     tail = f"elapsed {fmt_clock(elapsed)}, ~{fmt_clock(left)} left"
     status = result["status"]
     if status == "skipped":
@@ -104,6 +107,21 @@ def summary_rows(doc):
     return rows
 
 
+def thread_rows(doc):
+    """Rows of the more_threads results: time, gain over the run's own time, agreement."""
+    rows = []
+    for result in doc["more_threads"]["results"]:
+        impl, workload = result["implementation"], result["workload"]
+        if result["status"] not in TIMED:
+            rows.append((impl, workload, "-", "-", f"skipped: {result['reason']}"))
+            continue
+        median = result["time_per_epoch"]["median"]
+        one, _ = _median(doc, impl, workload)
+        rows.append((impl, workload, fmt_time(median), fmt_ratio(one / median if one else None),
+                     agreement_text(result)))
+    return rows
+
+
 def summary_table(doc):
     """The table printed at the end of a run."""
     header = ("workload", "fastest", "time/epoch", "vs python", "vs numpy", "agreement")
@@ -125,6 +143,11 @@ def summary_table(doc):
     skipped = [r for r in doc["results"] if r["status"] == "skipped"]
     text = "Summary (median time per epoch; speed-up = other's time / fastest's time)\n"
     text += _table(header, rows)
+    more = doc.get("more_threads") or {}
+    if more.get("results"):
+        text += f"\n\nwith {more['threads']} BLAS threads (gain = one-thread time / this time):\n"
+        text += _table(("implementation", "workload", "time/epoch", "gain", "agreement"),
+                       thread_rows(doc))
     if skipped:
         text += "\n\nskipped:\n" + "\n".join(
             f"  {r['implementation']} x {r['workload']}: {r['reason']}" for r in skipped)

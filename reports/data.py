@@ -162,6 +162,19 @@ class Run:
             return None
         return theirs / mine
 
+    def more_threads(self):
+        """(threads, results) of the run's more_threads section, or (None, []) without one."""
+        more = self.doc.get("more_threads") or {}
+        return more.get("threads"), list(more.get("results") or [])
+
+    def thread_gain(self, result):
+        """A more_threads result's gain: the run's own median over its median, or None."""
+        one = self.median(result["implementation"], result["workload"])
+        many = fmt.number((result.get("time_per_epoch") or {}).get("median"))
+        if result.get("status") not in TIMED or not one or not many:
+            return None
+        return one / many
+
     def dgemm(self):
         """The saved single-thread dgemm GFLOP/s of the machine, or None."""
         return fmt.number((self.env.get("dgemm") or {}).get("gflops_median"))

@@ -63,6 +63,14 @@ def timing_text(run):
                  + (f"; results ran with {fmt.names([str(t) for t in result_threads])} "
                     f"thread(s)" if result_threads else "")
                  + (f"; BLAS libraries loaded: {esc(blas_text)}" if blas_text else "") + ".")
+    more_threads, more = run.more_threads()
+    if more:
+        pairs = sorted({f"{r['implementation']} on {r['workload']}" for r in more})
+        parts.append(f"<b>More threads.</b> After the main timings, {esc(fmt.names(pairs))} were "
+                     f"timed again the same way with every loaded BLAS library limited to "
+                     f"{more_threads} threads (threadpoolctl), each untimed run compared with "
+                     f"the reference's at the run's own thread count; the gains are in "
+                     f"Efficiency, Speed targets.")
     memory = timing.get("memory")
     used = sorted({r.get("peak_memory_method") for r in run.results
                    if r.get("peak_memory_method")})

@@ -79,15 +79,38 @@ def test_quick_run_end_to_end(quick_run):
     assert all(check["passed"] for check in doc["gradient_checks"].values())
     assert set(doc["sources"]) == {"python", "numpy", "fortran"}
     assert all(entry["text"] and entry["first_line"] > 1 for entry in doc["sources"].values())
-    assert "Summary" in done.stdout and "[54/54]" in done.stdout
+    more = check_more_threads(doc)
+    total = 54 + len(more)
+    assert "Summary" in done.stdout and f"[{total}/{total}]" in done.stdout
     check_profiles(doc)
     check_numpy_loop(doc)
     report = out / "report.pdf"
     assert report.read_bytes()[:5] == b"%PDF-"
     # pytest-benchmark's own record of the session is kept
     raw = json.loads((out / "benchmarks" / "benchmarks-1.json").read_text())
-    timed = [r for r in doc["results"] if r["status"] in TIMED]
+    timed = [r for r in doc["results"] + more if r["status"] in TIMED]
     assert len(raw["benchmarks"]) == len(timed)
+
+
+def check_more_threads(doc):
+    """By default a run times numpy and fortran on the large workloads again with every CPU
+    (when there is more than one), agreeing with the reference; returns those results."""
+    cpus = cli.available_cpus()
+    if cpus == 1:
+        assert doc["run"]["options"]["also_threads"] == 0 and "more_threads" not in doc
+        return []
+    assert doc["run"]["options"]["also_threads"] == cpus
+    more = doc["more_threads"]
+    assert more["threads"] == cpus
+    assert {(r["implementation"], r["workload"]) for r in more["results"]} == {
+        (impl, w) for impl in ("numpy", "fortran") for w in ("mnist-shaped", "wide")}
+    for result in more["results"]:
+        assert result["status"] == "ok" and result["threads"] == cpus
+        assert result["agreement"]["within_tolerance"], result["agreement"]
+        # the run's own results stay at one thread
+        assert results.find_result(doc, result["implementation"],
+                                   result["workload"])["threads"] == 1
+    return more["results"]
 
 
 def check_profiles(doc):
@@ -332,6 +355,39 @@ def test_option_parsing_and_plan():
     assert options["implementations"] == list(registry.IMPLEMENTATIONS)
     with pytest.raises(SystemExit, match="unknown workload 'mnist'"):
         cli.plan_options(parser.parse_args(["run", "--workload", "mnist"]))
+    # more threads: every CPU by default, none when not above --threads, never negative
+    cpus = cli.available_cpus()
+    options = cli.plan_options(parser.parse_args(["run"]))
+    assert options["also_threads"] == (cpus if cpus > 1 else 0)
+    assert cli.plan_options(parser.parse_args(["run", "--also-threads", "4"]))["also_threads"] == 4
+    assert cli.plan_options(parser.parse_args(["run", "--also-threads", "0"]))["also_threads"] == 0
+    assert cli.plan_options(parser.parse_args(
+        ["run", "--threads", "2", "--also-threads", "2"]))["also_threads"] == 0
+    with pytest.raises(SystemExit, match="--also-threads must be >= 0"):
+        cli.plan_options(parser.parse_args(["run", "--also-threads", "-1"]))
+
+
+def test_python_floor_is_a_correct_step():
+    """bench/floor.py's hand-written xor step trains to exactly pure Python's numbers (so
+    its time is a floor for the same computation), and measure() times it."""
+    from bench import floor  # noqa: PLC0415
+    from python_impl import pure  # noqa: PLC0415
+    from python_impl.spec import epoch_orders, init_params  # noqa: PLC0415
+
+    workload = wl.get("xor")
+    X, Y = wl.dataset(workload).as_lists()
+    config = workload.config
+    init = init_params(workload.spec, workload.seed)
+    orders = epoch_orders(len(X), config)
+    net = pure.Network(workload.spec, params=init)
+    history = net.train(X, Y, config, orders)
+    P = floor.flat_params(init)
+    assert floor.train(P, X, Y, orders, config.learning_rate, config.momentum) == history
+    assert P == floor.flat_params(net.get_params())
+    assert len(P) == floor.N_PARAMS and P != floor.flat_params(init)
+    measured = floor.measure(rounds=3)
+    assert measured["seconds_per_step_median"] > 0 and measured["rounds"] == 3
+    assert measured["steps_per_round"] == config.epochs * len(X)
 
 
 def test_list_command(capsys):

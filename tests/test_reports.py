@@ -199,6 +199,52 @@ def test_speed_targets_read_the_per_sample_loop(report_text, doc):
                 "mnist-shaped"] == ("numpy-loop skipped: over its budget", None)
 
 
+def test_thread_targets_read_the_runs_own_more_threads_results(report_text, doc):
+    from reports import efficiency  # noqa: PLC0415
+
+    run = runs_from([doc])[0]
+    rows = {target: (measured, ok) for target, measured, ok in efficiency.threads_rows(run, [run])}
+    assert len(rows) == 4
+    for result in doc["more_threads"]["results"]:
+        impl, w = result["implementation"], result["workload"]
+        gain = run.median(impl, w) / result["time_per_epoch"]["median"]
+        measured, ok = rows[f"{impl} on {w}: 2 threads vs 1"]
+        assert measured.startswith(f"{fmt.ratio(gain)} faster; agreement within tolerance")
+        assert ok is (gain > 1)
+    assert rows["fortran on mnist-shaped: 2 threads vs 1"][1] is False     # 0.97x: no gain
+    assert "numpy on wide: 2 threads vs 1" in report_text
+    # an agreement outside tolerance fails the target even with a gain
+    outside = copy.deepcopy(doc)
+    outside["more_threads"]["results"][0]["agreement"]["within_tolerance"] = False
+    run = runs_from([outside])[0]
+    assert efficiency.threads_rows(run, [run])[0][2] is False
+    # a run without the section says how to measure it
+    del outside["more_threads"]
+    run = runs_from([outside])[0]
+    [(target, measured, ok)] = efficiency.threads_rows(run, [run])
+    assert ok is None and "--also-threads" in measured
+
+
+def test_python_target_names_the_measured_floor_and_why(report_text, doc):
+    from reports import efficiency  # noqa: PLC0415
+
+    run = runs_from([doc])[0]
+    per_step = run.median("python", "xor") / 4
+    rows = {target: (measured, ok) for target, measured, ok in efficiency.targets(run)}
+    measured, ok = rows["python: about 4 \u00b5s or less per SGD step on xor"]
+    assert ok is False
+    assert measured == (f"{fmt.time(per_step)} per step (4 steps per epoch); a step written by "
+                        f"hand for this one network: 4.12 \u00b5s (python takes "
+                        f"{fmt.ratio(per_step / 4.12e-6)} as long)")
+    text = " ".join(report_text.split())
+    assert "Why targets are not met, from this run's measurements" in text
+    assert "took 4.12 \u00b5s per step in this run (median of 15 rounds of 800 steps" in text
+    # without a saved floor (older results) there is no reason paragraph, and no error
+    old = copy.deepcopy(doc)
+    del old["environment"]["python_floor"]
+    assert efficiency.python_reason(runs_from([old])[0]) is None
+
+
 def test_results_without_profiles_still_report(doc, tmp_path):
     old = copy.deepcopy(doc)
     del old["profiles"]
