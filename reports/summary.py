@@ -141,6 +141,15 @@ def reading(run):
             sentences.append(f"The best use of the machine is {esc(best[1])} on {esc(best[2])} "
                              f"at {fmt.percent(best[0])} of the measured dgemm limit "
                              f"({fmt.gflops(limit)} GFLOP/s{above}).")
+    threads, more = run.more_threads()
+    gains = [f"{esc(r['implementation'])} {fmt.ratio(run.thread_gain(r))} on {esc(r['workload'])}"
+             for r in more if run.thread_gain(r)]
+    if gains:
+        one = run.env.get("threads", 1)
+        sentences.append(f"With {threads} BLAS threads instead of {one}, the speed-ups on the "
+                         f"large workloads (time with {one} over time with {threads}; below "
+                         f"1\u00d7 a slowdown) were {fmt.names(gains)}; the speed targets, in "
+                         f"Efficiency, also check their agreement.")
     sweep = run.sweep_workloads()
     if sweep:
         found = []

@@ -213,6 +213,10 @@ def test_thread_targets_read_the_runs_own_more_threads_results(report_text, doc)
         assert ok is (gain > 1)
     assert rows["fortran on mnist-shaped: 2 threads vs 1"][1] is False     # 0.97x: no gain
     assert "numpy on wide: 2 threads vs 1" in report_text
+    text = " ".join(report_text.split())
+    assert ("With 2 BLAS threads instead of 1, the speed-ups on the large workloads (time with 1 "
+            "over time with 2; below 1\u00d7 a slowdown) were numpy 1.80\u00d7 on mnist-shaped, "
+            "fortran 0.970\u00d7 on mnist-shaped") in text
     # an agreement outside tolerance fails the target even with a gain
     outside = copy.deepcopy(doc)
     outside["more_threads"]["results"][0]["agreement"]["within_tolerance"] = False
