@@ -9,7 +9,8 @@ are lists of floats, and a mini-batch's gradient is the sum of its samples' grad
 It trades away speed: every multiply-add is interpreted, so it is hundreds of times slower
 than NumPy on anything but tiny networks. The loops are kept tight without hiding the
 algorithm: each weight matrix is one flat list (so that a gradient or an update is a single
-pass), dot products are sum(map(mul, ...)), and there are no per-element method calls.
+pass), the forward pass's dot products are sum(map(mul, ...)), short sums and the backward
+pass's multiply-adds are plain loops, and there are no per-element method calls.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import math
 import numbers
 from itertools import chain
-from operator import add, mul, sub
+from operator import add, mul
 
 from python_impl.spec import NetworkSpec, TrainConfig, check_orders, epoch_orders, init_params
 
@@ -69,13 +70,22 @@ def softmax(z):
 def loss_sum(z, a, y, output, loss):
     """z, a, y: n_L floats of one sample -> its loss (a batch's loss_sum adds these up)."""
     if loss == "mse":
-        d = list(map(sub, a, y))
-        return 0.5 * sum(map(mul, d, d))
+        total = 0.0
+        for ak, yk in zip(a, y):
+            d = ak - yk
+            total += d * d
+        return 0.5 * total
     if output == "softmax":
         # -sum_k y_k log a_k with log a_k = z_k - max z - log sum_j exp(z_j - max z)
         m = max(z)
-        lse = log(sum([exp(v - m) for v in z]))
-        return -sum([yk * (v - m - lse) for v, yk in zip(z, y)])
+        s = 0.0
+        for v in z:
+            s += exp(v - m)
+        lse = log(s)
+        total = 0.0
+        for v, yk in zip(z, y):
+            total += yk * (v - m - lse)
+        return -total
     # binary cross-entropy of a = sigmoid(z): y softplus(-z) + (1 - y) softplus(z), where
     # softplus(x) = max(x, 0) + log1p(exp(-|x|)) never overflows; the log1p term is shared
     total = 0.0
@@ -140,9 +150,13 @@ def backprop(params, x, y, spec):
             W = params[-l + 1][0]
             n_out = len(delta)
             fprime = activate_prime(zs[-l], activations[-l], hidden)
-            # (delta W^T)_i = sum_j delta_j W_ij, with W[k:k + n_out] row i of the flat W
-            delta = [sum(map(mul, delta, W[k:k + n_out])) * fp
-                     for k, fp in zip(range(0, len(W), n_out), fprime)]
+            # (delta W^T)_i = sum_j delta_j W_ij, summed column by column: each neuron j sends
+            # delta_j back along its weights W[j::n_out] (column j of the flat W)
+            back = [0.0] * len(fprime)
+            for j, dj in enumerate(delta):
+                for i, w in enumerate(W[j::n_out]):
+                    back[i] += dj * w
+            delta = [s * fp for s, fp in zip(back, fprime)]
             delta_nabla_w[-l] = [ai * dj for ai in activations[-l - 1] for dj in delta]
             delta_nabla_b[-l] = delta
         # backward pass: end
