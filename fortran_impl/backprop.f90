@@ -463,6 +463,38 @@ contains
     integer :: i, j, p, m4
     double precision :: s, s1, s2, s3, s4, t
     m4 = m - mod(m, 4)
+    if (n == 1) then
+      ! one sample (batch 1): the same sums with no loop over the columns of c to set up;
+      ! the loop over p stays scalar (novector): for a handful of terms (k = 4) a vector
+      ! loop cost more to set up than it saved
+      do i = 1, m4, 4
+        t = b(1, 1)
+        s1 = a(1, i) * t
+        s2 = a(1, i + 1) * t
+        s3 = a(1, i + 2) * t
+        s4 = a(1, i + 3) * t
+        !GCC$ novector
+        do p = 2, k
+          t = b(p, 1)
+          s1 = s1 + a(p, i) * t
+          s2 = s2 + a(p, i + 1) * t
+          s3 = s3 + a(p, i + 2) * t
+          s4 = s4 + a(p, i + 3) * t
+        end do
+        c(i, 1) = s1
+        c(i + 1, 1) = s2
+        c(i + 2, 1) = s3
+        c(i + 3, 1) = s4
+      end do
+      do i = m4 + 1, m
+        s = a(1, i) * b(1, 1)
+        do p = 2, k
+          s = s + a(p, i) * b(p, 1)
+        end do
+        c(i, 1) = s
+      end do
+      return
+    end if
     do j = 1, n
       do i = 1, m4, 4
         t = b(1, j)
@@ -500,8 +532,41 @@ contains
     double precision, intent(in) :: a(m, k)     ! left factor
     double precision, intent(in) :: b(k, n)     ! right factor
     double precision, intent(out) :: c(m, n)    ! product
-    integer :: i, j, p
-    double precision :: t
+    integer :: i, j, p, m4
+    double precision :: s1, s2, s3, s4, t
+    if (n == 1) then
+      ! one sample (batch 1): rows i .. i+3 of c summed in registers over p, in order, instead
+      ! of a vector loop down the column of c set up again for each p (k is a handful: 3 for
+      ! the 16-3 layer of a 4-16-3 network); the loop over p stays scalar (novector)
+      m4 = m - mod(m, 4)
+      do i = 1, m4, 4
+        t = b(1, 1)
+        s1 = a(i, 1) * t
+        s2 = a(i + 1, 1) * t
+        s3 = a(i + 2, 1) * t
+        s4 = a(i + 3, 1) * t
+        !GCC$ novector
+        do p = 2, k
+          t = b(p, 1)
+          s1 = s1 + a(i, p) * t
+          s2 = s2 + a(i + 1, p) * t
+          s3 = s3 + a(i + 2, p) * t
+          s4 = s4 + a(i + 3, p) * t
+        end do
+        c(i, 1) = s1
+        c(i + 1, 1) = s2
+        c(i + 2, 1) = s3
+        c(i + 3, 1) = s4
+      end do
+      do i = m4 + 1, m
+        s1 = a(i, 1) * b(1, 1)
+        do p = 2, k
+          s1 = s1 + a(i, p) * b(p, 1)
+        end do
+        c(i, 1) = s1
+      end do
+      return
+    end if
     do j = 1, n
       t = b(1, j)
       do i = 1, m
@@ -524,14 +589,32 @@ contains
     double precision, intent(in) :: a(m, k)     ! left factor
     double precision, intent(in) :: b(n, k)     ! right factor (transposed)
     double precision, intent(out) :: c(m, n)    ! product
-    integer :: i, j, p
-    double precision :: t
+    integer :: i, j, p, m4
+    double precision :: a1, a2, a3, a4, t
     if (k == 1) then
-      ! one sample (a gradient of batch 1): the outer product c(i, j) = a(i, 1) b(j, 1)
-      do j = 1, n
-        t = b(j, 1)
-        do i = 1, m
-          c(i, j) = a(i, 1) * t
+      ! one sample (a gradient of batch 1): the outer product c(i, j) = a(i, 1) b(j, 1),
+      ! four rows at a time held in registers across the columns j, instead of a vector loop
+      ! set up for each column's few entries; the rows left over walk along a row of c
+      ! (strided: novector)
+      m4 = m - mod(m, 4)
+      do i = 1, m4, 4
+        a1 = a(i, 1)
+        a2 = a(i + 1, 1)
+        a3 = a(i + 2, 1)
+        a4 = a(i + 3, 1)
+        do j = 1, n
+          t = b(j, 1)
+          c(i, j) = a1 * t
+          c(i + 1, j) = a2 * t
+          c(i + 2, j) = a3 * t
+          c(i + 3, j) = a4 * t
+        end do
+      end do
+      do i = m4 + 1, m
+        t = a(i, 1)
+        !GCC$ novector
+        do j = 1, n
+          c(i, j) = t * b(j, 1)
         end do
       end do
       return
