@@ -26,8 +26,9 @@ BENCH_MODULE = Path(__file__).with_name("bench_train.py")
 
 @dataclass(frozen=True)
 class Case:
-    """One benchmark: an implementation on a workload, at the run's thread count (threads
-    0) or again with more BLAS threads (threads > 1: the run's more_threads section)."""
+    """One benchmark: an implementation on a workload, among the run's main timings
+    (threads 0: at the run's thread count), or in its more_threads section with that many
+    BLAS threads."""
 
     implementation: str
     workload: str

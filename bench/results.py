@@ -123,12 +123,14 @@ profiles (optional; files written before it existed have none): {impl: {workload
     timings, on xor, digits and wide.
 
 more_threads (optional; absent when the run did not measure it): {
-     "threads": int,                    # the BLAS thread count of these results (> run's)
+     "threads": int,                    # the larger BLAS thread count (> the run's)
      "results": [result, ...]}          # NumPy and Fortran on the large workloads (wide,
-                                        # mnist-shaped), timed again in the same run with
-                                        # `threads` BLAS threads; the fields of `results`
-                                        # above, agreement against the reference's untimed
-                                        # run at the run's own thread count
+                                        # mnist-shaped), each timed twice back to back after
+                                        # the main timings: at the run's own thread count,
+                                        # then with `threads` (result["threads"] says which),
+                                        # so that the gain is a ratio of adjacent timings;
+                                        # the fields of `results` above, agreement against
+                                        # the reference's untimed run at the run's own count
 
 sources: {impl: {"path": "python_impl/pure.py", "first_line": int,
                  "language": "python"|"fortran", "text": str}}
@@ -200,19 +202,25 @@ def section_results(doc, section=None):
 
 
 def put_result(doc, result, section=None):
-    """Add result to doc (or to section, e.g. MORE_THREADS, which must exist), replacing an
-    earlier result for the same pair."""
-    key = result_key(result)
+    """Add result to doc (or to section, e.g. MORE_THREADS, which must exist, where a pair
+    has one result per thread count), replacing an earlier result for the same key."""
     holder = doc if section is None else doc[section]
-    holder["results"] = [r for r in holder["results"] if result_key(r) != key] + [result]
+    key = _key(result, section)
+    holder["results"] = [r for r in holder["results"] if _key(r, section) != key] + [result]
 
 
-def find_result(doc, implementation, workload, section=None):
-    """The result for (implementation, workload) in doc (or in section), or None."""
+def find_result(doc, implementation, workload, section=None, threads=None):
+    """The result for (implementation, workload) in doc (or in section, with threads), or
+    None."""
     for result in section_results(doc, section):
-        if result_key(result) == (implementation, workload):
+        if result_key(result) == (implementation, workload) and (
+                threads is None or result.get("threads") == threads):
             return result
     return None
+
+
+def _key(result, section):
+    return result_key(result) + ((result.get("threads"),) if section else ())
 
 
 def _require(condition, path, problem):

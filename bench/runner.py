@@ -205,13 +205,14 @@ class Runner:
     # ---- the pairs ---------------------------------------------------------------------------
 
     def threaded_cases(self):
-        """The cases timed again with also_threads BLAS threads (none if it is not above the
-        run's own thread count)."""
+        """The more_threads cases: each pair timed again at the run's thread count, then at
+        also_threads, back to back (none if also_threads is not above the run's count)."""
         if self.also_threads <= self.threads:
             return []
-        return [Case(impl, workload, self.also_threads)
+        return [Case(impl, workload, threads)
                 for workload in THREADED_WORKLOADS if workload in self.options["workloads"]
-                for impl in THREADED_IMPLEMENTATIONS if impl in self.options["implementations"]]
+                for impl in THREADED_IMPLEMENTATIONS if impl in self.options["implementations"]
+                for threads in (self.threads, self.also_threads)]
 
     def pairs(self):
         """The cases still to do: workload by workload, NumPy first; then the cases with
@@ -224,12 +225,12 @@ class Runner:
                     todo.append(Case(impl, workload))
         todo += [case for case in self.threaded_cases()
                  if results.find_result(self.doc, case.implementation, case.workload,
-                                        results.MORE_THREADS) is None]
+                                        results.MORE_THREADS, case.threads) is None]
         return todo
 
     def thread_limit(self, case):
         """Context: the case's BLAS threads (nothing to change for the run's own count)."""
-        if not case.threads:
+        if case.threads in (0, self.threads):
             return contextlib.nullcontext()
         return environment.thread_limit(case.threads)
 

@@ -108,18 +108,30 @@ def summary_rows(doc):
 
 
 def thread_rows(doc):
-    """Rows of the more_threads results: time, gain over the run's own time, agreement."""
+    """Rows of the more_threads results with more threads: time, gain over the same pair's
+    time at the run's own thread count (timed just before it), agreement."""
+    more = doc["more_threads"]
     rows = []
-    for result in doc["more_threads"]["results"]:
+    for result in more["results"]:
+        if result.get("threads") != more["threads"]:
+            continue
         impl, workload = result["implementation"], result["workload"]
         if result["status"] not in TIMED:
             rows.append((impl, workload, "-", "-", f"skipped: {result['reason']}"))
             continue
         median = result["time_per_epoch"]["median"]
-        one, _ = _median(doc, impl, workload)
+        one = _section_median(more, impl, workload, doc["environment"].get("threads", 1))
         rows.append((impl, workload, fmt_time(median), fmt_ratio(one / median if one else None),
                      agreement_text(result)))
     return rows
+
+
+def _section_median(section, impl, workload, threads):
+    for result in section["results"]:
+        if (result["implementation"], result["workload"], result.get("threads")) == (
+                impl, workload, threads) and result["status"] in TIMED:
+            return result["time_per_epoch"]["median"]
+    return None
 
 
 def summary_table(doc):
@@ -145,7 +157,8 @@ def summary_table(doc):
     text += _table(header, rows)
     more = doc.get("more_threads") or {}
     if more.get("results"):
-        text += f"\n\nwith {more['threads']} BLAS threads (gain = one-thread time / this time):\n"
+        text += (f"\n\nwith {more['threads']} BLAS threads (gain: the time with "
+                 f"{doc['environment'].get('threads', 1)}, timed just before, over this time):\n")
         text += _table(("implementation", "workload", "time/epoch", "gain", "agreement"),
                        thread_rows(doc))
     if skipped:

@@ -163,13 +163,19 @@ class Run:
         return theirs / mine
 
     def more_threads(self):
-        """(threads, results) of the run's more_threads section, or (None, []) without one."""
+        """(threads, results with that many threads) of the run's more_threads section, or
+        (None, []) without one."""
         more = self.doc.get("more_threads") or {}
-        return more.get("threads"), list(more.get("results") or [])
+        threads = more.get("threads")
+        return threads, [r for r in more.get("results") or [] if r.get("threads") == threads]
 
     def thread_gain(self, result):
-        """A more_threads result's gain: the run's own median over its median, or None."""
-        one = self.median(result["implementation"], result["workload"])
+        """A more_threads result's gain: the median of the same pair at the run's own thread
+        count (timed just before it; else the main result's) over its median, or None."""
+        impl, w = result["implementation"], result["workload"]
+        again = find_result(self.doc, impl, w, "more_threads", self.env.get("threads", 1))
+        one = (fmt.number(again["time_per_epoch"]["median"])
+               if again and again.get("status") in TIMED else self.median(impl, w))
         many = fmt.number((result.get("time_per_epoch") or {}).get("median"))
         if result.get("status") not in TIMED or not one or not many:
             return None

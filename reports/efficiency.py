@@ -198,7 +198,7 @@ def threads_rows(run, runs):
             continue
         gain, agreement = run.thread_gain(result), result.get("agreement") or {}
         within = agreement.get("within_tolerance")
-        rows.append((target, f"{fmt.ratio(gain)} faster; agreement "
+        rows.append((target, f"{fmt.ratio(gain)} as fast (timed back to back); agreement "
                      + ({True: "within", False: "OUTSIDE"}.get(within, "not measured")
                         + f" tolerance ({fmt.sci(agreement.get('max_rel_param_diff'))})"
                         if agreement else "not measured"),

@@ -67,10 +67,11 @@ def timing_text(run):
     if more:
         pairs = sorted({f"{r['implementation']} on {r['workload']}" for r in more})
         parts.append(f"<b>More threads.</b> After the main timings, {esc(fmt.names(pairs))} were "
-                     f"timed again the same way with every loaded BLAS library limited to "
-                     f"{more_threads} threads (threadpoolctl), each untimed run compared with "
-                     f"the reference's at the run's own thread count; the gains are in "
-                     f"Efficiency, Speed targets.")
+                     f"each timed twice more the same way, back to back: at the run's thread "
+                     f"count, then with every loaded BLAS library limited to {more_threads} "
+                     f"threads (threadpoolctl); the gain is the ratio of those two adjacent "
+                     f"medians, and each untimed run is compared with the reference's at the "
+                     f"run's own thread count. The gains are in Efficiency, Speed targets.")
     memory = timing.get("memory")
     used = sorted({r.get("peak_memory_method") for r in run.results
                    if r.get("peak_memory_method")})
