@@ -46,7 +46,7 @@ import numpy as np
 from python_impl.spec import epoch_orders, init_params
 
 PROFILED = ("python", "numpy", "fortran", "numpy-loop")
-PROFILED_WORKLOADS = ("xor", "digits", "wide")
+PROFILED_WORKLOADS = ("xor", "digits", "mnist-shaped", "wide")
 TOP = 6
 MAX_REPEATS = 2000
 LONGEST_BATCH = 4.0      # x profile_seconds: a batch longer than this is not profiled
@@ -57,7 +57,7 @@ METHODS = {
     "wrapper-timing": "the raw f2py call timed inside Network.train against the whole call",
 }
 METHOD_NOTE = (
-    "after the timings, untimed, on xor, digits and wide where the run has them: each "
+    "after the timings, untimed, on xor, digits, mnist-shaped and wide where the run has them: each "
     "implementation repeats a train call shaped like one of its timed rounds (or a prefix of "
     "epoch 1 when a round is long) for about {seconds} of training. Python, NumPy and "
     "numpy-loop: cProfile, shares of own time (time inside the function itself, not in what "

@@ -120,7 +120,7 @@ profiles (optional; files written before it existed have none): {impl: {workload
     `numpy:<ufunc>`, builtins as `module:name`, comprehensions as `module:function.<listcomp>
     (line N)`). fortran: two entries, the raw f2py call of the Fortran training loop and the
     Python wrapper around it (their shares sum to 1). Written by bench/profiles.py after the
-    timings, on xor, digits and wide.
+    timings, on xor, digits, mnist-shaped and wide.
 
 more_threads (optional; absent when the run did not measure it): {
      "threads": int,                    # the larger BLAS thread count (> the run's)

@@ -100,6 +100,37 @@ def python_reason(run):
     return text
 
 
+def threads_reason(run):
+    """Why a pair gained nothing from more threads (None if every pair gained): only its
+    matrix products use them, and this run's profile says how much of the time they take."""
+    threads, more = run.more_threads()
+    parts = []
+    for result in more:
+        gain = run.thread_gain(result)
+        if gain is None or gain > 1:
+            continue
+        impl, w = result["implementation"], result["workload"]
+        text = (f"{esc(impl)} on {esc(w)} was {fmt.ratio(gain)} as fast with {threads} threads: "
+                f"only its matrix products (BLAS dgemm) use the extra threads")
+        profile = (run.profiles().get(impl) or {}).get(w) or {}
+        share = sum(fmt.number(item.get("share")) or 0.0 for item in profile.get("top") or []
+                    if item.get("function") == "numpy:matmul")
+        if profile.get("status") == "ok" and share:
+            bound = 1.0 / ((1.0 - share) + share / threads)
+            text += (f", which take {fmt.percent(share)} of its time in this run's profile "
+                     f"(cProfile, whose cost inflates the Python around them: a low estimate), "
+                     f"so {threads} threads can make it at most {fmt.ratio(bound)} as fast "
+                     f"(Amdahl's law), a gain no larger than the timings' spread (IQR "
+                     f"{fmt.time(run.stat(impl, w, 'iqr'))} of {fmt.time(run.median(impl, w))} "
+                     f"in the main timing)")
+        else:
+            text += f"; how {esc(impl)}'s time splits between them and the rest is not measured"
+        parts.append(text + ".")
+    if not parts:
+        return None
+    return "<b>More threads.</b> " + " ".join(parts)
+
+
 def _status(ok):
     return {True: "met", False: "not met", None: "not measured"}[ok]
 
@@ -282,7 +313,7 @@ def build(runs):
             f"asserted by a test; where a target is not met the measured figure says by how "
             f"much."))
         story.append(targets_table(run, runs))
-        reasons = [text for text in (python_reason(run),) if text]
+        reasons = [text for text in (python_reason(run), threads_reason(run)) if text]
         if reasons:
             story.append(space(6))
             story.append(KeepTogether(

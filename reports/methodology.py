@@ -220,7 +220,7 @@ def profiles_block(run, suffix=""):
     out = [h2("Where the time goes (profiles)" + suffix, title="Profiles" + suffix)]
     if not saved:
         out.append(note("This run saved no profiles (results written before profiling was "
-                        "added, or a run without xor, digits and wide)."))
+                        "added, or a run without xor, digits, mnist-shaped and wide)."))
         return out
     method = run.timing().get("profiling")
     out.append(para(f"<b>How</b>: {sentence(method)}" if method else
