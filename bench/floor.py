@@ -5,7 +5,8 @@ step written for that one shape. This module is that step: sigmoid hidden and ou
 quadratic cost, batch 1, momentum; the 17 parameters unpacked into local variables, no loops
 over layers or units, one list built per step for the gradient. It does the same floating-
 point operations in the same order as python_impl.pure (tests/test_bench.py checks that the
-trained parameters and losses are equal), so it is a correct step, not a shortcut; what it
+trained parameters and losses are equal; on Python 3.12 and later, whose sum() compensates
+its rounding, equal to rounding), so it is a correct step, not a shortcut; what it
 leaves out is only generality (any depth, width, activation, loss, batch size). Its time,
 measured once per run like the dgemm limit, is the floor under pure Python's per-step time
 on this interpreter: the report sets python's time against it.
