@@ -44,7 +44,7 @@ def progress_line(done, total, result, elapsed, left, threads=0):
     head = (f"[{done:>{len(str(total))}}/{total}] {result['implementation']:<8} "
             f"{result['workload']:<13}")
     if threads:
-        head += f" ({threads} threads)"
+        head += f" ({threads} thread{'s' if threads != 1 else ''})"
     tail = f"elapsed {fmt_clock(elapsed)}, ~{fmt_clock(left)} left"
     status = result["status"]
     if status == "skipped":
