@@ -15,8 +15,6 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench import floor
-
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -160,7 +158,6 @@ def collect(threads, settings):
         "git_commit": commit,
         "git_dirty": dirty,
         "dgemm": measure_dgemm(settings.dgemm_n, settings.dgemm_rounds, threads=1),
-        "python_floor": floor.measure(settings.dgemm_rounds),
     }
     if threads != 1:
         environment["dgemm_threads"] = measure_dgemm(settings.dgemm_n, settings.dgemm_rounds,

@@ -8,8 +8,9 @@ point operations in the same order as python_impl.pure (tests/test_bench.py chec
 trained parameters and losses are equal; on Python 3.12 and later, whose sum() compensates
 its rounding, equal to rounding), so it is a correct step, not a shortcut; what it
 leaves out is only generality (any depth, width, activation, loss, batch size). Its time,
-measured once per run like the dgemm limit, is the floor under pure Python's per-step time
-on this interpreter: the report sets python's time against it.
+measured by the run just before it times pure Python on xor (so that both see the same load),
+is the floor under pure Python's per-step time on this interpreter: the report sets python's
+time against it.
 
 Standard library only; not an implementation (it is never compared or benchmarked as one).
 """
@@ -25,6 +26,7 @@ from operator import add
 # Parameters: one flat list of 17 floats, in python_impl.pure's layer order: W1 (2 x 4,
 # row-major: W1[i * 4 + j] joins input i to hidden unit j), b1 (4), W2 (4 x 1), b2 (1).
 N_PARAMS = 17
+WORKLOAD = "xor"
 
 
 def flat_params(params):
@@ -77,7 +79,7 @@ def measure(rounds=15):
     from bench import workloads  # noqa: PLC0415 - NumPy (for the other data sets)
     from python_impl.spec import epoch_orders, init_params  # noqa: PLC0415
 
-    workload = workloads.get("xor")
+    workload = workloads.get(WORKLOAD)
     X, Y = workloads.dataset(workload).as_lists()
     config = workload.config
     init = flat_params(init_params(workload.spec, workload.seed))
@@ -91,7 +93,7 @@ def measure(rounds=15):
         per_step.append((time.perf_counter() - start) / steps)
     per_step = per_step[1:]
     q1, _, q3 = statistics.quantiles(per_step, n=4) if rounds > 1 else (per_step[0],) * 3
-    return {"workload": "xor", "steps_per_round": steps, "rounds": rounds,
+    return {"workload": WORKLOAD, "steps_per_round": steps, "rounds": rounds,
             "seconds_per_step_median": statistics.median(per_step),
             "seconds_per_step_iqr": q3 - q1,
             "what": "one SGD step of the xor workload's 2-4-1 network written out by hand "

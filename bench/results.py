@@ -52,7 +52,9 @@ environment:
      "python_floor": {"workload": "xor", "seconds_per_step_median": float,
                       "seconds_per_step_iqr": float, "rounds": int,
                       "steps_per_round": int, "what": str}}
-                                                   # bench/floor.py: a hand-written xor step
+                                                   # bench/floor.py: a hand-written xor step,
+                                                   # timed just before python on xor (when
+                                                   # the run has that pair)
 
 workloads: {name: {
      "description": str,                           # one sentence for the report

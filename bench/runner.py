@@ -34,7 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import checks, environment, measure, peers, profiles, registry, results, summary
+from bench import checks, environment, floor, measure, peers, profiles, registry, results
+from bench import summary
 from bench import workloads as wl
 from bench.plan import Case, Plan, Prepared, run_plan
 from python_impl.spec import epoch_orders, init_params
@@ -503,6 +504,10 @@ class Runner:
 
         phases["reference_and_agreement"] = (time.perf_counter() - started
                                              - sum(phases.values()))
+        if impl == "python" and workload.name == floor.WORKLOAD:
+            # the floor under python's per-step time, measured next to python's own timing
+            # so that the two are compared under the same load
+            self.doc["environment"]["python_floor"] = floor.measure(self.settings.dgemm_rounds)
         result.update({
             "phase_seconds": phases,
             "final_loss": run.history[-1],
