@@ -134,7 +134,7 @@ def measure_dgemm(n=1024, rounds=15, threads=1):
             rates.append(2.0 * n ** 3 / (time.perf_counter() - start) / 1e9)
     q1, _, q3 = statistics.quantiles(rates, n=4) if len(rates) > 1 else (rates[0],) * 3
     return {"n": n, "gflops_median": statistics.median(rates), "gflops_iqr": q3 - q1,
-            "rounds": rounds, "threads": threads}
+            "rounds": rounds, "threads": threads, "measured": "at the start of the run"}
 
 
 def collect(threads, settings):

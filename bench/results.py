@@ -48,7 +48,9 @@ environment:
                   "reportlab": str, "pypdf": str, "pytest-benchmark": str, ...},
      "git_commit": str|null, "git_dirty": bool|null,
      "dgemm": {"n": int, "gflops_median": float, "gflops_iqr": float, "rounds": int,
-               "threads": 1},                      # NumPy's single-thread matrix multiply
+               "threads": 1, "measured": str},     # NumPy's single-thread matrix multiply,
+                                                   # "at the start of the run" or "just
+                                                   # before the first timing of wide"
      "python_floor": {"workload": "xor", "seconds_per_step_median": float,
                       "seconds_per_step_iqr": float, "rounds": int,
                       "steps_per_round": int, "what": str}}

@@ -288,7 +288,8 @@ def build(runs):
                 f"Limit: <b>{fmt.gflops(limit)} GFLOP/s</b>, the median of {d.get('rounds')} "
                 f"rounds of a {d.get('n')} \u00d7 {d.get('n')} dgemm (IQR "
                 f"{fmt.gflops(d.get('gflops_iqr'))} GFLOP/s), {run.env.get('threads', 1)} "
-                f"thread(s). Cells: GFLOP/s (percentage of the limit)."))
+                f"thread(s)" + (f", measured {esc(d['measured'])}" if d.get("measured") else "")
+                + ". Cells: GFLOP/s (percentage of the limit)."))
             story.append(efficiency_table(run))
             over = [(run.efficiency(i, w), i, w) for w in run.main_workloads()
                     + run.sweep_workloads() for i in run.implementations()

@@ -74,6 +74,7 @@ def test_quick_run_end_to_end(quick_run):
     env = doc["environment"]
     assert env["threads"] == 1 and env["dgemm"]["gflops_median"] > 0
     assert env["python_floor"]["seconds_per_step_median"] > 0    # measured beside python x xor
+    assert env["dgemm"]["measured"] == "just before the first timing of wide"
     assert all(lib["num_threads"] == 1 for lib in env["blas"])
     assert env["fortran_build"]["blas"] and env["gfortran"].startswith("GNU Fortran")
     assert set(doc["worked_example"]["traces"]) == {"python", "numpy", "fortran", "torch"}
