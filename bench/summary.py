@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from bench import results
+
 TIMED = ("ok", "partial")
 
 
@@ -68,12 +70,13 @@ def _table(header, rows):
     return "\n".join(lines)
 
 
-def _median(doc, impl, workload):
-    for result in doc["results"]:
-        if (result["implementation"], result["workload"]) == (impl, workload) \
-                and result["status"] in TIMED:
-            return result["time_per_epoch"]["median"], result["status"]
-    return None, None
+def _median(doc, impl, workload, section=None, threads=None):
+    """(median time per epoch, status) of a timed result (results.find_result's look-up),
+    or (None, None)."""
+    result = results.find_result(doc, impl, workload, section, threads)
+    if result is None or result["status"] not in TIMED:
+        return None, None
+    return result["time_per_epoch"]["median"], result["status"]
 
 
 def summary_rows(doc):
@@ -120,18 +123,11 @@ def thread_rows(doc):
             rows.append((impl, workload, "-", "-", f"skipped: {result['reason']}"))
             continue
         median = result["time_per_epoch"]["median"]
-        one = _section_median(more, impl, workload, doc["environment"].get("threads", 1))
+        one, _ = _median(doc, impl, workload, results.MORE_THREADS,
+                         doc["environment"].get("threads", 1))
         rows.append((impl, workload, fmt_time(median), fmt_ratio(one / median if one else None),
                      agreement_text(result)))
     return rows
-
-
-def _section_median(section, impl, workload, threads):
-    for result in section["results"]:
-        if (result["implementation"], result["workload"], result.get("threads")) == (
-                impl, workload, threads) and result["status"] in TIMED:
-            return result["time_per_epoch"]["median"]
-    return None
 
 
 def summary_table(doc):
