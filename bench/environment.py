@@ -132,13 +132,21 @@ def measure_dgemm(n=1024, rounds=15, threads=1):
             start = time.perf_counter()
             np.matmul(A, B, out=C)
             rates.append(2.0 * n ** 3 / (time.perf_counter() - start) / 1e9)
-    q1, _, q3 = statistics.quantiles(rates, n=4) if len(rates) > 1 else (rates[0],) * 3
-    return {"n": n, "gflops_median": statistics.median(rates), "gflops_iqr": q3 - q1,
-            "rounds": rounds, "threads": threads, "measured": "at the start of the run"}
+    median, iqr = median_iqr(rates)
+    return {"n": n, "gflops_median": median, "gflops_iqr": iqr, "rounds": rounds,
+            "threads": threads}
+
+
+def median_iqr(values):
+    """(median, interquartile range) of repeated measurements (IQR 0 for a single one)."""
+    q1, _, q3 = statistics.quantiles(values, n=4) if len(values) > 1 else (values[0],) * 3
+    return statistics.median(values), q3 - q1
 
 
 def collect(threads, settings):
-    """The environment entry of a results file."""
+    """The environment entry of a results file (the runner adds the single-thread dgemm
+    limit, "dgemm", and the pure-Python floor, "python_floor", next to the timings they are
+    compared with)."""
     import numpy as np  # noqa: PLC0415
 
     commit, dirty = git_state()
@@ -157,7 +165,6 @@ def collect(threads, settings):
         "packages": package_versions(),
         "git_commit": commit,
         "git_dirty": dirty,
-        "dgemm": measure_dgemm(settings.dgemm_n, settings.dgemm_rounds, threads=1),
     }
     if threads != 1:
         environment["dgemm_threads"] = measure_dgemm(settings.dgemm_n, settings.dgemm_rounds,

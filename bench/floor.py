@@ -17,11 +17,12 @@ Standard library only; not an implementation (it is never compared or benchmarke
 
 from __future__ import annotations
 
-import statistics
 import time
 from itertools import chain
 from math import exp
 from operator import add
+
+from bench.environment import median_iqr
 
 # Parameters: one flat list of 17 floats, in python_impl.pure's layer order: W1 (2 x 4,
 # row-major: W1[i * 4 + j] joins input i to hidden unit j), b1 (4), W2 (4 x 1), b2 (1).
@@ -91,11 +92,9 @@ def measure(rounds=15):
         start = time.perf_counter()
         train(P, X, Y, orders, config.learning_rate, config.momentum)
         per_step.append((time.perf_counter() - start) / steps)
-    per_step = per_step[1:]
-    q1, _, q3 = statistics.quantiles(per_step, n=4) if rounds > 1 else (per_step[0],) * 3
+    median, iqr = median_iqr(per_step[1:])
     return {"workload": WORKLOAD, "steps_per_round": steps, "rounds": rounds,
-            "seconds_per_step_median": statistics.median(per_step),
-            "seconds_per_step_iqr": q3 - q1,
+            "seconds_per_step_median": median, "seconds_per_step_iqr": iqr,
             "what": "one SGD step of the xor workload's 2-4-1 network written out by hand "
                     "(bench/floor.py): the same operations as python_impl.pure, without its "
                     "generality"}

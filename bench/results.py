@@ -49,8 +49,9 @@ environment:
      "git_commit": str|null, "git_dirty": bool|null,
      "dgemm": {"n": int, "gflops_median": float, "gflops_iqr": float, "rounds": int,
                "threads": 1, "measured": str},     # NumPy's single-thread matrix multiply,
-                                                   # "at the start of the run" or "just
-                                                   # before the first timing of wide"
+                                                   # "just before the first timing of wide",
+                                                   # or "at the start of the run" without
+                                                   # wide (absent until it is measured)
      "python_floor": {"workload": "xor", "seconds_per_step_median": float,
                       "seconds_per_step_iqr": float, "rounds": int,
                       "steps_per_round": int, "what": str}}

@@ -1,8 +1,8 @@
 """`python -m bench run`: every implementation and peer on every workload, timed by
 pytest-benchmark, each result saved (atomically) as soon as it is measured.
 
-Once per run: the environment (with a measured dgemm rate, measured again just before the
-wide workload), the worked example, the
+Once per run: the environment (and the measured dgemm rate: just before the wide workload,
+or at the start without it), the worked example, the
 gradient checks and the backward-pass excerpts. Then one pytest session over
 bench/bench_train.py, one test per implementation x workload still to do (workload by
 workload, NumPy first: it is the reference), each test doing, through `Runner.prepare`
@@ -54,10 +54,11 @@ ARRAY_ORDERS = ("numpy", "fortran", "numpy-loop")
 # implementations whose time goes to BLAS, on the workloads large enough to share out.
 THREADED_IMPLEMENTATIONS = ("numpy", "fortran")
 THREADED_WORKLOADS = ("mnist-shaped", "wide")
-# The matrix-multiply-bound workload: the dgemm limit is measured again just before its first
-# timing (the run's start otherwise), and the efficiency percentages use that measurement.
+# The matrix-multiply-bound workload: the dgemm limit that every efficiency percentage uses is
+# measured just before its first timing (at the run's start when the run does not have it).
 LIMIT_WORKLOAD = "wide"
 LIMIT_WHEN = f"just before the first timing of {LIMIT_WORKLOAD}"
+LIMIT_AT_START = "at the start of the run"
 
 
 class RunError(RuntimeError):
@@ -176,8 +177,17 @@ class Runner:
         if self.threaded_cases():
             self.doc.setdefault(results.MORE_THREADS, {"threads": self.also_threads,
                                                        "results": []})
+        if "dgemm" not in self.doc["environment"] and LIMIT_WORKLOAD not in self.options[
+                "workloads"]:
+            self.measure_limit(LIMIT_AT_START)
         self.save()
         self.session_start = time.perf_counter()
+
+    def measure_limit(self, when):
+        """environment.dgemm: the machine's single-thread dgemm rate, and when it was taken."""
+        self.doc["environment"]["dgemm"] = dict(
+            environment.measure_dgemm(self.settings.dgemm_n, self.settings.dgemm_rounds),
+            measured=when)
 
     def save(self):
         results.save(self.doc, self.results_file)
@@ -511,11 +521,9 @@ class Runner:
                                              - sum(phases.values()))
         if workload.name == LIMIT_WORKLOAD and self.doc["environment"].get("dgemm", {}).get(
                 "measured") != LIMIT_WHEN:
-            # the dgemm limit again, next to the first timing of the workload whose efficiency
-            # is a target, so that rate and limit are measured under the same load
-            self.doc["environment"]["dgemm"] = dict(
-                environment.measure_dgemm(self.settings.dgemm_n, self.settings.dgemm_rounds),
-                measured=LIMIT_WHEN)
+            # next to the first timing of the workload whose efficiency is a target, so that
+            # rate and limit are measured under the same load
+            self.measure_limit(LIMIT_WHEN)
         if impl == "python" and workload.name == floor.WORKLOAD:
             # the floor under python's per-step time, measured next to python's own timing
             # so that the two are compared under the same load
