@@ -26,14 +26,9 @@ def efficiency_table(run):
     for w in run.main_workloads() + run.sweep_workloads():
         row = [w]
         for impl in impls:
-            result = run.result(impl, w)
-            if result is None:
-                row.append(fmt.MISSING)
-            elif result.get("status") == "skipped":
-                row.append("skipped")
-            else:
-                row.append(f"{fmt.gflops(result.get('gflops'))} "
-                           f"({fmt.percent(run.efficiency(impl, w))})")
+            row.append(fmt.result_cell(
+                run.result(impl, w), lambda result: f"{fmt.gflops(result.get('gflops'))} "
+                f"({fmt.percent(run.efficiency(impl, w))})"))
         rows.append(row)
     return table(rows, [62] + [None] * len(impls), right=tuple(range(1, len(impls) + 1)),
                  keep=False, font_size=7.4)

@@ -71,19 +71,33 @@ def time(x):
     if x >= 600:
         minutes, rest = divmod(round(x), 60)
         return f"{minutes} min {rest} s" if minutes < 60 else f"{minutes / 60:.1f} h"
-    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "\u00b5s"), (1e-9, "ns")):
-        if x >= scale * 0.9995 or scale == 1e-9:
-            return f"{sig(x / scale)} {unit}"
-    return MISSING   # pragma: no cover
+    value, unit = _in_unit(x)
+    return f"{sig(value)} {unit}"
 
 
 def time_axis(seconds):
     """A tick label on a time axis: 1 \u00b5s, 10 ms, 1 s, 2.5 ms."""
-    x = number(seconds)
-    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "\u00b5s"), (1e-9, "ns")):
-        if x >= scale * 0.9995 or scale == 1e-9:
-            return f"{_trim(sig(x / scale, 2))} {unit}"
-    return MISSING   # pragma: no cover
+    value, unit = _in_unit(number(seconds))
+    return f"{_trim(sig(value, 2))} {unit}"
+
+
+def _in_unit(seconds):
+    """(value, unit) of a duration in the largest of s, ms, \u00b5s and ns it reaches (ns
+    below that)."""
+    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "\u00b5s")):
+        if seconds >= scale * 0.9995:
+            return seconds / scale, unit
+    return seconds / 1e-9, "ns"
+
+
+def result_cell(result, timed, missing=MISSING):
+    """A table cell for a saved result: `missing` without one, "skipped" for a skipped one,
+    else timed(result)."""
+    if result is None:
+        return missing
+    if result.get("status") == "skipped":
+        return "skipped"
+    return timed(result)
 
 
 def axis_number(x):

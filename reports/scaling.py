@@ -93,14 +93,9 @@ def times_table(run):
     for w in run.sweep_workloads():
         row = [w, str(run.sweep_value(w))]
         for impl in impls:
-            result = run.result(impl, w)
-            if result is None:
-                row.append("not run")
-            elif result.get("status") == "skipped":
-                row.append("skipped")
-            else:
-                row.append(fmt.time(run.median(impl, w))
-                           + (" (partial)" if result.get("status") == "partial" else ""))
+            row.append(fmt.result_cell(
+                run.result(impl, w), lambda result: fmt.time(run.median(impl, w))
+                + (" (partial)" if result.get("status") == "partial" else ""), "not run"))
         rows.append(row)
     return table(rows, [62, 34] + [None] * len(impls), right=tuple(range(1, 2 + len(impls))))
 

@@ -87,14 +87,10 @@ def multi_table(runs, workload):
             continue
         row = [impl]
         for run in runs:
-            result = run.result(impl, workload)
-            if result is None:
-                row.append("not run")
-            elif result.get("status") == "skipped":
-                row.append("skipped")
-            else:
-                row.append(f"{fmt.time(run.median(impl, workload))} ({_iqr_text(result)})"
-                           + (" partial" if result.get("status") == "partial" else ""))
+            row.append(fmt.result_cell(
+                run.result(impl, workload),
+                lambda result: f"{fmt.time(run.median(impl, workload))} ({_iqr_text(result)})"
+                + (" partial" if result.get("status") == "partial" else ""), "not run"))
         for run in runs[1:]:
             a, b = first.median(impl, workload), run.median(impl, workload)
             row.append(fmt.ratio(b / a) if a and b else fmt.MISSING)
