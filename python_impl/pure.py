@@ -20,7 +20,8 @@ import numbers
 from itertools import chain
 from operator import add, mul
 
-from python_impl.spec import NetworkSpec, TrainConfig, check_orders, epoch_orders, init_params
+from python_impl.spec import (NetworkSpec, TrainConfig, check_layers, check_orders, epoch_orders,
+                              init_params)
 
 exp = math.exp
 log = math.log
@@ -262,18 +263,9 @@ def _floats(name, values):
 
 def as_params(params, spec):
     """params: [(W n_in x n_out, b n_out)] per layer -> validated [(flat W, b)] copies."""
-    if isinstance(params, (str, bytes)) or not hasattr(params, "__len__"):
-        raise TypeError(f"params must be a sequence of (W, b) pairs, got {type(params).__name__}")
-    if len(params) != spec.n_layers:
-        raise ValueError(f"params must have {spec.n_layers} (W, b) pairs (one per layer), "
-                         f"got {len(params)}")
     checked = []
-    for l, (layer, (n_in, n_out)) in enumerate(zip(params, spec.layer_shapes())):
-        if isinstance(layer, (str, bytes)) or not hasattr(layer, "__len__"):
-            raise TypeError(f"params[{l}] must be a (W, b) pair, got {type(layer).__name__}")
-        if len(layer) != 2:
-            raise ValueError(f"params[{l}] must be a (W, b) pair, got {len(layer)} entries")
-        W, b = layer
+    for l, ((W, b), (n_in, n_out)) in enumerate(zip(check_layers(params, spec),
+                                                    spec.layer_shapes())):
         W = as_matrix(f"params[{l}] W", W, n_out)
         if len(W) != n_in:
             raise ValueError(f"params[{l}] W must have {n_in} rows, got {len(W)}")

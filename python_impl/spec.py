@@ -158,6 +158,22 @@ def epoch_orders(n_samples, config):
     return orders
 
 
+def check_layers(params, spec):
+    """params: [(W, b)] per layer -> [(W, b)], after checking that it holds one (W, b) pair per
+    layer of spec (the errors name params and the layer); W and b are the caller's to check."""
+    if isinstance(params, (str, bytes)) or not hasattr(params, "__len__"):
+        raise TypeError(f"params must be a sequence of (W, b) pairs, got {type(params).__name__}")
+    if len(params) != spec.n_layers:
+        raise ValueError(f"params must have {spec.n_layers} (W, b) pairs (one per layer), "
+                         f"got {len(params)}")
+    for l, layer in enumerate(params):
+        if isinstance(layer, (str, bytes)) or not hasattr(layer, "__len__"):
+            raise TypeError(f"params[{l}] must be a (W, b) pair, got {type(layer).__name__}")
+        if len(layer) != 2:
+            raise ValueError(f"params[{l}] must be a (W, b) pair, got {len(layer)} entries")
+    return [tuple(layer) for layer in params]
+
+
 def check_orders(orders, n_samples, config):
     """Return orders as lists of ints: config.epochs lists of n_samples indices in [0, n_samples)."""
     if isinstance(orders, (str, bytes)) or not hasattr(orders, "__len__"):

@@ -19,7 +19,8 @@ import numbers
 
 import numpy as np
 
-from python_impl.spec import NetworkSpec, TrainConfig, check_orders, epoch_orders, init_params
+from python_impl.spec import (NetworkSpec, TrainConfig, check_layers, check_orders, epoch_orders,
+                              init_params)
 
 # Layout: all parameters are one flat float64 vector, layer by layer, W (n_in x n_out, row-major)
 # then b (n_out). params = [(W, b)] holds views into it; nabla_w, nabla_b and the velocity are
@@ -255,19 +256,10 @@ def as_matrix(name, X, n_cols):
 
 def as_params(params, spec):
     """params: [(W, b)] with W n_in x n_out, b n_out, per layer -> validated flat vector (copy)."""
-    if isinstance(params, (str, bytes)) or not hasattr(params, "__len__"):
-        raise TypeError(f"params must be a sequence of (W, b) pairs, got {type(params).__name__}")
-    if len(params) != spec.n_layers:
-        raise ValueError(f"params must have {spec.n_layers} (W, b) pairs (one per layer), "
-                         f"got {len(params)}")
+    layers = check_layers(params, spec)
     theta = np.empty(spec.n_params())
-    for l, (layer, (W_out, b_out)) in enumerate(zip(params, _views(theta, spec.layer_sizes))):
+    for l, ((W, b), (W_out, b_out)) in enumerate(zip(layers, _views(theta, spec.layer_sizes))):
         n_in, n_out = W_out.shape
-        if isinstance(layer, (str, bytes)) or not hasattr(layer, "__len__"):
-            raise TypeError(f"params[{l}] must be a (W, b) pair, got {type(layer).__name__}")
-        if len(layer) != 2:
-            raise ValueError(f"params[{l}] must be a (W, b) pair, got {len(layer)} entries")
-        W, b = layer
         W = as_matrix(f"params[{l}] W", W, n_out)
         if W.shape[0] != n_in:
             raise ValueError(f"params[{l}] W must have {n_in} rows, got {W.shape[0]}")
