@@ -155,6 +155,10 @@ SCHEMA = "backprop-bench-results"
 SCHEMA_VERSION = 1
 RESULTS_FILE = "results.json"
 MORE_THREADS = "more_threads"     # the optional section of results timed with more threads
+# What that section times: the implementations whose time goes to BLAS, on the workloads
+# large enough to share out.
+THREADED_IMPLEMENTATIONS = ("numpy", "fortran")
+THREADED_WORKLOADS = ("mnist-shaped", "wide")
 
 STATUSES = ("ok", "partial", "skipped")
 KINDS = ("implementation", "peer")

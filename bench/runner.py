@@ -50,10 +50,6 @@ ORDER = ("numpy", "python", "fortran", "torch", "sklearn", "numpy-loop")  # nump
 BUDGETED = {"python": "pure Python", "numpy-loop": "the per-sample NumPy loop"}
 # Implementations that take the sample orders as an integer array and check it at C speed.
 ARRAY_ORDERS = ("numpy", "fortran", "numpy-loop")
-# Timed again with more BLAS threads (options["also_threads"]) after the main timings: the
-# implementations whose time goes to BLAS, on the workloads large enough to share out.
-THREADED_IMPLEMENTATIONS = ("numpy", "fortran")
-THREADED_WORKLOADS = ("mnist-shaped", "wide")
 # The matrix-multiply-bound workload: the dgemm limit that every efficiency percentage uses is
 # measured just before its first timing (at the run's start when the run does not have it).
 LIMIT_WORKLOAD = "wide"
@@ -226,8 +222,10 @@ class Runner:
         if self.also_threads <= self.threads:
             return []
         return [Case(impl, workload, threads)
-                for workload in THREADED_WORKLOADS if workload in self.options["workloads"]
-                for impl in THREADED_IMPLEMENTATIONS if impl in self.options["implementations"]
+                for workload in results.THREADED_WORKLOADS
+                if workload in self.options["workloads"]
+                for impl in results.THREADED_IMPLEMENTATIONS
+                if impl in self.options["implementations"]
                 for threads in (self.threads, self.also_threads)]
 
     def pairs(self):
