@@ -117,9 +117,9 @@ def threads_reason(run):
             text += (f", which take {fmt.percent(share)} of its time in this run's profile "
                      f"(cProfile, whose cost inflates the Python around them: a low estimate), "
                      f"so {threads} threads can make it at most {fmt.ratio(bound)} as fast "
-                     f"(Amdahl's law), a gain no larger than the timings' spread (IQR "
-                     f"{fmt.time(run.stat(impl, w, 'iqr'))} of {fmt.time(run.median(impl, w))} "
-                     f"in the main timing)")
+                     f"(Amdahl's law); for the size of the noise, the main timing's IQR was "
+                     f"{fmt.time(run.stat(impl, w, 'iqr'))} of a median of "
+                     f"{fmt.time(run.median(impl, w))}")
         else:
             text += f"; how {esc(impl)}'s time splits between them and the rest is not measured"
         parts.append(text + ".")
