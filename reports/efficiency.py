@@ -224,13 +224,14 @@ def threads_rows(run, runs):
         if result.get("status") not in TIMED:
             rows.append((target, f"skipped: {result.get('reason')}", None))
             continue
-        gain, agreement = run.thread_gain(result), result.get("agreement") or {}
-        within = agreement.get("within_tolerance")
+        gain, agreement = run.thread_gain(result), result.get("agreement")
+        within = agreement["within_tolerance"] if agreement else None
+        compared = (f"{'within' if within else 'OUTSIDE'} tolerance "
+                    f"({fmt.sci(agreement['max_rel_param_diff'])})" if agreement
+                    else "not measured")
         rows.append((target, f"{fmt.ratio(gain)} as fast (timed back to back); agreement "
-                     + ({True: "within", False: "OUTSIDE"}.get(within, "not measured")
-                        + f" tolerance ({fmt.sci(agreement.get('max_rel_param_diff'))})"
-                        if agreement else "not measured"),
-                     None if gain is None or within is None else gain > 1 and within))
+                     f"{compared}", None if gain is None or within is None
+                     else gain > 1 and within))
     if rows:
         return rows
     for a in runs:
