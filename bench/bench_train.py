@@ -2,14 +2,17 @@
 bench/plan.py). Not part of the test suite: pytest's testpaths is tests/, and this file's
 name matches no test pattern.
 
-One benchmarked call per test, parametrised over the plan's implementation x workload cases.
-Everything but training is prepared outside the timed region (by the runner, before
-`benchmark.pedantic`): the data (nested lists for pure Python, arrays otherwise), the
-network, the per-epoch sample orders, the untimed training run that calibrates the rounds;
-`setup` gives every round fresh initial parameters, since training changes them.
+One test per implementation x workload, parametrised over the plan's cases. The first test of
+a workload has the runner time every case of that workload together, their rounds interleaved
+in cycles (bench/schedule.py), each round through pytest-benchmark's own runner (its timer and
+gc setting); every test then hands its case's rounds, as time per epoch, to its
+pytest-benchmark statistics. Everything but training is prepared outside the timed region
+(by the runner): the data (nested lists for pure Python, arrays otherwise), the network, the
+per-epoch sample orders, the untimed training run that sizes the rounds; `setup` gives every
+round fresh initial parameters, since training changes them.
 """
 
-import time
+import functools
 
 import pytest
 
@@ -30,17 +33,26 @@ def plan(request):
     return request.config.stash[PLAN_KEY]
 
 
+def time_round(benchmark, prepared):
+    """One timed round of a prepared case, in seconds per epoch: setup() (fresh parameters)
+    untimed, then the target through pytest-benchmark's round runner, as pedantic() does."""
+    args, kwargs = prepared.setup()
+    runner = benchmark._make_runner(prepared.target, args, kwargs)
+    seconds, _ = runner(None)
+    return seconds * prepared.scale
+
+
 def test_train(benchmark, plan, case):
-    """Train epochs_per_round epochs (or the partial run's batches) per timed round."""
-    start = time.perf_counter()
-    with plan.runner.thread_limit(case):  # the case's BLAS threads, untimed set-up included
-        prepared = plan.runner.prepare(case)
-        if prepared.target is not None:
-            benchmark.group = case.workload
-            benchmark.extra_info.update(prepared.extra_info)
-            benchmark.pedantic(prepared.target, setup=prepared.setup, rounds=prepared.rounds,
-                               warmup_rounds=prepared.warmup_rounds, iterations=1)
-            stats = benchmark.stats.stats
-        else:
-            stats = None
-    plan.runner.record(case, prepared, stats, time.perf_counter() - start)
+    """The case's interleaved rounds (timed by the first test of its workload), as
+    pytest-benchmark statistics of time per epoch."""
+    samples, extra_info = plan.runner.timing(case, functools.partial(time_round, benchmark))
+    benchmark.group = case.workload
+    if samples:
+        benchmark.extra_info.update(extra_info)
+        # the statistics pedantic() would make, fed the rounds the schedule timed
+        benchmark._mode = "interleaved rounds (bench/schedule.py)"
+        statistics = benchmark._make_stats(1)
+        for seconds in samples:
+            statistics.update(seconds)
+    else:
+        benchmark.skipped = True   # nothing timed (skipped, with its reason, in the results)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import schedule
 from python_impl.spec import AGREEMENT_TOLERANCE, TrainConfig
 
 _STATUS = Path("/proc/self/status")
@@ -21,43 +22,47 @@ _CLEAR_REFS = Path("/proc/self/clear_refs")
 
 @dataclass(frozen=True)
 class Settings:
-    """How long to time, how many rounds, and the pure-Python budget (seconds)."""
+    """How long to time, how many interleaved cycles, and the pure-Python budget (seconds).
+
+    A workload's arms (its implementations) are timed in interleaved cycles (bench/schedule.py):
+    at least min_rounds cycles after warmup_rounds discarded ones, then more until every
+    ratio's 95% interval is within +-precision, the workload's budget (benchmark_seconds per
+    arm) is spent, or max_rounds cycles were run."""
 
     min_round_seconds: float        # each timed round lasts at least this (epochs per round)
-    benchmark_seconds: float        # aim for this much timed work per benchmark
-    min_rounds: int
-    max_rounds: int
-    partial_rounds: int             # pure Python, partial: timed rounds (no warm-up)
-    warmup_rounds: int              # untimed rounds before the timed ones
+    benchmark_seconds: float        # the workload's budget: this much per arm
+    min_rounds: int                 # cycles, at least (6: the fewest with a 95% interval)
+    max_rounds: int                 # cycles, at most
+    warmup_rounds: int              # cycles run first and discarded
     python_budget_seconds: float    # pure Python: estimated seconds one workload may take
     max_partial_round_seconds: float  # pure Python, partial: length of one timed round
     dgemm_n: int
     dgemm_rounds: int
     profile_seconds: float = 0.25   # training time profiled per implementation x workload
+    precision: float = 0.05         # stop adding cycles when every ratio is within +-this
 
     def as_dict(self):
         return asdict(self)
 
-
-DEFAULT_SETTINGS = Settings(min_round_seconds=0.02, benchmark_seconds=1.5, min_rounds=5,
-                            max_rounds=60, partial_rounds=3, warmup_rounds=1,
-                            python_budget_seconds=15.0, max_partial_round_seconds=1.0,
-                            dgemm_n=1024, dgemm_rounds=15)
-QUICK_SETTINGS = Settings(min_round_seconds=0.01, benchmark_seconds=0.12, min_rounds=3,
-                          max_rounds=20, partial_rounds=3, warmup_rounds=0,
-                          python_budget_seconds=1.5, max_partial_round_seconds=0.3,
-                          dgemm_n=1024, dgemm_rounds=5, profile_seconds=0.06)
+    def rules(self, arms):
+        """The schedule's stopping rules for a workload timed with this many arms."""
+        return schedule.Rules(min_cycles=self.min_rounds, max_cycles=self.max_rounds,
+                              budget_seconds=self.benchmark_seconds * max(1, arms),
+                              precision=self.precision, warmup_cycles=self.warmup_rounds)
 
 
-def timing_plan(seconds_per_epoch, settings):
-    """(epochs per round, rounds, warm-up rounds) from an estimate of one epoch's time."""
-    seconds_per_epoch = max(seconds_per_epoch, 1e-7)
-    epochs = max(1, math.ceil(settings.min_round_seconds / seconds_per_epoch))
-    round_seconds = epochs * seconds_per_epoch
-    rounds = int(settings.benchmark_seconds / round_seconds)
-    rounds = min(settings.max_rounds, max(settings.min_rounds, rounds))
-    warmup = settings.warmup_rounds if round_seconds < 1.0 else 0
-    return epochs, rounds, warmup
+DEFAULT_SETTINGS = Settings(min_round_seconds=0.02, benchmark_seconds=1.5, min_rounds=6,
+                            max_rounds=60, warmup_rounds=1, python_budget_seconds=15.0,
+                            max_partial_round_seconds=0.5, dgemm_n=1024, dgemm_rounds=15)
+QUICK_SETTINGS = Settings(min_round_seconds=0.01, benchmark_seconds=0.12, min_rounds=6,
+                          max_rounds=20, warmup_rounds=1, python_budget_seconds=1.5,
+                          max_partial_round_seconds=0.15, dgemm_n=1024, dgemm_rounds=5,
+                          profile_seconds=0.06)
+
+
+def epochs_per_round(seconds_per_epoch, settings):
+    """Epochs in one timed round, so that a round lasts at least min_round_seconds."""
+    return max(1, math.ceil(settings.min_round_seconds / max(seconds_per_epoch, 1e-7)))
 
 
 # ---- memory ----------------------------------------------------------------------------------

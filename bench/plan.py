@@ -2,9 +2,11 @@
 
 The runner drives one `pytest.main` session on bench/bench_train.py with a `Plan` plugin
 object: the plan carries the (implementation, workload) cases still to do and the runner;
-the test module parametrises over the cases and, in each test, asks the plan to prepare the
-case (untimed), times it with `benchmark.pedantic`, and hands the statistics back to the
-plan, which saves the result at once. A test that fails is recorded (by the report hook)
+the test module parametrises over the cases. The first test of a workload has the runner
+prepare every case of that workload (untimed) and time them together, their rounds
+interleaved in cycles (bench/schedule.py) through pytest-benchmark's own round runner; the
+runner saves the workload's results at once. Each test then feeds its case's rounds (time
+per epoch) into its pytest-benchmark statistics, so that the benchmark JSON holds them. A test that fails is recorded (by the report hook)
 as a skipped result whose reason is the error. pytest runs isolated from the project's test
 configuration (`-c` an empty ini file in the output folder, no plugin autoload, no cache, no
 warnings filter), and its own output goes to a log file; pytest-benchmark's JSON is kept.
@@ -51,8 +53,6 @@ class Prepared:
     result: dict
     target: object = None
     setup: object = None
-    rounds: int = 0
-    warmup_rounds: int = 0
     epochs_per_round: int = 1
     scale: float = 1.0               # round time x scale = time per epoch
     extra_info: dict = field(default_factory=dict)

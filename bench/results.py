@@ -14,7 +14,9 @@ A results file is JSON, `results.json` in a run's folder:
       "gradient_checks": {impl: {...}},
       "sources": {impl: {...}},    # backward-pass excerpts read from the sources at save time
       "profiles": {impl: {workload: {...}}},  # optional: where each implementation's time goes
-      "more_threads": {...}        # optional: the large workloads again with more threads
+      "more_threads": {...},       # optional: the large workloads again with more threads
+      "ratios": [...],             # optional: paired ratios of the timed results, with intervals
+      "sampling": {workload: {...}}  # optional: how each workload's cycles went
     }
 
 Non-finite floats are stored as the strings "nan", "inf", "-inf" (the file stays strict
@@ -77,7 +79,11 @@ results: [{
      "status": "ok"|"partial"|"skipped", "reason": str|null,
      "timed_batches": int|null,         # partial only: batches per timed round
      "time_per_epoch": {"median", "iqr", "min", "max", "mean", "stddev": seconds,
-                        "rounds": int},
+                        "rounds": int,
+                        "ci_low", "ci_high": seconds|null,  # 95% interval of the median
+                        "samples": [seconds, ...]},         # per round, in cycle order
+                        (pytest-benchmark's statistics of the rounds as time per epoch; the
+                        interval and samples are absent from files written before they were)
      "samples_per_second": float, "gflops": float,
      "final_loss": float|null, "train_accuracy": float|null, "test_accuracy": float|null,
      "agreement": null | {"reference": "numpy", "max_rel_param_diff": float,
@@ -136,6 +142,26 @@ more_threads (optional; absent when the run did not measure it): {
                                         # so that the gain is a ratio of adjacent timings;
                                         # the fields of `results` above, agreement against
                                         # the reference's untimed run at the run's own count
+
+ratios (optional; files written before interleaved timing have none): [{
+     "workload": str, "numerator": impl, "denominator": impl,
+     "ratio": float,                    # time(numerator) / time(denominator): the median of
+                                        # the per-cycle ratios of their paired rounds
+     "ci_low": float|null, "ci_high": float|null,   # its 95% interval
+     "cycles": int}, ...]
+    One entry per two timed results of a workload, in either orientation (find_ratio
+    inverts). more_threads has the same for each implementation at the two thread counts as
+    "gains": [{"implementation", "workload", "threads": [run's, more], "ratio" (time with the
+    run's threads / time with more), "ci_low", "ci_high", "cycles"}].
+
+sampling (optional; more_threads has its own): {workload: {
+     "cycles": int, "warmup_cycles": int,
+     "stopped": "precision"|"budget"|"max_cycles",   # why no more cycles were added
+     "precision_goal": 0.05, "worst_half_width": float,  # widest ratio interval, relative
+     "seconds": float, "arms": [case id, ...],
+     "other_cores": float|null,         # CPU other processes took meanwhile, in cores
+     "steal_share": float|null, "heavy": bool|null}}  # heavy: other_cores >= 0.5
+    Each timed result also has "interference": {"other_cores", "heavy"} of its workload.
 
 sources: {impl: {"path": "python_impl/pure.py", "first_line": int,
                  "language": "python"|"fortran", "text": str}}
@@ -216,6 +242,40 @@ def put_result(doc, result, section=None):
     holder = doc if section is None else doc[section]
     key = _key(result, section)
     holder["results"] = [r for r in holder["results"] if _key(r, section) != key] + [result]
+
+
+def put_ratio(doc, ratio):
+    """Add a paired ratio to doc["ratios"], replacing an earlier one of the same workload and
+    the same two implementations (in either orientation)."""
+    pair = {ratio["numerator"], ratio["denominator"]}
+    doc["ratios"] = [r for r in doc.get("ratios", [])
+                     if (r["workload"], {r["numerator"], r["denominator"]})
+                     != (ratio["workload"], pair)] + [ratio]
+
+
+def put_gain(doc, gain):
+    """Add a more-threads gain to doc["more_threads"]["gains"], replacing an earlier one of
+    the same implementation and workload."""
+    section = doc[MORE_THREADS]
+    key = (gain["implementation"], gain["workload"])
+    section["gains"] = [g for g in section.get("gains", [])
+                        if (g["implementation"], g["workload"]) != key] + [gain]
+
+
+def find_ratio(doc, workload, numerator, denominator):
+    """(ratio, low, high) of time(numerator) / time(denominator) on workload from the saved
+    paired ratios, inverted when saved the other way round; None when not saved (low and
+    high None when there were too few cycles for an interval)."""
+    for entry in doc.get("ratios", []):
+        if entry["workload"] != workload:
+            continue
+        if (entry["numerator"], entry["denominator"]) == (numerator, denominator):
+            return entry["ratio"], entry["ci_low"], entry["ci_high"]
+        if (entry["numerator"], entry["denominator"]) == (denominator, numerator):
+            low, high = entry["ci_low"], entry["ci_high"]
+            return (1.0 / entry["ratio"], None if high is None else 1.0 / high,
+                    None if low is None else 1.0 / low)
+    return None
 
 
 def find_result(doc, implementation, workload, section=None, threads=None):

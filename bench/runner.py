@@ -4,21 +4,23 @@ pytest-benchmark, each result saved (atomically) as soon as it is measured.
 Once per run: the environment (and the measured dgemm rate: just before the wide workload,
 or at the start without it), the worked example, the
 gradient checks and the backward-pass excerpts. Then one pytest session over
-bench/bench_train.py, one test per implementation x workload still to do (workload by
-workload, NumPy first: it is the reference), each test doing, through `Runner.prepare`
-and `Runner.record`:
-1. (pure Python only) a calibration: seconds per sample, from training on 1, 4, 16, ...
-   samples; with it, the whole pair's estimated time against the pure-Python budget decides
+bench/bench_train.py, one test per implementation x workload still to do, workload by
+workload. The first test of a workload has `Runner.time_group` do, for every case of it:
+1. (pure Python and numpy-loop) a calibration: seconds per sample, from training on 1, 4,
+   16, ... samples; with it, the pair's estimated time against the pure-Python budget decides
    between "ok" (whole epochs), "partial" (a bounded number of batches of the first epoch,
    per-epoch figures scaled up) and "skipped" (even one batch is over the budget);
 2. one untimed training run from the workload's initial parameters with its sample orders:
    the learning curve, final loss, accuracies, peak memory, and the trained parameters,
    compared with the reference implementation's (NumPy) from the same start and orders;
-   its duration sizes the timed rounds;
-3. the timing: `benchmark.pedantic` with `rounds` rounds of `epochs_per_round` epochs,
-   fresh initial parameters before every round (untimed);
-4. the result goes into results.json, which is rewritten atomically, and a progress line
-   is printed. A test that fails becomes a skipped result with the error as its reason.
+   its duration sizes the timed rounds (epochs per round);
+then the timing of all of them together: interleaved cycles (bench/schedule.py), each cycle
+one round of every case in a shuffled order, fresh initial parameters before every round
+(untimed), until every paired ratio's 95% interval is within +-5% or the workload's budget is
+spent; then the workload's results, ratios and sampling go into results.json at once (rewritten
+atomically) and the progress lines are printed. Each test hands its case's rounds to
+pytest-benchmark's statistics. A case that fails becomes a skipped result with the error as
+its reason; the others of its workload stand.
 """
 
 from __future__ import annotations
@@ -26,17 +28,20 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import itertools
 import os
 import signal
 import sys
 import time
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from pytest_benchmark.stats import Stats
 
-from bench import checks, environment, floor, measure, peers, profiles, registry, results
-from bench import summary
+from bench import checks, environment, floor, machine, measure, peers, profiles, registry
+from bench import results, schedule, stats, summary
 from bench import workloads as wl
 from bench.plan import Case, Plan, Prepared, run_plan
 from python_impl.spec import epoch_orders, init_params
@@ -57,6 +62,12 @@ LIMIT_WHEN = f"just before the first timing of {LIMIT_WORKLOAD}"
 LIMIT_AT_START = "at the start of the run"
 
 
+def group_key(case):
+    """Cases timed together, interleaved: one workload's, in the main timings or in the
+    more_threads section."""
+    return case.workload, bool(case.threads)
+
+
 class RunError(RuntimeError):
     """A run that cannot start (missing implementation, bad option)."""
 
@@ -71,12 +82,26 @@ def methodology(settings):
         "min_time_per_round": settings.min_round_seconds,
         "target_seconds_per_benchmark": settings.benchmark_seconds,
         "min_rounds": settings.min_rounds,
-        "partial_rounds": settings.partial_rounds,
         "max_rounds": settings.max_rounds,
         "warmup_rounds": settings.warmup_rounds,
+        "precision_goal": settings.precision,
         "budget_seconds": settings.python_budget_seconds,
         "max_partial_round_seconds": settings.max_partial_round_seconds,
-        "timer": "time.perf_counter (pytest-benchmark pedantic mode, iterations=1)",
+        "timer": "time.perf_counter, through pytest-benchmark's round runner (as in its "
+                 "pedantic mode, iterations=1); pytest-benchmark's statistics of each case's "
+                 "rounds as time per epoch",
+        "schedule": "the cases of a workload are timed together in interleaved cycles: each "
+                    "cycle times one round of every case in an order shuffled afresh (seeded "
+                    "by the workload's name), after warmup_rounds discarded cycles; at least "
+                    "min_rounds cycles, then more until every paired ratio's 95% interval is "
+                    "within +-precision_goal, or the workload's budget "
+                    "(target_seconds_per_benchmark per case) is spent, or max_rounds cycles "
+                    "were run",
+        "intervals": "95%, distribution-free: a median's from its order statistics "
+                     "(binomial); a ratio of two implementations is the median of the "
+                     "per-cycle ratios of their paired rounds, with the order-statistic "
+                     "interval of that median, so that a change of load between cycles moves "
+                     "both sides of the ratio alike",
         "gc": "enabled during timing (as in normal use); the objects of the libraries "
               "imported before the run are frozen (gc.freeze) so that collections do not "
               "rescan them",
@@ -86,20 +111,23 @@ def methodology(settings):
                                "epochs_per_round",
         "outside_timed_region": "data loading, conversion (nested lists for pure Python, "
                                 "float64 arrays otherwise), the sample orders (int64 arrays "
-                                "for numpy, fortran and numpy-loop, lists otherwise), creating the "
-                                "network, and setting fresh initial parameters before every "
-                                "round",
-        "calibration": "epochs_per_round = ceil(min_time_per_round / t), rounds = "
-                       "target_seconds_per_benchmark / round time within [min_rounds, "
-                       "max_rounds], where t is the epoch time of the untimed training run",
-        "pure_python": "pure Python (and the per-sample NumPy loop, numpy-loop) runs whole epochs when its estimated time for the "
-                       "workload (untimed run + min_rounds + warm-up, from a calibration) "
-                       "is within budget_seconds; otherwise it times the first "
-                       "timed_batches batches of epoch 1 in partial_rounds rounds (status "
-                       "partial; a round lasts at most max_partial_round_seconds) and "
-                       "scales to a whole epoch by n_train / samples timed; if even one "
-                       "batch would not fit the budget it is skipped with the estimate as "
-                       "reason",
+                                "for numpy, fortran and numpy-loop, lists otherwise), creating "
+                                "the network, setting fresh initial parameters before every "
+                                "round, and the thread limit of a more_threads case",
+        "calibration": "epochs_per_round = ceil(min_time_per_round / t), where t is the "
+                       "epoch time of the untimed training run",
+        "pure_python": "pure Python (and the per-sample NumPy loop, numpy-loop) runs whole "
+                       "epochs when its estimated time for the workload (untimed run + "
+                       "min_rounds + warm-up, from a calibration) is within budget_seconds; "
+                       "otherwise it times the first timed_batches batches of epoch 1 in each "
+                       "round (status partial; a round lasts at most "
+                       "max_partial_round_seconds) and scales to a whole epoch by n_train / "
+                       "samples timed; if even one batch would not fit the budget it is "
+                       "skipped with the estimate as reason",
+        "interference": "the CPU other processes took while each workload was timed "
+                        "(/proc/stat less this process's CPU time), in cores on average; at "
+                        f"{machine.HEAVY_INTERFERENCE_CORES:g} cores or more its results are "
+                        "flagged as measured under heavy interference",
         "memory": measure.MEMORY_NOTES,
         "settings": settings.as_dict(),
         "profiling": profiles.METHOD_NOTE.format(
@@ -157,7 +185,8 @@ class Runner:
     def start(self):
         """Create or reopen the results document and save it at once."""
         now = utc_now()
-        session = {"started": now, "command": self.command, "argv": self.argv}
+        session = {"started": now, "command": self.command, "argv": self.argv,
+                   "machine": machine.state()}
         if self.doc is None:
             run = {"started": now, "finished": None, "wall_seconds": None,
                    "command": self.command, "argv": self.argv, "complete": False,
@@ -254,6 +283,8 @@ class Runner:
         todo = self.pairs()
         if not todo:
             return
+        self.todo = todo
+        self.timed = {}
         self.progress = progress
         self.total, self.done = len(todo), 0
         self.started = time.perf_counter()
@@ -269,8 +300,7 @@ class Runner:
             raise KeyboardInterrupt
         for error in outcome.errors:
             self.failures.append(error)
-        missing = [case for case in todo
-                   if results.find_result(self.doc, case.implementation, case.workload) is None]
+        missing = [case for case in todo if self.saved_result(case) is None]
         if outcome.exit_code not in (0, 1) or missing:
             raise RunError(f"the benchmark session ended with exit code {outcome.exit_code} "
                            f"and {len(missing)} of {len(todo)} benchmarks unrecorded; see "
@@ -304,48 +334,143 @@ class Runner:
             progress(f"profiles: {done} made in {time.perf_counter() - start:.1f} s "
                      "(untimed, after the timings)")
 
-    def store(self, case, result, seconds):
-        """Save one finished result, print its progress line (and honour the test aid)."""
-        result["seconds_spent"] = seconds
-        results.put_result(self.doc, result, results.MORE_THREADS if case.threads else None)
+    def saved_result(self, case):
+        """The saved result of case, or None."""
+        if case.threads:
+            return results.find_result(self.doc, case.implementation, case.workload,
+                                       results.MORE_THREADS, case.threads)
+        return results.find_result(self.doc, case.implementation, case.workload)
+
+    def timing(self, case, time_round):
+        """Called by each benchmark test: (per-epoch samples, extra_info) of case, [] for a
+        case with nothing to time. The first case of a workload (and section) times its
+        whole group, interleaved; a case whose preparation or rounds failed raises its error
+        here, in its own test, which records it as that case's failure."""
+        if case not in self.timed:
+            group = [c for c in self.todo if group_key(c) == group_key(case)]
+            self.time_group(group, time_round)
+        outcome = self.timed.pop(case)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def time_group(self, cases, time_round):
+        """Prepare every case of one workload (untimed), time their rounds interleaved in
+        cycles (bench/schedule.py) until every ratio is within the precision asked or the
+        budget is spent, and save the results, the paired ratios and the sampling at once."""
+        started = time.perf_counter()
+        prepared, failed = {}, {}
+        for case in cases:
+            try:
+                with self.thread_limit(case):
+                    prepared[case] = self.prepare(case)
+            except Exception as error:  # noqa: BLE001 - raised again in the case's own test
+                failed[case] = error
+        arms = [case for case in cases if case in prepared and prepared[case].target]
+        workload = cases[0].workload
+        self.before_timing(workload, arms)
+
+        def run_round(case):
+            with self.thread_limit(case):
+                return time_round(prepared[case])
+
+        rules = self.settings.rules(len(arms))
+        with machine.OtherLoad() as load:
+            sampling = schedule.interleave(arms, run_round, rules, time.perf_counter,
+                                           seed=zlib.crc32(workload.encode()))
+        failed.update(sampling.failed)
+        spent = (time.perf_counter() - started) / len(cases)
+        entry = dict(sampling.as_dict(rules), arms=[case.id for case in arms], **load.figures)
+        section = results.MORE_THREADS if cases[0].threads else None
+        holder = self.doc if section is None else self.doc[section]
+        holder.setdefault("sampling", {})[workload] = entry
+        lines = []
+        for case in cases:
+            if case in failed:
+                self.timed[case] = failed[case]
+                continue
+            result = prepared[case].result
+            samples = sampling.samples.get(case, [])
+            if samples:
+                self.complete(case, prepared[case], samples, entry)
+            result["seconds_spent"] = spent
+            results.put_result(self.doc, result, section)
+            self.timed[case] = (samples, prepared[case].extra_info)
+            lines.append((case, result))
+        for a, b in itertools.combinations([c for c in arms if c not in failed], 2):
+            ratio = sampling.ratio(a, b)
+            if section is None:
+                results.put_ratio(self.doc, {
+                    "workload": workload, "numerator": a.implementation,
+                    "denominator": b.implementation, "ratio": ratio.value,
+                    "ci_low": ratio.low, "ci_high": ratio.high, "cycles": sampling.cycles})
+            elif a.implementation == b.implementation:  # the gain of more threads
+                results.put_gain(self.doc, {
+                    "implementation": a.implementation, "workload": workload,
+                    "threads": [a.threads, b.threads], "ratio": ratio.value,
+                    "ci_low": ratio.low, "ci_high": ratio.high, "cycles": sampling.cycles})
         self.save()
+        for case, result in lines:
+            self.report_progress(case, result)
+        self.progress(summary.sampling_line(workload, entry, section))
+        if self.kill_after and self.saved >= self.kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def before_timing(self, workload, arms):
+        """The limits measured next to the timings they are compared with, so that both see
+        the same load: the dgemm limit before wide, the pure-Python floor before xor."""
+        if workload == LIMIT_WORKLOAD and self.doc["environment"].get("dgemm", {}).get(
+                "measured") != LIMIT_WHEN:
+            self.measure_limit(LIMIT_WHEN)
+        if workload == floor.WORKLOAD and any(case.implementation == "python"
+                                              and not case.threads for case in arms):
+            self.doc["environment"]["python_floor"] = floor.measure(self.settings.dgemm_rounds)
+
+    def complete(self, case, prepared, samples, sampling):
+        """Fill a result's timing from its per-epoch samples (in cycle order): pytest-
+        benchmark's statistics, and the median's 95% interval."""
+        result = prepared.result
+        summary_stats = Stats()
+        for seconds in samples:
+            summary_stats.update(seconds)
+        per_epoch = {key: getattr(summary_stats, key)
+                     for key in ("median", "iqr", "min", "max", "mean", "stddev")}
+        median = stats.median_estimate(samples)
+        per_epoch.update(rounds=len(samples), ci_low=median.low, ci_high=median.high,
+                         samples=list(samples))
+        data = wl.dataset(wl.get(case.workload))
+        flops_per_epoch = self.doc["workloads"][case.workload]["flops_per_epoch"]
+        result.update({
+            "time_per_epoch": per_epoch,
+            "samples_per_second": data.n_train / per_epoch["median"],
+            "gflops": flops_per_epoch / per_epoch["median"] / 1e9,
+            "timing": {"epochs_per_round": prepared.epochs_per_round,
+                       "cycles": sampling["cycles"], "warmup_cycles": sampling["warmup_cycles"],
+                       "scale_to_epoch": prepared.scale,
+                       "round_median_seconds": per_epoch["median"] / prepared.scale,
+                       "benchmark_json": self.benchmark_json, "benchmark": case.id},
+            "interference": {"other_cores": sampling["other_cores"],
+                             "heavy": sampling["heavy"]},
+        })
+
+    def report_progress(self, case, result):
+        """Count a saved result and print its progress line."""
         self.saved += 1
         self.done += 1
         elapsed = time.perf_counter() - self.started
         left = elapsed / self.done * (self.total - self.done)
         self.progress(summary.progress_line(self.done, self.total, result, elapsed, left,
                                             case.threads))
-        if self.kill_after and self.saved >= self.kill_after:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    def record(self, case, prepared, stats, seconds):
-        """Called by the benchmark test: complete the result with the timing and save it."""
-        result = prepared.result
-        if stats is not None:
-            scale = prepared.scale
-            per_epoch = {key: getattr(stats, key) * scale
-                         for key in ("median", "iqr", "min", "max", "mean", "stddev")}
-            per_epoch["rounds"] = int(stats.rounds)
-            median = per_epoch["median"]
-            data = wl.dataset(wl.get(case.workload))
-            flops_per_epoch = self.doc["workloads"][case.workload]["flops_per_epoch"]
-            result.update({
-                "time_per_epoch": per_epoch,
-                "samples_per_second": data.n_train / median,
-                "gflops": flops_per_epoch / median / 1e9,
-                "timing": {"epochs_per_round": prepared.epochs_per_round,
-                           "rounds": prepared.rounds, "warmup_rounds": prepared.warmup_rounds,
-                           "scale_to_epoch": scale, "round_median_seconds": stats.median,
-                           "benchmark_json": self.benchmark_json, "benchmark": case.id},
-            })
-        self.store(case, result, seconds)
 
     def record_failure(self, case, message):
         """Called when a benchmark test fails: a skipped result with the error as reason."""
         self.failures.append(f"{case.id}: {message}")
         result = self.base(case.implementation, wl.get(case.workload), "skipped", message)
         result["threads"] = case.threads or self.threads
-        self.store(case, result, 0.0)
+        result["seconds_spent"] = 0.0
+        results.put_result(self.doc, result, results.MORE_THREADS if case.threads else None)
+        self.save()
+        self.report_progress(case, result)
 
     def finish(self):
         now = utc_now()
@@ -429,7 +554,7 @@ class Runner:
         per_sample = measure.calibrate_per_sample(cls, workload.spec, init, X, Y,
                                                   workload.config)
         epoch = per_sample * data.n_train
-        rounds = settings.min_rounds + settings.warmup_rounds
+        rounds = settings.min_rounds + settings.warmup_rounds   # the fewest cycles
         estimate = epoch * (workload.config.epochs + rounds)
         budget = settings.python_budget_seconds
         if estimate <= budget:
@@ -437,14 +562,14 @@ class Runner:
         size = workload.config.batch_size
         batch = per_sample * size
         n_batches = workload.n_batches(data.n_train)
-        if batch * (1 + settings.partial_rounds) > budget:
+        if batch * (1 + rounds) > budget:
             return "skipped", None, (
                 f"{label} is estimated at {batch:.3g} s per batch of {size} "
                 f"({epoch:.3g} s per epoch, from a calibration of {per_sample * 1e3:.3g} ms "
                 f"per sample): even one batch, run once untimed and timed "
-                f"{settings.partial_rounds} times, is over its budget of {budget:g} s per "
+                f"{rounds} times, is over its budget of {budget:g} s per "
                 "workload")
-        round_budget = min(budget / (1 + settings.partial_rounds),
+        round_budget = min(budget / (1 + rounds),
                            settings.max_partial_round_seconds)
         timed = max(1, min(n_batches - 1, int(round_budget / batch)))
         return "partial", timed * size, None
@@ -497,11 +622,10 @@ class Runner:
         # the timing
         if status == "partial":
             epochs_per_round = 1
-            rounds, warmup = self.settings.partial_rounds, 0
             scale = data.n_train / prefix
             timed_config, timed_orders = run_config, run_orders
         else:
-            epochs_per_round, rounds, warmup = measure.timing_plan(epoch_estimate, self.settings)
+            epochs_per_round = measure.epochs_per_round(epoch_estimate, self.settings)
             scale = 1.0 / epochs_per_round
             timed_config = dataclasses.replace(config, epochs=epochs_per_round)
             timed_orders = self.orders_as(impl, epoch_orders(data.n_train, timed_config))
@@ -517,15 +641,6 @@ class Runner:
 
         phases["reference_and_agreement"] = (time.perf_counter() - started
                                              - sum(phases.values()))
-        if workload.name == LIMIT_WORKLOAD and self.doc["environment"].get("dgemm", {}).get(
-                "measured") != LIMIT_WHEN:
-            # next to the first timing of the workload whose efficiency is a target, so that
-            # rate and limit are measured under the same load
-            self.measure_limit(LIMIT_WHEN)
-        if impl == "python" and workload.name == floor.WORKLOAD:
-            # the floor under python's per-step time, measured next to python's own timing
-            # so that the two are compared under the same load
-            self.doc["environment"]["python_floor"] = floor.measure(self.settings.dgemm_rounds)
         result.update({
             "phase_seconds": phases,
             "final_loss": run.history[-1],
@@ -542,7 +657,7 @@ class Runner:
                 X_test = data.X_test.tolist() if impl == "python" else data.X_test
                 result["test_accuracy"] = measure.accuracy(run.net.forward(X_test),
                                                            data.labels_test)
-        return Prepared(result, target, setup, rounds, warmup, epochs_per_round, scale,
+        return Prepared(result, target, setup, epochs_per_round, scale,
                         {"status": status, "scale_to_epoch": scale})
 
     def prepare_sklearn(self, workload):
@@ -559,8 +674,7 @@ class Runner:
             peers.sklearn_fit(estimator, data.X_train, y)
             seconds = time.perf_counter() - start
         history = [float(v) for v in estimator.loss_curve_]
-        epochs_per_round, rounds, warmup = measure.timing_plan(seconds / config.epochs,
-                                                               self.settings)
+        epochs_per_round = measure.epochs_per_round(seconds / config.epochs, self.settings)
 
         def setup():
             return (peers.sklearn_estimator(workload, epochs_per_round, workload.seed),), {}
@@ -584,8 +698,8 @@ class Runner:
             "notes": [peers.SKLEARN_NOTE, "timed: fit() from scratch (its own input checks "
                       "and initialisation included) for epochs_per_round epochs"],
         })
-        return Prepared(result, target, setup, rounds, warmup, epochs_per_round,
-                        1.0 / epochs_per_round, {"status": "ok"})
+        return Prepared(result, target, setup, epochs_per_round, 1.0 / epochs_per_round,
+                        {"status": "ok"})
 
 
 def agreement_failures(doc):
@@ -623,6 +737,9 @@ def execute(runner, progress=None):
     runner.load_classes()
     runner.start()
     progress(f"results: {runner.results_file}")
+    busy = machine.busy_warning(runner.doc["run"]["sessions"][-1]["machine"])
+    if busy:
+        progress(f"warning: {busy}")
     try:
         runner.once_per_run()
         runner.run_all(progress)

@@ -32,6 +32,25 @@ def fmt_ratio(value):
     return f"{value:.3g}x" if value < 1000 else f"{value:.0f}x"
 
 
+def fmt_interval(value, low, high, fmt):
+    """value [low, high] with fmt for each ("-" parts where missing)."""
+    text = fmt(value)
+    if low is not None and high is not None and text != "-":
+        text += f" [{fmt(low)}, {fmt(high)}]"
+    return text
+
+
+def fmt_ratio_interval(estimate):
+    """A ratio (value, low, high) as '2.63x [2.51-2.77]' (the 95% interval), or '-'."""
+    if estimate is None:
+        return "-"
+    value, low, high = estimate
+    text = fmt_ratio(value)
+    if low is not None and high is not None and text != "-":
+        text += f" [{low:.3g}-{high:.3g}]"
+    return text
+
+
 def agreement_text(result):
     agreement = result.get("agreement")
     if not agreement:
@@ -55,9 +74,26 @@ def progress_line(done, total, result, elapsed, left, threads=0):
         return f"{head} skipped: {reason}  ({tail})"
     stats = result["time_per_epoch"]
     partial = f" (partial, {result['timed_batches']} batches)" if status == "partial" else ""
-    return (f"{head} {fmt_time(stats['median']):>9}/epoch  IQR {fmt_time(stats['iqr']):>9}"
+    interval = ""
+    if stats.get("ci_low") is not None:
+        interval = f" [{fmt_time(stats['ci_low'])}, {fmt_time(stats['ci_high'])}]"
+    return (f"{head} {fmt_time(stats['median']):>9}/epoch{interval}"
             f"  {stats['rounds']:>2} rounds  agreement {agreement_text(result)}{partial}"
             f"  ({tail})")
+
+
+def sampling_line(workload, sampling, section=None):
+    """One line per timed workload: how many cycles, why it stopped, the widest interval."""
+    where = f"{workload} (more threads)" if section else workload
+    width = sampling["worst_half_width"]
+    width = f"+-{width:.1%}" if width != float("inf") else "no interval"
+    line = (f"    {where}: {sampling['cycles']} interleaved cycles, stopped by "
+            f"{sampling['stopped']} (widest ratio interval {width}, goal "
+            f"+-{sampling['precision_goal']:.0%}) in {sampling['seconds']:.1f} s")
+    if sampling.get("heavy"):
+        line += (f"; HEAVY INTERFERENCE: other processes took {sampling['other_cores']:.2f} "
+                 "cores meanwhile")
+    return line
 
 
 def _table(header, rows):
@@ -92,6 +128,7 @@ def summary_rows(doc):
         median = best["time_per_epoch"]["median"]
         python, python_status = _median(doc, "python", workload)
         numpy_median, _ = _median(doc, "numpy", workload)
+        fastest = best["implementation"]
         compared = [r["agreement"] for r in doc["results"]
                     if r["workload"] == workload and r.get("agreement")
                     and r["implementation"] != "numpy"]
@@ -100,14 +137,27 @@ def summary_rows(doc):
             "workload": workload,
             "fastest": best["implementation"],
             "median": median,
-            "vs_python": python / median if python else None,
+            "ci": (best["time_per_epoch"].get("ci_low"), best["time_per_epoch"].get("ci_high")),
+            "vs_python": _speed_up(doc, workload, "python", fastest, python, median),
             "python_partial": python_status == "partial",
-            "vs_numpy": numpy_median / median if numpy_median else None,
+            "vs_numpy": _speed_up(doc, workload, "numpy", fastest, numpy_median, median),
             "agreement_ok": all(a["within_tolerance"] for a in compared) if compared else None,
             "agreement_worst": worst,
             "compared": len(compared),
         })
     return rows
+
+
+def _speed_up(doc, workload, slower, fastest, slower_median, median):
+    """(ratio, low, high) of slower's time over the fastest's: the saved paired ratio with
+    its interval, or the ratio of medians without one (files from before intervals); None
+    when slower has no timed result, (1, 1, 1) for the fastest itself."""
+    if slower_median is None:
+        return None
+    if slower == fastest:
+        return 1.0, 1.0, 1.0
+    return (results.find_ratio(doc, workload, slower, fastest)
+            or (slower_median / median, None, None))
 
 
 def thread_rows(doc):
@@ -123,9 +173,13 @@ def thread_rows(doc):
             rows.append((impl, workload, "-", "-", f"skipped: {result['reason']}"))
             continue
         median = result["time_per_epoch"]["median"]
-        one, _ = _median(doc, impl, workload, results.MORE_THREADS,
-                         doc["environment"].get("threads", 1))
-        rows.append((impl, workload, fmt_time(median), fmt_ratio(one / median if one else None),
+        gain = next(((g["ratio"], g["ci_low"], g["ci_high"]) for g in more.get("gains", [])
+                     if (g["implementation"], g["workload"]) == (impl, workload)), None)
+        if gain is None:
+            one, _ = _median(doc, impl, workload, results.MORE_THREADS,
+                             doc["environment"].get("threads", 1))
+            gain = (one / median, None, None) if one else None
+        rows.append((impl, workload, fmt_time(median), fmt_ratio_interval(gain),
                      agreement_text(result)))
     return rows
 
@@ -138,7 +192,7 @@ def summary_table(doc):
         if row["fastest"] is None:
             rows.append((row["workload"], "-", "-", "-", "-", "no timed result"))
             continue
-        vs_python = fmt_ratio(row["vs_python"])
+        vs_python = fmt_ratio_interval(row["vs_python"])
         if row["python_partial"] and row["vs_python"]:
             vs_python += " (partial)"
         if row["agreement_ok"] is None:
@@ -146,15 +200,18 @@ def summary_table(doc):
         else:
             agreement = (f"{'ok' if row['agreement_ok'] else 'OUTSIDE'} "
                          f"(worst {row['agreement_worst']:.1e}, {row['compared']} compared)")
-        rows.append((row["workload"], row["fastest"], fmt_time(row["median"]), vs_python,
-                     fmt_ratio(row["vs_numpy"]), agreement))
+        rows.append((row["workload"], row["fastest"],
+                     fmt_interval(row["median"], *row["ci"], fmt_time), vs_python,
+                     fmt_ratio_interval(row["vs_numpy"]), agreement))
     skipped = [r for r in doc["results"] if r["status"] == "skipped"]
-    text = "Summary (median time per epoch; speed-up = other's time / fastest's time)\n"
+    text = ("Summary (median time per epoch; speed-up = other's time / fastest's time, "
+            "paired per interleaved cycle; [95% intervals])\n")
     text += _table(header, rows)
     more = doc.get("more_threads") or {}
     if more.get("results"):
         text += (f"\n\nwith {more['threads']} BLAS threads (gain: the time with "
-                 f"{doc['environment'].get('threads', 1)}, timed just before, over this time):\n")
+                 f"{doc['environment'].get('threads', 1)} over this time, paired per "
+                 "interleaved cycle):\n")
         text += _table(("implementation", "workload", "time/epoch", "gain", "agreement"),
                        thread_rows(doc))
     if skipped:
