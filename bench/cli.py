@@ -108,15 +108,29 @@ def build_parser():
                         help="output PDF (default: report.pdf in the run folder for one run, "
                              "report.pdf in the current folder for several)")
 
-    compare = commands.add_parser("compare", help="compare two runs (terminal table and PDF)",
-                                  description="Ratio of median time per epoch NEW/OLD per "
-                                              "implementation x workload, marked where the "
-                                              "difference exceeds the noise (IQR) of either "
-                                              "run; also written as a PDF.")
-    compare.add_argument("old", type=Path, metavar="OLD", help="the earlier run")
-    compare.add_argument("new", type=Path, metavar="NEW", help="the later run")
+    compare = commands.add_parser(
+        "compare", help="compare runs: changes with intervals (terminal, JSON or Markdown, "
+                        "and a PDF)",
+        description="Compare every later run with the first (the baseline), per "
+                    "implementation x workload: new / old time per epoch with its 95% "
+                    "interval and a Mann-Whitney test on the saved per-round samples. A "
+                    "change is called only when it is significant and larger than the "
+                    "minimum effect (the whole interval beyond it). Warns when the runs "
+                    "differ in options, CPU, threads, build flags or BLAS kernels. Exit "
+                    "code 1 with --fail-above when a slowdown is larger than FACTOR with "
+                    "confidence.")
+    compare.add_argument("runs", nargs="+", type=Path, metavar="RUN",
+                         help="two or more results.json files or run folders; the first is "
+                              "the baseline")
+    compare.add_argument("--min-effect", type=float, default=0.05, metavar="FRACTION",
+                         help="the smallest change called (default 0.05: 5%%)")
+    compare.add_argument("--fail-above", type=float, default=None, metavar="FACTOR",
+                         help="exit 1 when a run is slower than the baseline by more than "
+                              "FACTOR (e.g. 1.10) with 95%% confidence: a gate for CI")
+    compare.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                         help="terminal output (default text)")
     compare.add_argument("-o", "--output", type=Path, metavar="FILE.pdf",
-                         help="output PDF (default: compare.pdf in NEW's run folder)")
+                         help="the PDF (default: compare.pdf in the last run's folder)")
 
     commands.add_parser("list", help="list the workloads and implementations",
                         description="The workloads (network, training, data source) and "
@@ -225,16 +239,34 @@ def cmd_report(args):
     return 0
 
 
-def cmd_compare(args):
-    from bench import summary  # noqa: PLC0415
+def cmd_compare(args, parser):
+    from bench import compare  # noqa: PLC0415
 
-    old, new = results.load(args.old), results.load(args.new)
-    from reports import compare  # noqa: PLC0415
+    if len(args.runs) < 2:
+        parser.error("compare needs at least two runs (the first is the baseline)")
+    if not 0 <= args.min_effect < 10:
+        parser.error("--min-effect must be a fraction between 0 and 10 (0.05 is 5%)")
+    if args.fail_above is not None and not args.fail_above >= 1:
+        parser.error("--fail-above must be a factor of at least 1 (1.10: 10% slower)")
+    docs = [results.load(path) for path in args.runs]
+    names = [str(path) for path in args.runs]
+    comparison = compare.compare(docs, names, args.min_effect)
+    print(compare.FORMATS[args.format](comparison))
+    output = args.output or results.results_path(args.runs[-1]).parent / "compare.pdf"
+    from reports import compare as compare_report  # noqa: PLC0415
 
-    print(summary.compare_table(compare.compare_rows(old, new)))
-    output = args.output or results.results_path(args.new).parent / "compare.pdf"
-    path = compare.build_compare_report(old, new, output)
-    print(f"\ncompare report: {path}")
+    path = compare_report.build_compare_report(docs, comparison, output)
+    if args.format == "text":
+        print(f"\ncompare report: {path}")
+    if args.fail_above is not None:
+        failing = compare.slowdowns_above(comparison, args.fail_above)
+        for name, row in failing:
+            print(f"bench compare: {row['implementation']} on {row['workload']} is "
+                  f"{row['ratio']:.3g}x slower in {name} (95% interval from "
+                  f"{row['ci_low']:.3g}x), above --fail-above {args.fail_above:g}",
+                  file=sys.stderr)
+        if failing:
+            return 1
     return 0
 
 
@@ -271,14 +303,15 @@ def cmd_list(args):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         if args.command == "run":
             return cmd_run(args, argv)
         if args.command == "report":
             return cmd_report(args)
         if args.command == "compare":
-            return cmd_compare(args)
+            return cmd_compare(args, parser)
         return cmd_list(args)
     except results.ResultsError as error:
         print(f"bench {args.command}: {error}", file=sys.stderr)

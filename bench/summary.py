@@ -218,27 +218,3 @@ def summary_table(doc):
         text += "\n\nskipped:\n" + "\n".join(
             f"  {r['implementation']} x {r['workload']}: {r['reason']}" for r in skipped)
     return text
-
-
-# ---- compare ---------------------------------------------------------------------------------
-
-def compare_table(rows):
-    """The terminal table of compare, from reports.compare.compare_rows (so that terminal
-    and PDF agree): ratio new/old of the median time per epoch, < 1 means NEW is faster;
-    marked where the difference exceeds the noise of either run (the larger IQR)."""
-    header = ("implementation", "workload", "old/epoch", "new/epoch", "new/old", "change")
-    lines = []
-    for row in rows:
-        if row["ratio"] is None:
-            note = row.get("note") or ""
-            lines.append((row["implementation"], row["workload"], fmt_time(row["old_median"]),
-                          fmt_time(row["new_median"]), "-",
-                          note if len(note) <= 60 else note[:57] + "..."))
-            continue
-        mark = f"* {row['change']}" if row["significant"] else "within noise"
-        lines.append((row["implementation"], row["workload"], fmt_time(row["old_median"]),
-                      fmt_time(row["new_median"]), f"{row['ratio']:.3f}", mark))
-    text = _table(header, lines)
-    text += ("\n* the difference of medians exceeds the noise of either run (the larger "
-             "interquartile range)")
-    return text

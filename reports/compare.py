@@ -1,91 +1,32 @@
-"""Compare two runs: the ratio of medians per implementation x workload, marked where the
-change is larger than the noise, as rows (for the terminal) and as a PDF.
+"""The comparison of runs as a PDF: the runs' environments side by side, then per later run
+and workload the change new / old of each implementation with its 95% interval, called
+"slower" or "faster" only when significant and beyond the minimum effect.
 
-A change is `significant` when |new median - old median| is larger than the IQR of the old
-run and larger than the IQR of the new run: larger than the noise of either run.
+A pure layout of the comparison that `bench compare` computed (bench/compare.py) from the
+runs' saved per-round samples; nothing here is computed from the timings.
 """
 
 from __future__ import annotations
 
 import math
 
-from reportlab.graphics.shapes import Drawing, Line, Rect
+from reportlab.graphics.shapes import Circle, Drawing, Line
 from reportlab.platypus import KeepTogether
 
 from reports import fmt
 from reports.build import assemble
 from reports.charts import Axis, _text, _width, log_ticks
-from reports.data import Run, impl_key, order_workloads
+from reports.data import Run
 from reports.style import (BAD, BAD_BG, COND_BOLD, GOOD, GOOD_BG, GREY, INK, RULE,
                            WIDTH, cell, esc, h1, h2, note, para, space, table)
 from reports.summary import environment_rows
 
 
-def _pair_runs(old_doc, new_doc):
-    old, new = Run(old_doc, 0, multi=True), Run(new_doc, 1, multi=True)
-    return old, new
-
-
-def compare_rows(old_doc, new_doc):
-    """One dict per implementation x workload found in either run.
-
-    Keys: implementation, workload, kind, presence ("both", "old", "new": where it has a
-    timing, or "neither"), old_status, new_status, old_median, new_median, old_iqr, new_iqr
-    (seconds or None), ratio (new / old median, None unless timed in both), significant
-    (bool), change ("faster", "slower", "within noise" or None), note (why a side is missing).
-    """
-    old, new = _pair_runs(old_doc, new_doc)
-    workloads = dict(old.workloads)
-    for name, wl in new.workloads.items():
-        workloads.setdefault(name, wl)
-    impls = sorted(set(old.implementations()) | set(new.implementations()), key=impl_key)
-    rows = []
-    for workload in order_workloads(workloads):
-        for impl in impls:
-            r_old, r_new = old.result(impl, workload), new.result(impl, workload)
-            if r_old is None and r_new is None:
-                continue
-            t_old, t_new = old.median(impl, workload), new.median(impl, workload)
-            i_old, i_new = old.stat(impl, workload, "iqr"), new.stat(impl, workload, "iqr")
-            presence = ("both" if t_old and t_new else "old" if t_old else "new" if t_new
-                        else "neither")
-            ratio = t_new / t_old if presence == "both" else None
-            significant = False
-            change = None
-            if ratio is not None:
-                noise = max(i_old or 0.0, i_new or 0.0)
-                significant = abs(t_new - t_old) > noise
-                change = ("within noise" if not significant else
-                          "faster" if t_new < t_old else "slower")
-            notes = []
-            if (r_old and r_new and r_old.get("status") == r_new.get("status") == "skipped"
-                    and r_old.get("reason") == r_new.get("reason")):
-                notes.append(f"skipped in both runs: {r_old.get('reason')}")
-                r_old = r_new = {"status": "noted"}
-            for side, result in (("old", r_old), ("new", r_new)):
-                if result is None:
-                    notes.append(f"not in the {side} run")
-                elif result.get("status") == "skipped":
-                    notes.append(f"skipped in the {side} run: {result.get('reason')}")
-                elif result.get("status") == "partial":
-                    notes.append(f"partial in the {side} run")
-            kind = (new.result(impl, workload) or old.result(impl, workload)).get(
-                "kind", "implementation")
-            rows.append({
-                "implementation": impl, "workload": workload, "kind": kind,
-                "presence": presence,
-                "old_status": (old.result(impl, workload) or {}).get("status"),
-                "new_status": (new.result(impl, workload) or {}).get("status"),
-                "old_median": t_old, "new_median": t_new, "old_iqr": i_old, "new_iqr": i_new,
-                "ratio": ratio, "significant": significant, "change": change,
-                "note": "; ".join(notes) or None,
-            })
-    return rows
-
-
 def ratio_chart(items, width=WIDTH):
-    """Diverging bars on a log axis from 1x to each ratio (new / old): left is faster."""
-    values = [it["ratio"] for it in items if it["ratio"]]
+    """Each change new / old as a dot with its 95% interval on a log axis around 1x (left:
+    the new run is faster); coloured where a change is called."""
+    values = [v for it in items if it["ratio"]
+              for v in (it["ratio"], it.get("low"), it.get("high")) if v]
     if not values:
         return None
     span = max(abs(math.log10(v)) for v in values)
@@ -123,113 +64,114 @@ def ratio_chart(items, width=WIDTH):
             drawing.add(_text(label_w + 4, yc - 3, it.get("note") or "no ratio", 8,
                               colour=GREY))
             continue
+        colour = {"faster": GOOD, "slower": BAD}.get(it["verdict"], GREY)
         x = axis(min(max(it["ratio"], lo), hi))
-        colour = (GOOD if it["ratio"] < 1 else BAD) if it["significant"] else GREY
-        drawing.add(Rect(min(one, x), yc - 4.5, max(abs(x - one), 0.8), 9, fillColor=colour,
-                         strokeColor=None))
-        text = fmt.ratio(it["ratio"]) + ("" if it["significant"] else " (noise)")
-        if x >= one:
-            drawing.add(_text(x + 3, yc - 3, text, 7.5))
-        elif x - 3 - _width(text, 7.5) > label_w:
-            drawing.add(_text(x - 3, yc - 3, text, 7.5, "end"))
-        else:
-            drawing.add(_text(one + 3, yc - 3, text, 7.5))
+        right = x
+        if it.get("low") is not None:
+            x0, x1 = axis(min(max(it["low"], lo), hi)), axis(min(max(it["high"], lo), hi))
+            drawing.add(Line(x0, yc, x1, yc, strokeColor=colour, strokeWidth=1.2))
+            for end in (x0, x1):
+                drawing.add(Line(end, yc - 3, end, yc + 3, strokeColor=colour,
+                                 strokeWidth=1.2))
+            right = max(right, x1)
+        drawing.add(Circle(x, yc, 2.6, fillColor=colour, strokeColor=None))
+        text = fmt.ratio(it["ratio"]) + ("" if it["verdict"] in ("faster", "slower")
+                                         else " (no change)")
+        drawing.add(_text(min(right + 5, axis.start + axis.length + 2), yc - 3, text, 7.5))
     return drawing
 
 
-def _runs_section(old, new):
+def _runs_section(runs):
     story = [h1("Runs compared")]
-    story.append(para(f"<b>Old (A)</b>: {esc(old.describe())}. <b>New (B)</b>: "
-                      f"{esc(new.describe())}. Rows where the two environments differ are "
-                      f"shaded: a change there can explain a change in speed."))
-    for run in (old, new):
+    story.append(para("; ".join(f"<b>{esc(run.label)}</b>: {esc(run.describe())}"
+                                for run in runs)
+                      + ". The first is the baseline. Rows where the environments differ are "
+                        "shaded: a difference there can explain a change in speed."))
+    for run in runs:
         if not run.run.get("complete"):
             story.append(note(f"Run {run.label} did not finish (complete = false): it is "
                               f"compared on the results it saved."))
-    rows = [["", "Old (A)", "New (B)"]]
+    rows = [[""] + [f"Run {run.label}" for run in runs]]
     shade = {}
-    for label, (a, b) in environment_rows([old, new]):
-        rows.append([label, a, b])
-        if a != b and label not in ("Started", "Finished", "Status"):
+    for label, values in environment_rows(runs):
+        rows.append([label, *values])
+        if len(set(map(str, values))) > 1 and label not in ("Started", "Finished", "Status"):
             shade[(0, len(rows) - 1)] = GOOD_BG
-    story.append(table(rows, [70, None, None], shade=shade, keep=False))
+    story.append(table(rows, [70] + [None] * len(runs), shade=shade, keep=False))
     return story
 
 
-def _ratios_section(rows):
-    story = [h1("Ratios")]
-    both = [r for r in rows if r["presence"] == "both"]
-    faster = [r for r in both if r["change"] == "faster"]
-    slower = [r for r in both if r["change"] == "slower"]
-    text = (f"{len(both)} implementation \u00d7 workload pairs are timed in both runs: "
-            f"{len(faster)} significantly faster in the new run, {len(slower)} significantly "
-            f"slower, {len(both) - len(faster) - len(slower)} within the noise. A change counts "
-            f"as significant when the difference of the medians is larger than the "
-            f"interquartile range of either run.")
-    if both:
-        best = min(both, key=lambda r: r["ratio"])
-        worst = max(both, key=lambda r: r["ratio"])
-        if best["ratio"] < 1:
-            text += (f" Largest speed-up: {esc(best['implementation'])} on "
-                     f"{esc(best['workload'])} (new / old = {fmt.ratio(best['ratio'])}).")
-        if worst["ratio"] > 1:
-            text += (f" Largest slow-down: {esc(worst['implementation'])} on "
-                     f"{esc(worst['workload'])} (new / old = {fmt.ratio(worst['ratio'])}).")
-    story.append(para(text))
-    workloads = []
-    for r in rows:
-        if r["workload"] not in workloads:
-            workloads.append(r["workload"])
-    for workload in workloads:
-        mine = [r for r in rows if r["workload"] == workload]
-        story.append(h2(workload))
-        table_rows = [["Implementation", "Old median (IQR)", "New median (IQR)", "New / old",
-                       "Change", "Note"]]
-        shade, spans = {}, []
-        for r in mine:
-            if not r["old_median"] and not r["new_median"]:
-                table_rows.append([r["implementation"] + (" (peer)" if r["kind"] == "peer"
-                                                          else ""), cell(r["note"] or "")]
-                                  + [""] * 4)
-                spans.append((1, len(table_rows) - 1, 5))
-                continue
-            table_rows.append([
-                r["implementation"] + (" (peer)" if r["kind"] == "peer" else ""),
-                f"{fmt.time(r['old_median'])} ({fmt.time(r['old_iqr'])})"
-                if r["old_median"] else fmt.MISSING,
-                f"{fmt.time(r['new_median'])} ({fmt.time(r['new_iqr'])})"
-                if r["new_median"] else fmt.MISSING,
-                fmt.ratio(r["ratio"]), r["change"] or fmt.MISSING, r["note"] or ""])
-            if r["change"] == "faster":
-                shade[(4, len(table_rows) - 1)] = GOOD_BG
-            elif r["change"] == "slower":
-                shade[(4, len(table_rows) - 1)] = BAD_BG
-        block = [table(table_rows, [72, 92, 92, 50, 58, None], right=(1, 2, 3), shade=shade,
-                       spans=spans)]
-        chart = ratio_chart([{"label": r["implementation"], "ratio": r["ratio"],
-                              "significant": r["significant"],
-                              "note": "timed in one run only" if r["presence"] in ("old", "new")
-                              else "not timed"} for r in mine])
-        if chart is not None:
-            block += [space(4), chart]
-        story.append(KeepTogether(block))
-    if not rows:
-        story.append(note("The two runs have no implementation \u00d7 workload pair at all."))
+def _changes_section(comparison, runs):
+    story = [h1("Changes")]
+    story.append(para(
+        f"Each later run against the baseline (run {runs[0].label}), per implementation and "
+        f"workload: new / old time per epoch with its {comparison['confidence']:.0%} "
+        f"interval. {esc(comparison['method'])} (minimum effect "
+        f"{comparison['min_effect']:.0%})."))
+    for run, c in zip(runs[1:], comparison["comparisons"]):
+        rows = c["rows"]
+        called = [r for r in rows if r["verdict"] in ("faster", "slower")]
+        story.append(h2(f"Run {run.label} against run {runs[0].label}"))
+        text = (f"{sum(1 for r in rows if r['ratio'])} pairs timed in both runs: "
+                f"{sum(1 for r in called if r['verdict'] == 'faster')} faster, "
+                f"{sum(1 for r in called if r['verdict'] == 'slower')} slower, the others no "
+                f"change that can be told from the noise.")
+        for r in called:
+            text += (f" {esc(r['implementation'])} on {esc(r['workload'])}: "
+                     f"{fmt.ratio(r['ratio'])} [{fmt.ratio(r['ci_low'])}, "
+                     f"{fmt.ratio(r['ci_high'])}] ({r['verdict']}).")
+        story.append(para(text))
+        for warning in c["warnings"]:
+            story.append(note(f"The runs differ: {esc(warning)}."))
+        workloads = []
+        for r in rows:
+            if r["workload"] not in workloads:
+                workloads.append(r["workload"])
+        for workload in workloads:
+            mine = [r for r in rows if r["workload"] == workload]
+            table_rows = [["Implementation", "Old median", "New median", "New / old [95%]",
+                           "p", "Change", "Why"]]
+            shade = {}
+            for r in mine:
+                ratio = fmt.MISSING
+                if r["ratio"]:
+                    ratio = fmt.ratio(r["ratio"])
+                    if r["ci_low"] is not None:
+                        ratio += f" [{fmt.ratio(r['ci_low'])}, {fmt.ratio(r['ci_high'])}]"
+                table_rows.append([
+                    r["implementation"] + (" (peer)" if r["kind"] == "peer" else ""),
+                    fmt.time(r["old_median"]), fmt.time(r["new_median"]), ratio,
+                    fmt.MISSING if r["p_value"] is None else f"{r['p_value']:.2g}",
+                    r["verdict"] or fmt.MISSING, cell(r["why"] or "")])
+                colour = {"faster": GOOD_BG, "slower": BAD_BG}.get(r["verdict"])
+                if colour:
+                    shade[(5, len(table_rows) - 1)] = colour
+            block = [h2(workload), table(table_rows, [62, 52, 52, 92, 30, 44, None],
+                                         right=(1, 2, 3, 4), shade=shade)]
+            chart = ratio_chart([{"label": r["implementation"], "ratio": r["ratio"],
+                                  "low": r["ci_low"], "high": r["ci_high"],
+                                  "verdict": r["verdict"], "note": "not timed in both"}
+                                 for r in mine])
+            if chart is not None:
+                block += [space(4), chart]
+            story.append(KeepTogether(block))
+        if not rows:
+            story.append(note("The runs have no implementation \u00d7 workload pair at all."))
     return story
 
 
-def build_compare_report(old_doc, new_doc, out_path):
-    """Write the PDF comparing two loaded results documents: environments, ratios, noise."""
-    old, new = _pair_runs(old_doc, new_doc)
-    rows = compare_rows(old_doc, new_doc)
-    sections = [("Runs compared", _runs_section(old, new),
-                 "both environments side by side, differences shaded"),
-                ("Ratios", _ratios_section(rows),
-                 "new / old median per implementation and workload, with noise markers")]
-    title = f"Backpropagation benchmark comparison: {old.describe()} vs {new.describe()}"
-    subject = "Ratios of median time per epoch between two benchmark runs, with noise markers"
-    heading = ("Comparison of two benchmark runs: old (A) and new (B), the ratio of their "
-               "medians per implementation and workload, marked where the change is larger "
-               "than the noise.")
-    return assemble(sections, [old, new], out_path, title=title, subject=subject,
+def build_compare_report(docs, comparison, out_path):
+    """Write the PDF of a comparison (bench.compare.compare) of the loaded documents docs."""
+    runs = [Run(doc, i, multi=True) for i, doc in enumerate(docs)]
+    sections = [("Runs compared", _runs_section(runs),
+                 "the environments side by side, differences shaded"),
+                ("Changes", _changes_section(comparison, runs),
+                 "new / old per implementation and workload, with 95% intervals")]
+    title = ("Backpropagation benchmark comparison: "
+             + " vs ".join(run.describe() for run in runs))
+    subject = "Changes in time per epoch between benchmark runs, with confidence intervals"
+    heading = ("Comparison of benchmark runs: each later run against the first, the change "
+               "in time per epoch per implementation and workload with its 95% interval, "
+               "called only when significant and beyond the minimum effect.")
+    return assemble(sections, runs, out_path, title=title, subject=subject,
                     heading=heading, keywords="backpropagation, benchmark, comparison")

@@ -3,6 +3,7 @@ cannot be used, the worked example against Mazur's published numbers, and the pi
 runner is built from. Timings are never tested: only that they were recorded."""
 
 import copy
+import itertools
 import json
 import os
 import subprocess
@@ -37,7 +38,10 @@ def check_complete(doc):
                 continue
             assert result["status"] in TIMED
             assert result["time_per_epoch"]["median"] > 0
-            assert result["time_per_epoch"]["rounds"] >= 3
+            stats = result["time_per_epoch"]
+            assert stats["rounds"] >= 6 and len(stats["samples"]) == stats["rounds"]
+            assert stats["ci_low"] <= stats["median"] <= stats["ci_high"]
+            assert stats["min"] == min(stats["samples"]) and stats["max"] == max(stats["samples"])
             assert result["history"] and result["final_loss"] == result["history"][-1]
             agreement = result["agreement"]
             if impl == "sklearn":
@@ -48,6 +52,18 @@ def check_complete(doc):
             assert agreement["max_rel_param_diff"] <= AGREEMENT_TOLERANCE
             if result["status"] == "partial":
                 assert result["timed_batches"] >= 1 and agreement["note"]
+    # every two timed results of a workload have a paired ratio with its interval, from as
+    # many cycles as each has rounds
+    for workload in options["workloads"]:
+        timed = [r for r in doc["results"] if r["workload"] == workload
+                 and r["status"] in TIMED]
+        sampling = doc["sampling"][workload]
+        assert sampling["stopped"] in ("precision", "budget", "max_cycles")
+        for a, b in itertools.combinations(timed, 2):
+            ratio, low, high = results.find_ratio(doc, workload, a["implementation"],
+                                                  b["implementation"])
+            assert low <= ratio <= high
+            assert a["time_per_epoch"]["rounds"] == sampling["cycles"]
 
 
 @pytest.fixture(scope="module")
@@ -173,11 +189,14 @@ def test_resume_after_a_kill_completes_only_the_missing_pairs(tmp_path):
     out = tmp_path / "run"
     args = ["run", "--quick", "--impl", "python,numpy,fortran", "--workload",
             "xor,iris,width-8", "--out", str(out)]
-    env = dict(os.environ, BACKPROP_BENCH_KILL_AFTER="4")  # SIGKILL after 4 saved results
+    # SIGKILL once 3 results are saved: after the first workload, whose three cases are timed
+    # together (interleaved) and saved at once
+    env = dict(os.environ, BACKPROP_BENCH_KILL_AFTER="3")
     killed = bench(args, cwd=tmp_path, env=env)
     assert killed.returncode == -9, killed.stdout + killed.stderr
     partial = results.load(out)
-    assert len(partial["results"]) == 4 and not partial["run"]["complete"]
+    assert len(partial["results"]) == 3 and not partial["run"]["complete"]
+    assert {r["workload"] for r in partial["results"]} == {"xor"}
     # options cannot be changed on resume
     with pytest.raises(SystemExit, match="--resume takes the options saved"):
         cli.main(["run", "--resume", str(out), "--quick"])
@@ -190,7 +209,7 @@ def test_resume_after_a_kill_completes_only_the_missing_pairs(tmp_path):
     for before in partial["results"]:  # finished pairs were not run again
         after = results.find_result(doc, before["implementation"], before["workload"])
         assert after == before
-    assert "[5/5]" in resumed.stdout and "[6/" not in resumed.stdout
+    assert "[6/6]" in resumed.stdout and "[7/" not in resumed.stdout
 
 
 # ---- results files that cannot be used ------------------------------------------------------
@@ -324,12 +343,13 @@ def test_source_excerpts_lie_between_the_markers():
 
 # ---- pieces ---------------------------------------------------------------------------------
 
-def test_timing_plan_keeps_microsecond_epochs_off_the_timer_resolution():
-    epochs, rounds, warmup = measure.timing_plan(1e-6, measure.DEFAULT_SETTINGS)
-    assert epochs * 1e-6 >= measure.DEFAULT_SETTINGS.min_round_seconds
-    assert measure.DEFAULT_SETTINGS.min_rounds <= rounds <= measure.DEFAULT_SETTINGS.max_rounds
-    epochs, rounds, warmup = measure.timing_plan(2.0, measure.DEFAULT_SETTINGS)
-    assert (epochs, rounds, warmup) == (1, measure.DEFAULT_SETTINGS.min_rounds, 0)
+def test_rounds_keep_microsecond_epochs_off_the_timer_resolution():
+    settings = measure.DEFAULT_SETTINGS
+    epochs = measure.epochs_per_round(1e-6, settings)
+    assert epochs * 1e-6 >= settings.min_round_seconds > (epochs - 1) * 1e-6
+    assert measure.epochs_per_round(2.0, settings) == 1
+    rules = settings.rules(3)
+    assert rules.min_cycles >= 6 and rules.budget_seconds == 3 * settings.benchmark_seconds
 
 
 def test_agreement_measures():
@@ -424,6 +444,83 @@ def test_summary_table_names_the_fastest_and_the_speedups():
     slow["time_per_epoch"] = dict(slow["time_per_epoch"], median=5e-3)
     doc["results"].append(slow)
     row = summary.summary_rows(doc)[0]
-    assert row["fastest"] == "numpy" and row["vs_python"] == pytest.approx(50.0)
+    # without saved paired ratios (an older file): the ratio of medians, no interval
+    assert row["fastest"] == "numpy" and row["vs_python"] == pytest.approx((50.0, None, None))
+    results.put_ratio(doc, {"workload": "xor", "numerator": "numpy", "denominator": "python",
+                            "ratio": 0.02, "ci_low": 0.019, "ci_high": 0.025, "cycles": 9})
+    ratio, low, high = summary.summary_rows(doc)[0]["vs_python"]   # inverted
+    assert (ratio, low, high) == pytest.approx((50.0, 40.0, 1 / 0.019))
     table = summary.summary_table(doc)
     assert "xor" in table and "50x" in table and "ok (worst 0.0e+00, 1 compared)" in table
+
+
+# ---- interleaved timing and compare ---------------------------------------------------------
+
+def test_benchmark_json_holds_per_epoch_rounds(quick_run):
+    """pytest-benchmark's own file has each case's rounds as time per epoch, so that its
+    compare gives the same ratios as the results (whatever epochs per round a run chose)."""
+    done, out = quick_run
+    doc = results.load(out)
+    entries = {}
+    for path in (out / "benchmarks").glob("*.json"):
+        entries.update({e["param"]: e for e in json.loads(path.read_text())["benchmarks"]})
+    timed = [r for r in doc["results"] if r["status"] in TIMED]
+    assert timed
+    for result in timed:
+        entry = entries[result["timing"]["benchmark"]]
+        assert entry["stats"]["data"] == pytest.approx(result["time_per_epoch"]["samples"])
+        assert entry["stats"]["median"] == pytest.approx(result["time_per_epoch"]["median"])
+
+
+def timed_doc(samples_by_impl):
+    """minimal_doc with one timed xor result per implementation, from its samples."""
+    doc = minimal_doc()
+    template = doc["results"].pop()
+    for impl, samples in samples_by_impl.items():
+        result = copy.deepcopy(template)
+        result["implementation"] = impl
+        result["time_per_epoch"] = {"median": sorted(samples)[len(samples) // 2], "iqr": 0.0,
+                                    "min": min(samples), "max": max(samples), "mean": 0.0,
+                                    "stddev": 0.0, "rounds": len(samples),
+                                    "samples": samples}
+        doc["results"].append(result)
+    return doc
+
+
+def test_compare_calls_a_real_slowdown_and_not_noise(tmp_path, capsys):
+    from bench import compare
+
+    noise = [1.00, 1.04, 0.97, 1.02, 0.99, 1.05, 0.96, 1.01, 1.03, 0.98]
+    old = timed_doc({"numpy": [1e-3 * v for v in noise], "fortran": [5e-4 * v for v in noise]})
+    new = timed_doc({"numpy": [3e-3 * v for v in noise[::-1]],       # 3x slower
+                     "fortran": [5e-4 * v for v in noise[3:] + noise[:3]]})  # reshuffled
+    new["environment"]["blas"] = [{"internal_api": "openblas", "architecture": "Prescott"}]
+    comparison = compare.compare([old, new], ["A", "B"])
+    rows = {r["implementation"]: r for r in comparison["comparisons"][0]["rows"]}
+    assert rows["numpy"]["verdict"] == "slower" and rows["numpy"]["ratio"] == pytest.approx(3.0)
+    assert rows["numpy"]["ci_low"] > 2.5 and rows["numpy"]["p_value"] < 1e-3
+    assert rows["fortran"]["verdict"] == "no change"
+    assert any("BLAS kernels differ" in w for w in comparison["comparisons"][0]["warnings"])
+    assert compare.slowdowns_above(comparison, 2.0) and not compare.slowdowns_above(
+        comparison, 4.0)
+    # through the command: formats, the CI gate, the PDF
+    for name, doc in (("a", old), ("b", new)):
+        (tmp_path / name).mkdir()
+        results.save(doc, tmp_path / name / "results.json")
+    runs = [str(tmp_path / "a"), str(tmp_path / "b")]
+    assert cli.main(["compare", *runs, "--format", "json", "-o", str(tmp_path / "c.pdf")]) == 0
+    parsed = json.loads(capsys.readouterr().out)
+    assert parsed["comparisons"][0]["rows"][0]["verdict"] == "slower"
+    assert (tmp_path / "c.pdf").read_bytes()[:5] == b"%PDF-"
+    assert cli.main(["compare", *runs, "--fail-above", "2", "-o", str(tmp_path / "c.pdf")]) == 1
+    assert "above --fail-above 2" in capsys.readouterr().err
+    assert cli.main(["compare", *runs, "--fail-above", "4", "--format", "markdown",
+                     "-o", str(tmp_path / "c.pdf")]) == 0
+    markdown = capsys.readouterr().out
+    assert "| numpy | xor |" in markdown and "* slower" in markdown
+    # three runs: each later one against the first
+    assert cli.main(["compare", *runs, runs[0], "-o", str(tmp_path / "c.pdf")]) == 0
+    text = capsys.readouterr().out
+    assert text.count("* slower") == 1 and "warning: BLAS kernels differ" in text
+    with pytest.raises(SystemExit):
+        cli.main(["compare", runs[0]])
