@@ -28,6 +28,7 @@ from bench.environment import median_iqr
 # row-major: W1[i * 4 + j] joins input i to hidden unit j), b1 (4), W2 (4 x 1), b2 (1).
 N_PARAMS = 17
 WORKLOAD = "xor"
+IMPLEMENTATION = "python"   # whose per-step time the floor is set against
 
 
 def flat_params(params):

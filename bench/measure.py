@@ -51,12 +51,14 @@ class Settings:
                               precision=self.precision, warmup_cycles=self.warmup_rounds)
 
 
-DEFAULT_SETTINGS = Settings(min_round_seconds=0.02, benchmark_seconds=1.5, min_rounds=6,
+# Rounds of about the same length for every arm (whole epochs, or pure Python's prefix of
+# batches), so that the rounds of a cycle are close together in time and see the same load.
+DEFAULT_SETTINGS = Settings(min_round_seconds=0.05, benchmark_seconds=1.5, min_rounds=6,
                             max_rounds=60, warmup_rounds=1, python_budget_seconds=15.0,
-                            max_partial_round_seconds=0.5, dgemm_n=1024, dgemm_rounds=15)
+                            max_partial_round_seconds=0.05, dgemm_n=1024, dgemm_rounds=15)
 QUICK_SETTINGS = Settings(min_round_seconds=0.01, benchmark_seconds=0.12, min_rounds=6,
                           max_rounds=20, warmup_rounds=1, python_budget_seconds=1.5,
-                          max_partial_round_seconds=0.15, dgemm_n=1024, dgemm_rounds=5,
+                          max_partial_round_seconds=0.02, dgemm_n=1024, dgemm_rounds=5,
                           profile_seconds=0.06)
 
 

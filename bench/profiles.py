@@ -45,7 +45,6 @@ import numpy as np
 
 from python_impl.spec import epoch_orders, init_params
 
-PROFILED = ("python", "numpy", "fortran", "numpy-loop")
 PROFILED_WORKLOADS = ("xor", "digits", "mnist-shaped", "wide")
 TOP = 6
 MAX_REPEATS = 2000
@@ -109,7 +108,7 @@ def call_shape(result, workload, n_train, target):
     return 1, min(n_train, prefix * size), 1
 
 
-def training_call(workload, X, Y, epochs, samples):
+def training_call(workload, adapter, X, Y, epochs, samples):
     """(X, Y, config, orders) of the profiled call: `epochs` epochs over all samples, or one
     epoch over the first `samples` of epoch 1's order."""
     config = dataclasses.replace(workload.config, epochs=epochs)
@@ -118,11 +117,7 @@ def training_call(workload, X, Y, epochs, samples):
     if samples >= n:
         return X, Y, config, orders
     index = orders[0][:samples]
-    if isinstance(X, list):
-        X, Y = [X[i] for i in index], [Y[i] for i in index]
-    else:
-        X, Y = X[index], Y[index]
-    return X, Y, dataclasses.replace(config, epochs=1), [list(range(samples))]
+    return adapter.rows(X, index), adapter.rows(Y, index), dataclasses.replace(config, epochs=1), [list(range(samples))]
 
 
 # ---- cProfile ---------------------------------------------------------------------------------
@@ -316,15 +311,16 @@ def profile_fortran(cls, spec, init, X, Y, config, orders, repeats):
 
 # ---- one pair -----------------------------------------------------------------------------
 
-def profile_pair(impl, cls, workload, data, X, Y, result, target):
-    """The profiles entry of one implementation on one workload (never raises)."""
+def profile_pair(adapter, cls, workload, data, X, Y, result, target):
+    """The profiles entry of one implementation (its bench.adapters adapter says how it is
+    profiled) on one workload (never raises)."""
     shape = call_shape(result, workload, data.n_train, target)
     if isinstance(shape, str):
         return skipped(shape)
     epochs, samples, repeats = shape
     init = init_params(workload.spec, workload.seed)
-    X, Y, config, orders = training_call(workload, X, Y, epochs, samples)
-    profiler = profile_fortran if impl == "fortran" else profile_cprofile
+    X, Y, config, orders = training_call(workload, adapter, X, Y, epochs, samples)
+    profiler = {"fortran": profile_fortran, "cprofile": profile_cprofile}[adapter.profiler]
     try:
         entry = profiler(cls, workload.spec, init, X, Y, config, orders, repeats)
     except Exception as error:  # noqa: BLE001 - recorded; the run goes on

@@ -37,10 +37,10 @@ import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 from pytest_benchmark.stats import Stats
 
-from bench import checks, environment, floor, machine, measure, peers, profiles, registry
+from bench import adapters, checks, environment, floor, machine, measure, peers, profiles
+from bench import registry
 from bench import results, schedule, stats, summary
 from bench import workloads as wl
 from bench.plan import Case, Plan, Prepared, run_plan
@@ -49,12 +49,6 @@ from python_impl.spec import epoch_orders, init_params
 # Test aid: kill the process (SIGKILL) right after this many results were saved.
 KILL_AFTER_VARIABLE = "BACKPROP_BENCH_KILL_AFTER"
 
-ORDER = ("numpy", "python", "fortran", "torch", "sklearn", "numpy-loop")  # numpy first
-# Timed within the pure-Python budget (whole epochs, a bounded prefix of batches, or skipped):
-# the implementations slow enough to need it. Their labels for the reasons saved.
-BUDGETED = {"python": "pure Python", "numpy-loop": "the per-sample NumPy loop"}
-# Implementations that take the sample orders as an integer array and check it at C speed.
-ARRAY_ORDERS = ("numpy", "fortran", "numpy-loop")
 # The matrix-multiply-bound workload: the dgemm limit that every efficiency percentage uses is
 # measured just before its first timing (at the run's start when the run does not have it).
 LIMIT_WORKLOAD = "wide"
@@ -219,11 +213,10 @@ class Runner:
 
     def once_per_run(self):
         """Worked example, gradient checks and source excerpts (if not saved yet)."""
-        # numpy-loop is NumPy's own gradient code called per sample: its trace and gradient
-        # check would repeat NumPy's, so it is left out of them
+        # (numpy-loop is NumPy's own gradient code called per sample: its trace and gradient
+        # check would repeat NumPy's, so its adapter leaves it out of them)
         networks = {n: c for n, c in self.classes.items()
-                    if n in self.options["implementations"] and c is not None
-                    and n != "numpy-loop"}
+                    if n in self.options["implementations"] and adapters.get(n).traced}
         example = self.doc["worked_example"]
         if example is None or set(networks) - set(example["traces"]):
             self.doc["worked_example"] = example = checks.worked_example(networks)
@@ -263,7 +256,7 @@ class Runner:
         names = self.options["implementations"]
         todo = []
         for workload in self.options["workloads"]:
-            for impl in ORDER:
+            for impl in adapters.ORDER:
                 if impl in names and results.find_result(self.doc, impl, workload) is None:
                     todo.append(Case(impl, workload))
         todo += [case for case in self.threaded_cases()
@@ -312,19 +305,20 @@ class Runner:
         doc_profiles = self.doc.setdefault("profiles", {})
         start = time.perf_counter()
         done = 0
-        for impl in profiles.PROFILED:
-            cls = self.classes.get(impl)
-            if impl not in self.options["implementations"] or cls is None:
+        for impl in adapters.ORDER:
+            adapter, cls = adapters.get(impl), self.classes.get(impl)
+            if (impl not in self.options["implementations"] or cls is None
+                    or adapter.profiler is None):
                 continue
             for name in profiles.PROFILED_WORKLOADS:
                 if name not in self.options["workloads"] or name in doc_profiles.get(impl, {}):
                     continue
                 workload = wl.get(name)
-                if impl == "numpy-loop" and workload.config.batch_size == 1:
+                if adapter.unsupported(workload):
                     continue      # skipped by the benchmark for the same reason
                 data = wl.dataset(workload)
-                X, Y = self.inputs(impl, data)
-                entry = profiles.profile_pair(impl, cls, workload, data, X, Y,
+                X, Y = adapter.inputs(data)
+                entry = profiles.profile_pair(adapter, cls, workload, data, X, Y,
                                               results.find_result(self.doc, impl, name),
                                               self.settings.profile_seconds)
                 doc_profiles.setdefault(impl, {})[name] = entry
@@ -422,7 +416,7 @@ class Runner:
         if workload == LIMIT_WORKLOAD and self.doc["environment"].get("dgemm", {}).get(
                 "measured") != LIMIT_WHEN:
             self.measure_limit(LIMIT_WHEN)
-        if workload == floor.WORKLOAD and any(case.implementation == "python"
+        if workload == floor.WORKLOAD and any(case.implementation == floor.IMPLEMENTATION
                                               and not case.threads for case in arms):
             self.doc["environment"]["python_floor"] = floor.measure(self.settings.dgemm_rounds)
 
@@ -493,7 +487,10 @@ class Runner:
         impl, workload = case.implementation, wl.get(case.workload)
         if impl in self.unavailable:
             return Prepared(self.base(impl, workload, "skipped", self.unavailable[impl]))
-        if impl == "sklearn":
+        reason = adapters.get(impl).unsupported(workload)
+        if reason:
+            return Prepared(self.base(impl, workload, "skipped", reason))
+        if not adapters.get(impl).network:
             return self.prepare_sklearn(workload)
         if case.threads:
             prepared = self.prepare_network(impl, workload, more_threads=True)
@@ -501,27 +498,14 @@ class Runner:
             return prepared
         return self.prepare_network(impl, workload)
 
-    def inputs(self, impl, data):
-        """(X_train, Y_train) as this implementation takes them (lists for pure Python)."""
-        if impl == "python":
-            return data.as_lists()
-        return data.X_train, data.Y_train
-
-    def orders_as(self, impl, orders):
-        """orders as this implementation takes them fastest: an int64 array (epochs x n) for
-        those that check arrays at C speed, lists otherwise; converted, like X and Y, outside
-        the timed region."""
-        if impl in ARRAY_ORDERS:
-            return np.asarray(orders, dtype=np.int64)
-        return orders
-
     def reference(self, workload, prefix=None):
         """NumPy's untimed run on the workload (or on the first prefix samples of epoch 1)."""
         key = (workload.name, prefix)
         if key not in self.references:
             data = wl.dataset(workload)
             init = init_params(workload.spec, workload.seed)
-            X, Y, config, orders = self.training_set(workload, data, "numpy", prefix)
+            X, Y, config, orders = self.training_set(workload, data, registry.REFERENCE,
+                                                     prefix)
             with environment.thread_limit(self.threads):  # even when asked for by a case
                 self.references[key] = measure.train_run(   # with more threads
                     self.classes[registry.REFERENCE], workload.spec, init, X, Y, config,
@@ -531,25 +515,22 @@ class Runner:
     def training_set(self, workload, data, impl, prefix=None):
         """(X, Y, config, orders) of the untimed run: all epochs, or the first prefix
         samples of epoch 1's order as a one-epoch run."""
-        X, Y = self.inputs(impl, data)
+        adapter = adapters.get(impl)
+        X, Y = adapter.inputs(data)
         config = workload.config
         orders = epoch_orders(data.n_train, config)
         if prefix is None:
-            return X, Y, config, self.orders_as(impl, orders)
+            return X, Y, config, adapter.orders(orders)
         index = orders[0][:prefix]
-        if impl == "python":
-            X, Y = [X[i] for i in index], [Y[i] for i in index]
-        else:
-            X, Y = X[index], Y[index]
-        return (X, Y, dataclasses.replace(config, epochs=1),
-                self.orders_as(impl, [list(range(prefix))]))
+        return (adapter.rows(X, index), adapter.rows(Y, index),
+                dataclasses.replace(config, epochs=1), adapter.orders([list(range(prefix))]))
 
-    def python_plan(self, cls, workload, data, impl="python"):
-        """(status, prefix samples or None, reason) for pure Python (or another implementation
-        in BUDGETED) within the pure-Python budget."""
+    def python_plan(self, cls, workload, data, adapter):
+        """(status, prefix samples or None, reason) for pure Python (or another budgeted
+        implementation) within the pure-Python budget."""
         settings = self.settings
-        label = BUDGETED.get(impl, impl)
-        X, Y = self.inputs(impl, data)
+        label = adapter.label
+        X, Y = adapter.inputs(data)
         init = init_params(workload.spec, workload.seed)
         per_sample = measure.calibrate_per_sample(cls, workload.spec, init, X, Y,
                                                   workload.config)
@@ -584,10 +565,9 @@ class Runner:
         init = init_params(spec, workload.seed)
         status, prefix, reason = "ok", None, None
         started = time.perf_counter()
-        if impl == "numpy-loop" and workload.config.batch_size == 1:
-            return Prepared(self.base(impl, workload, "skipped", peers.PER_SAMPLE_SKIP))
-        if impl in BUDGETED:
-            status, prefix, reason = self.python_plan(cls, workload, data, impl)
+        adapter = adapters.get(impl)
+        if adapter.budgeted:
+            status, prefix, reason = self.python_plan(cls, workload, data, adapter)
             if status == "skipped":
                 return Prepared(self.base(impl, workload, "skipped", reason))
         phases = {"calibration": time.perf_counter() - started}
@@ -628,7 +608,7 @@ class Runner:
             epochs_per_round = measure.epochs_per_round(epoch_estimate, self.settings)
             scale = 1.0 / epochs_per_round
             timed_config = dataclasses.replace(config, epochs=epochs_per_round)
-            timed_orders = self.orders_as(impl, epoch_orders(data.n_train, timed_config))
+            timed_orders = adapter.orders(epoch_orders(data.n_train, timed_config))
 
         net = cls(spec, params=init)
 
@@ -654,7 +634,7 @@ class Runner:
         if status == "ok":
             result["train_accuracy"] = measure.accuracy(run.net.forward(X), data.labels_train)
             if data.X_test is not None:
-                X_test = data.X_test.tolist() if impl == "python" else data.X_test
+                X_test = adapter.test_inputs(data)
                 result["test_accuracy"] = measure.accuracy(run.net.forward(X_test),
                                                            data.labels_test)
         return Prepared(result, target, setup, epochs_per_round, scale,
@@ -662,9 +642,6 @@ class Runner:
 
     def prepare_sklearn(self, workload):
         """scikit-learn's MLP on one workload, or skipped with the reason it cannot."""
-        reason = peers.sklearn_unsupported(workload)
-        if reason:
-            return Prepared(self.base("sklearn", workload, "skipped", reason))
         data = wl.dataset(workload)
         config = workload.config
         y = peers.sklearn_targets(workload, data.Y_train, data.labels_train)
