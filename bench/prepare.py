@@ -154,11 +154,30 @@ class Preparer:
         else:
             epoch_estimate = run.seconds / config.epochs
         # the timing
-        if status == "partial":
+        batch_seconds = epoch_estimate / n_batches
+        round_target = self.settings.max_partial_round_seconds
+        if status == "ok" and adapter.budgeted and epoch_estimate > round_target > 0 \
+                and n_batches > 1:
+            # whole epochs untimed, but a round of a budgeted implementation is a prefix of
+            # epoch 1's batches as long as the others' rounds, so that the rounds of a cycle
+            # stay close together in time (one long round would part the others')
+            timed_batches = max(1, min(n_batches - 1, int(round_target / batch_seconds)))
+            prefix = timed_batches * config.batch_size
+            result["timed_batches"] = timed_batches
+            notes.append(f"timed {timed_batches} of {n_batches} batches per round (the first "
+                         f"{prefix} samples of epoch 1), scaled to an epoch by "
+                         f"{data.n_train / prefix:.4g}; the untimed run, agreement, loss and "
+                         "accuracies are of whole epochs")
+            timed_X, timed_Y, timed_config, timed_orders = self.training_set(
+                workload, data, impl, prefix)
             epochs_per_round = 1
             scale = data.n_train / prefix
-            timed_config, timed_orders = run_config, run_orders
+        elif status == "partial":
+            epochs_per_round = 1
+            scale = data.n_train / prefix
+            timed_X, timed_Y, timed_config, timed_orders = X, Y, run_config, run_orders
         else:
+            timed_X, timed_Y = X, Y
             epochs_per_round = measure.epochs_per_round(epoch_estimate, self.settings)
             scale = 1.0 / epochs_per_round
             timed_config = dataclasses.replace(config, epochs=epochs_per_round)
@@ -171,7 +190,7 @@ class Preparer:
             return (), {}
 
         def target():
-            net.train(X, Y, timed_config, timed_orders)
+            net.train(timed_X, timed_Y, timed_config, timed_orders)
 
         phases["reference_and_agreement"] = (time.perf_counter() - started
                                              - sum(phases.values()))
