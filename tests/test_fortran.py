@@ -17,6 +17,7 @@ import pytest
 
 import fortran_impl
 from fortran_impl import Network, network
+from python_impl.arrays import as_orders
 from python_impl.spec import (AGREEMENT_TOLERANCE, NetworkSpec, TrainConfig, check_orders,
                               epoch_orders, init_params)
 
@@ -301,23 +302,24 @@ def test_nonzero_codes_and_f2py_errors_become_value_errors_naming_the_argument()
     np.zeros((2, 2), dtype=int), 5,
 ], ids=lambda value: type(value).__name__)
 def test_bulk_orders_check_matches_check_orders(orders):
-    # the fast path of network._orders accepts and rejects exactly what check_orders does
+    # the fast path of arrays.as_orders (C ints, as the Fortran takes them) accepts and
+    # rejects exactly what check_orders does
     config = TrainConfig(epochs=2, learning_rate=0.1)
     if orders is None:
-        assert network._orders(None, 3, config).tolist() == epoch_orders(3, config)
+        assert as_orders(None, 3, config, dtype=np.intc).tolist() == epoch_orders(3, config)
         return
     try:
         expected = check_orders(orders, 3, config)
     except (TypeError, ValueError) as exc:
         with pytest.raises(type(exc), match=re.escape(str(exc))):
-            network._orders(orders, 3, config)
+            as_orders(orders, 3, config, dtype=np.intc)
     else:
-        assert network._orders(orders, 3, config).tolist() == expected
+        assert as_orders(orders, 3, config, dtype=np.intc).tolist() == expected
 
 
 # (e) the sources are plain Fortran 95 and compile without a warning
 def test_sources_compile_as_fortran_95_without_warnings(tmp_path):
-    for name in ("backprop.f90", "gemm_openblas.f90", "gemm_none.f90"):
+    for name in ("kernels.f90", "backprop.f90", "gemm_openblas.f90", "gemm_none.f90"):
         done = subprocess.run(
             ["gfortran", "-std=f95", "-Wall", "-Wextra", "-pedantic", "-fcheck=all",
              "-c", str(SOURCES / name), "-o", str(tmp_path / (name + ".o")),
@@ -333,7 +335,7 @@ def test_fortran_source_keeps_the_parallel_text():
     assert not re.search(r"\breal\s*\(", source, re.I)                 # double precision only
     helpers = ["activate", "activate_prime", "softmax", "loss_sum", "feedforward",
                "output_delta", "backprop", "update", "train_epochs"]
-    positions = [re.search(rf"^\s*(?:subroutine|function) {name}\(", source, re.M).start()
+    positions = [re.search(rf"^\s*(?:pure )?(?:subroutine|function) {name}\(", source, re.M).start()
                  for name in helpers]
     assert positions == sorted(positions)
     assert source.count("! backward pass: begin") == 1
