@@ -28,7 +28,8 @@ _NUMBERS = "biuf"  # dtype kinds of real numbers: bool, signed and unsigned inte
 def as_matrix(name, X, n_cols):
     """X: a 2-D sequence or array of real numbers, n_cols columns -> C-contiguous float64
     (n x n_cols); X itself when it already is one. Errors: spec.as_matrix's."""
-    if isinstance(X, np.ndarray) and X.dtype.kind in _NUMBERS and X.ndim == 2 and len(X):
+    if isinstance(X, np.ndarray) and X.dtype.kind in _NUMBERS and X.ndim == 2:
+        _spec.check_rows(name, X.shape[0])
         A = np.ascontiguousarray(X, dtype=np.float64)
         if not np.isfinite(A).all():
             raise ValueError(f"{name} must hold finite numbers, got {A[~np.isfinite(A)][0]} "

@@ -226,17 +226,26 @@ def _floats(name, values):
     return values
 
 
+def check_rows(name, n_rows):
+    """A matrix has 1 to MAX_COUNT rows (the Fortran counts samples in a C int)."""
+    if n_rows < 1:
+        raise ValueError(f"{name} must have at least one row, got none")
+    if n_rows > MAX_COUNT:
+        raise ValueError(f"{name} must have at most {MAX_COUNT} rows (a C int, as the Fortran "
+                         f"trainer counts), got {n_rows}")
+
+
 def as_matrix(name, X, n_cols):
     """X: a 2-D sequence of real numbers, n_cols columns -> list of rows of floats (a copy).
 
-    Rules, in order: X is a sequence or array (TypeError); it has a row (ValueError); each row
+    Rules, in order: X is a sequence or array (TypeError); it has 1 to MAX_COUNT rows
+    (ValueError); each row
     is a sequence (a number: X is 1-D, ValueError; anything else, TypeError) as long as the
     first (ValueError); every entry a real number (a sequence: ValueError; else TypeError),
     finite (ValueError); n_cols columns (ValueError).
     """
     rows = _items(name, X, "a 2-D sequence of numbers")
-    if not rows:
-        raise ValueError(f"{name} must have at least one row, got none")
+    check_rows(name, len(rows))
     for r, row in enumerate(rows):
         if hasattr(row, "tolist") and not isinstance(row, (str, bytes)):
             row = row.tolist()
