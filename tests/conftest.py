@@ -9,7 +9,7 @@ import importlib
 
 import pytest
 
-from python_impl.arrays import history_diff, layer_diffs, rel_diff  # noqa: F401 - for the tests
+from python_impl.arrays import history_diff, layer_diffs
 
 # Implementation name -> module holding its Network class (the names of bench.implementations).
 MODULES = {

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import load, NAMES, params_as_lists
-from python_impl.spec import MAX_COUNT, NetworkSpec, TrainConfig, init_params
+from python_impl.spec import MAX_COUNT, NetworkSpec, TrainConfig, check_rows, init_params
 
 SPEC = NetworkSpec((2, 3, 2), "tanh", "sigmoid", "mse")
 PARAMS = init_params(SPEC, seed=1)
@@ -613,3 +613,15 @@ def test_finite_inputs_give_finite_results_or_floating_point_error(hidden, outpu
                 outcomes[name, routine] = None
     for routine in ("forward", "loss", "gradients"):
         assert len({outcomes[name, routine] for name in NAMES}) == 1, outcomes
+
+
+def test_more_samples_than_a_c_int():
+    # 2**31 rows of a broadcast (zero-stride) array: refused before anything is allocated
+    # (pure Python applies the same rule, spec.check_rows, to the length of its list)
+    huge = np.broadcast_to(np.zeros(2), (MAX_COUNT + 1, 2))
+    for name in ("numpy", "fortran"):
+        with pytest.raises(ValueError, match=r"\bX must have at most 2147483647 rows"):
+            load(name)(SPEC, PARAMS).forward(huge)
+    with pytest.raises(ValueError, match=r"\bX must have at most"):
+        check_rows("X", MAX_COUNT + 1)
+    check_rows("X", MAX_COUNT)

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import (NAMES, OTHERS, REFERENCE, as_lists, assert_history_close,
-                      assert_params_close, load, params_as_lists, rel_diff)
+                      assert_params_close, load, params_as_lists)
+from python_impl.arrays import rel_diff
 from python_impl.spec import (AGREEMENT_TOLERANCE, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS,
                               NetworkSpec, TrainConfig, init_params)
 
