@@ -1,10 +1,12 @@
 """fortran_impl.Network: the contract's Network, computed by the Fortran 95 trainer.
 
-The Fortran module (backprop.f90, module `trainer`, wrapped by f2py as fortran_impl._backprop)
-does the arithmetic; this file validates every argument first (so that a user sees the same
-ValueError / TypeError as from the other two implementations, naming the argument), lays
-the data out as the Fortran expects, and turns Fortran error codes and f2py's own
-exceptions into ValueError / FloatingPointError. Layout shared with backprop.f90:
+The Fortran (backprop.f90, module `trainer`, the algorithm and the entry points f2py wraps as
+fortran_impl._backprop; kernels.f90, module `kernels`, its matrix products and other kernels)
+does the arithmetic; this file validates every argument first with the contract layer's
+checks (python_impl.arrays: the same ValueError / TypeError as the other two
+implementations, naming the argument), lays the data out as the Fortran expects, and turns
+Fortran error codes and f2py's own exceptions into ValueError / FloatingPointError. Layout
+shared with backprop.f90:
 
 - parameters: one flat float64 vector, layer by layer: W (n_in x n_out, column-major) then b;
 - samples are columns in Fortran: a C-ordered (n_samples, n_in) array X is passed as X.T,
@@ -94,7 +96,7 @@ _ERRORS = {
 }
 ERR_NONFINITE = 12
 
-# backprop.f90's BLAS_MIN_WORK: the "auto" path uses dgemm from m*n*k multiply-adds up.
+# kernels.f90's BLAS_MIN_WORK: the "auto" path uses dgemm from m*n*k multiply-adds up.
 BLAS_MIN_WORK = 512
 
 _PATHS = ("auto", "loops", "blas")

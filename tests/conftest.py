@@ -48,7 +48,7 @@ def params_as_lists(params):
 
 
 def assert_params_close(actual, expected, tol, floor=0.0):
-    """[(W, b)] per layer agree within tol: the contract's per-layer agreement (arrays.layer_diffs)."""
+    """[(W, b)] per layer agree within tol (the contract's per-layer agreement, layer_diffs)."""
     for layer, diff in enumerate(layer_diffs(actual, expected, floor)):
         assert diff <= tol, f"layer {layer} differs by {diff:.2e} relative"
 

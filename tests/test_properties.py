@@ -66,8 +66,8 @@ def test_shapes_loss_and_gradients(name, problem):
         assert np.isfinite(as_lists(dW)).all() and np.isfinite(as_lists(db)).all()
     predicted = as_lists(net.predict(X))
     # the index of the largest output, or with one output unit 1 where it is >= 0.5, else 0
-    expected = [int(row[0] >= 0.5) if spec.n_out == 1 else max(range(spec.n_out), key=row.__getitem__)
-                for row in as_lists(A)]
+    expected = [int(row[0] >= 0.5) if spec.n_out == 1
+                else max(range(spec.n_out), key=row.__getitem__) for row in as_lists(A)]
     assert predicted == expected
     assert all(int(p) == p for p in predicted)
 
