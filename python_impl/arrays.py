@@ -23,12 +23,19 @@ from python_impl.spec import GRADIENT_CHECK_STEP
 _NUMBERS = "biuf"  # dtype kinds of real numbers: bool, signed and unsigned integers, floats
 
 
+def _plain(value, kinds):
+    """True for an array the fast path may read as it is: an ndarray (not a masked array,
+    whose tolist() gives None where masked) of one of the dtype kinds."""
+    return (isinstance(value, np.ndarray) and not isinstance(value, np.ma.MaskedArray)
+            and value.dtype.kind in kinds)
+
+
 # ---- input rules ----------------------------------------------------------------------------
 
 def as_matrix(name, X, n_cols):
     """X: a 2-D sequence or array of real numbers, n_cols columns -> C-contiguous float64
     (n x n_cols); X itself when it already is one. Errors: spec.as_matrix's."""
-    if isinstance(X, np.ndarray) and X.dtype.kind in _NUMBERS and X.ndim == 2:
+    if _plain(X, _NUMBERS) and X.ndim == 2:
         _spec.check_rows(name, X.shape[0])
         A = np.ascontiguousarray(X, dtype=np.float64)
         if not np.isfinite(A).all():
@@ -42,7 +49,7 @@ def as_matrix(name, X, n_cols):
 
 def as_vector(name, b, n):
     """b: a sequence or array of n real numbers -> float64 (n,). Errors: spec.as_vector's."""
-    if isinstance(b, np.ndarray) and b.dtype.kind in _NUMBERS and b.ndim == 1:
+    if _plain(b, _NUMBERS) and b.ndim == 1:
         v = np.ascontiguousarray(b, dtype=np.float64)
         if not np.isfinite(v).all():
             raise ValueError(f"{name} must hold finite numbers, got {v[~np.isfinite(v)][0]} "
@@ -71,8 +78,7 @@ def as_orders(orders, n_samples, config, dtype=np.intp):
     dtype. Errors: spec.check_orders'."""
     if orders is None:
         return np.array(_spec.epoch_orders(n_samples, config), dtype=dtype)
-    if (isinstance(orders, np.ndarray) and orders.dtype.kind in "iu"
-            and orders.shape == (config.epochs, n_samples)
+    if (_plain(orders, "iu") and orders.shape == (config.epochs, n_samples)
             and orders.min() >= 0 and orders.max() < n_samples):
         return np.ascontiguousarray(orders, dtype=dtype)  # the common case, checked at C speed
     return np.array(_spec.as_orders(orders, n_samples, config), dtype=dtype)

@@ -97,6 +97,7 @@ MATRIX_FAULTS = {
     "wrong-columns": (lambda: [[0.1, 0.2, 0.3]] * 3, ValueError),
     "wrong-columns-array": (lambda: np.zeros((3, 3)), ValueError),
     "one-column-matrix": (lambda: matrix([[0.1], [0.2], [0.3]]), ValueError),
+    "masked-entry": (lambda: np.ma.masked_array(X, mask=[[0, 1], [0, 0], [0, 0]]), TypeError),
     "nan": (lambda: rows((0, [0.1, math.nan])), ValueError),
     "inf": (lambda: rows((1, [math.inf, 0.4])), ValueError),
     "minus-inf-array": (lambda: np.array([[0.1, 0.2], [0.3, 0.4], [0.5, -np.inf]]), ValueError),
@@ -120,6 +121,7 @@ GOOD_MATRICES = {
     "numpy-scalars": lambda: [[np.float64(v) for v in row] for row in X],
     "fractions": lambda: [[Fraction(v) for v in row] for row in X],
     "object-array": lambda: np.array(X, dtype=object),
+    "masked-none-masked": lambda: np.ma.masked_array(X),
 }
 
 # Faults of params (for SPEC: layer 0 is W 2 x 3, b 3; layer 1 is W 3 x 2, b 2).
