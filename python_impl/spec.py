@@ -238,11 +238,11 @@ def check_rows(name, n_rows):
 def as_matrix(name, X, n_cols):
     """X: a 2-D sequence of real numbers, n_cols columns -> list of rows of floats (a copy).
 
-    Rules, in order: X is a sequence or array (TypeError); it has 1 to MAX_COUNT rows
-    (ValueError); each row
-    is a sequence (a number: X is 1-D, ValueError; anything else, TypeError) as long as the
-    first (ValueError); every entry a real number (a sequence: ValueError; else TypeError),
-    finite (ValueError); n_cols columns (ValueError).
+    Rules, in order (docs/contract.md): X is a sequence or array (TypeError); it has 1 to
+    MAX_COUNT rows (ValueError); row by row, each row is a sequence (a number: X is 1-D,
+    ValueError; anything else, TypeError) as long as the first (ValueError); row by row, every
+    entry a real number (a sequence: ValueError; else TypeError), then finite (ValueError);
+    n_cols columns (ValueError).
     """
     rows = _items(name, X, "a 2-D sequence of numbers")
     check_rows(name, len(rows))
