@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from python_impl import arrays
 from python_impl.spec import (GRADIENT_CHECK_STEP, GRADIENT_CHECK_TOLERANCE, HIDDEN_ACTIVATIONS,
                               NetworkSpec, TrainConfig)
 
@@ -125,44 +126,18 @@ def gradient_cases(seed=7, n_samples=4):
 
 
 def gradient_check(cls, step=GRADIENT_CHECK_STEP):
-    """Central differences of cls's loss against its gradients, through the interface.
-    Error per case: max |analytic - numeric| / max |numeric| over all parameters."""
+    """Central differences of cls's loss against its gradients, through the interface: the
+    contract's relative error per array (python_impl.arrays.gradient_check: max |g - fd| /
+    max(max |g|, max |fd|) for each W and each b), the worst over every array of every case."""
     worst = 0.0
     cases = gradient_cases()
     for spec, params, X, Y in cases:
-        net = cls(spec, params=params)
-        _, grads = net.gradients(X, Y)
-        analytic, numeric = [], []
-        for layer, (W, b) in enumerate(params):
-            dW, db = grads[layer]
-            for i, j in itertools.product(range(len(W)), range(len(W[0]))):
-                analytic.append(float(np.asarray(dW, dtype=np.float64)[i, j]))
-                numeric.append(_central(net, params, X, Y, step, layer, 0, (i, j)))
-            for j in range(len(b)):
-                analytic.append(float(np.asarray(db, dtype=np.float64)[j]))
-                numeric.append(_central(net, params, X, Y, step, layer, 1, (j,)))
-        analytic, numeric = np.array(analytic), np.array(numeric)
-        scale = max(float(np.max(np.abs(numeric))), 1e-300)
-        worst = max(worst, float(np.max(np.abs(analytic - numeric))) / scale)
+        errors = arrays.gradient_check(cls(spec, params=params), params, X, Y, step)
+        worst = max([worst] + [error for pair in errors for error in pair])
     return {"max_rel_error": worst, "tolerance": GRADIENT_CHECK_TOLERANCE, "step": step,
             "cases": len(cases), "passed": bool(worst < GRADIENT_CHECK_TOLERANCE),
             "networks": f"{'-'.join(map(str, CHECK_LAYERS))}, every hidden activation x "
-                        "(output, loss) pair, 4 samples"}
-
-
-def _central(net, params, X, Y, step, layer, which, index):
-    """(loss(p + h) - loss(p - h)) / 2h for one parameter, set through set_params."""
-    values = []
-    for sign in (1.0, -1.0):
-        moved = [[[list(row) for row in W], list(b)] for W, b in params]
-        if which == 0:
-            moved[layer][0][index[0]][index[1]] += sign * step
-        else:
-            moved[layer][1][index[0]] += sign * step
-        net.set_params([tuple(pair) for pair in moved])
-        values.append(float(net.loss(X, Y)))
-    net.set_params(params)
-    return (values[0] - values[1]) / (2.0 * step)
+                        "(output, loss) pair, 4 samples; relative error per W and b array"}
 
 
 # ---- source excerpts -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import schedule
+from python_impl.arrays import history_diff, layer_diffs
 from python_impl.spec import AGREEMENT_TOLERANCE, TrainConfig
 
 _STATUS = Path("/proc/self/status")
@@ -176,26 +177,14 @@ def calibrate_per_sample(cls, spec, init, X, Y, config, target_seconds=0.02):
 # ---- agreement and accuracy ------------------------------------------------------------------
 
 def max_rel_param_diff(params, reference):
-    """Largest over layers and over W, b of max|P - Q| / max|Q| (max norm; absolute where
-    the reference is all zero)."""
-    worst = 0.0
-    for (W, b), (W_ref, b_ref) in zip(params, reference):
-        for P, Q in ((W, W_ref), (b, b_ref)):
-            scale = float(np.max(np.abs(Q))) if Q.size else 0.0
-            diff = float(np.max(np.abs(P - Q))) if Q.size else 0.0
-            worst = max(worst, diff / scale if scale > 0.0 else diff)
-    return worst
+    """The contract's agreement of trained parameters: the largest over layers of
+    python_impl.arrays.layer_diffs (max |P - Q| / max |Q| over each layer's W and b together)."""
+    return max(layer_diffs(params, reference), default=0.0)
 
 
 def max_rel_history_diff(history, reference):
-    """Largest over epochs of |h - h_ref| / |h_ref| (absolute where h_ref is 0)."""
-    if len(history) != len(reference):
-        return math.inf
-    worst = 0.0
-    for h, r in zip(history, reference):
-        diff = abs(h - r)
-        worst = max(worst, diff / abs(r) if r != 0.0 else diff)
-    return worst
+    """The contract's agreement of histories: python_impl.arrays.history_diff."""
+    return history_diff(history, reference)
 
 
 def agreement(run, reference_run, reference="numpy", note=None):

@@ -27,7 +27,8 @@ import math
 import numpy as np
 
 from python_impl import vectorized
-from python_impl.spec import NetworkSpec, TrainConfig, check_orders, epoch_orders, init_params
+from python_impl.arrays import as_data, as_matrix, as_orders, as_params
+from python_impl.spec import check_config, check_spec, init_params
 
 PEERS = ("torch", "sklearn", "numpy-loop")
 
@@ -38,27 +39,14 @@ def installed(name):
     return importlib.util.find_spec(module) is not None
 
 
-def _matrix(name, value, n_cols=None):
-    array = np.asarray(value, dtype=np.float64)
-    if array.ndim != 2 or len(array) == 0:
-        raise ValueError(f"{name} must be a non-empty 2-D array, got shape {array.shape}")
-    if n_cols is not None and array.shape[1] != n_cols:
-        raise ValueError(f"{name} must have {n_cols} columns, got {array.shape[1]}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite")
-    return array
-
-
 class TorchNetwork:
     """The contract's Network on PyTorch tensors (CPU, float64); gradients by autograd."""
 
     def __init__(self, spec, params=None, seed=0):
         import torch  # noqa: PLC0415
 
-        if not isinstance(spec, NetworkSpec):
-            raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
         self._torch = torch
-        self.spec = spec
+        self.spec = check_spec(spec)
         self._params = []
         self.set_params(init_params(spec, seed) if params is None else params)
 
@@ -67,21 +55,10 @@ class TorchNetwork:
         return [(W.detach().numpy().copy(), b.detach().numpy().copy()) for W, b in self._params]
 
     def set_params(self, params):
-        """Replace the parameters (validated: count, shapes, finite)."""
+        """Replace the parameters (validated by the contract's rules, then copied in)."""
         torch = self._torch
-        shapes = self.spec.layer_shapes()
-        if len(params) != len(shapes):
-            raise ValueError(f"params must hold {len(shapes)} layers, got {len(params)}")
-        new = []
-        for (n_in, n_out), (W, b) in zip(shapes, params):
-            W = np.array(W, dtype=np.float64)
-            b = np.array(b, dtype=np.float64)
-            if W.shape != (n_in, n_out) or b.shape != (n_out,):
-                raise ValueError(f"params: layer shapes must be {(n_in, n_out)} and {(n_out,)}")
-            if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-                raise ValueError("params must be finite")
-            new.append((torch.from_numpy(W), torch.from_numpy(b)))
-        self._params = new
+        self._params = [(torch.from_numpy(W.copy()), torch.from_numpy(b.copy()))
+                        for W, b in as_params(params, self.spec)]
 
     def _activate(self, z, name):
         torch = self._torch
@@ -121,22 +98,22 @@ class TorchNetwork:
 
     def forward(self, X):
         """n_samples x n_out activations."""
-        x = self._torch.from_numpy(_matrix("X", X, self.spec.n_in))
+        x = self._torch.from_numpy(as_matrix("X", X, self.spec.n_in))
         with self._torch.no_grad():
             return self._forward(self._params, x)[1].numpy().copy()
 
     def loss(self, X, Y):
         """Mean per-sample loss."""
-        x = self._torch.from_numpy(_matrix("X", X, self.spec.n_in))
-        y = self._torch.from_numpy(_matrix("Y", Y, self.spec.n_out))
+        X, Y = as_data(X, Y, self.spec)
+        x, y = self._torch.from_numpy(X), self._torch.from_numpy(Y)
         with self._torch.no_grad():
             z, a = self._forward(self._params, x)
             return float(self._loss_sum(z, a, y)) / len(x)
 
     def gradients(self, X, Y):
         """(mean loss, [(dW, db)]) by autograd."""
-        x = self._torch.from_numpy(_matrix("X", X, self.spec.n_in))
-        y = self._torch.from_numpy(_matrix("Y", Y, self.spec.n_out))
+        X, Y = as_data(X, Y, self.spec)
+        x, y = self._torch.from_numpy(X), self._torch.from_numpy(Y)
         params = [(W.clone().requires_grad_(True), b.clone().requires_grad_(True))
                   for W, b in self._params]
         z, a = self._forward(params, x)
@@ -148,15 +125,11 @@ class TorchNetwork:
     def train(self, X, Y, config, orders=None):
         """Mini-batch SGD with momentum and l2 as the contract defines; returns history."""
         torch = self._torch
-        if not isinstance(config, TrainConfig):
-            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-        x_all = torch.from_numpy(_matrix("X", X, self.spec.n_in))
-        y_all = torch.from_numpy(_matrix("Y", Y, self.spec.n_out))
+        check_config(config)
+        X, Y = as_data(X, Y, self.spec)
+        x_all, y_all = torch.from_numpy(X), torch.from_numpy(Y)
         n = len(x_all)
-        if len(y_all) != n:
-            raise ValueError(f"Y must have {n} rows (one per sample of X), got {len(y_all)}")
-        orders = (epoch_orders(n, config) if orders is None
-                  else check_orders(orders, n, config))
+        orders = as_orders(orders, n, config).tolist()
         params = [(W.clone().requires_grad_(True), b.clone().requires_grad_(True))
                   for W, b in self._params]
         velocity = [(torch.zeros_like(W), torch.zeros_like(b)) for W, b in params]
@@ -190,8 +163,11 @@ class TorchNetwork:
         return history
 
     def predict(self, X):
-        """Class index per sample (argmax of forward)."""
-        return np.argmax(self.forward(X), axis=1)
+        """Class index per sample: argmax of forward; with one output unit, output >= 0.5."""
+        A = self.forward(X)
+        if self.spec.n_out == 1:
+            return (A[:, 0] >= 0.5).astype(np.intp)
+        return np.argmax(A, axis=1)
 
 
 def torch_version():
@@ -292,10 +268,9 @@ class NumpyLoopNetwork(vectorized.Network):
 
     def train(self, X, Y, config, orders=None):
         """Mini-batch SGD with momentum and l2; each batch gradient a sum over its samples."""
-        if not isinstance(config, TrainConfig):
-            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-        X, Y = vectorized.as_data(X, Y, self.spec)
-        orders = vectorized.as_orders(orders, X.shape[0], config)
+        check_config(config)
+        X, Y = as_data(X, Y, self.spec)
+        orders = as_orders(orders, X.shape[0], config)
         before = self._theta.copy()
         try:
             with np.errstate(all="ignore"):
@@ -309,11 +284,11 @@ class NumpyLoopNetwork(vectorized.Network):
         spec, params, theta = self.spec, self._params, self._theta
         n = X.shape[0]
         size = min(config.batch_size, n)
-        ws = vectorized._Workspace(spec.layer_sizes, 1)     # one sample
+        ws = vectorized.Workspace(spec.layer_sizes, 1)     # one sample
         nabla = np.empty_like(theta)                        # the batch gradient (flat)
         velocity = np.zeros_like(theta)
         scratch = np.empty_like(theta)
-        decay = vectorized._decay(spec.layer_sizes, config.l2) if config.l2 else None
+        decay = vectorized.weight_decay(spec.layer_sizes, config.l2) if config.l2 else None
         backprop, update = vectorized.backprop, vectorized.update
         history = []
         for epoch, order in enumerate(orders, start=1):

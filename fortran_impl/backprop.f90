@@ -20,11 +20,14 @@
 !  - Activation and loss codes are the positions in python_impl.spec's tuples:
 !    hidden 0 sigmoid, 1 tanh, 2 relu, 3 linear; output 0 sigmoid, 1 softmax, 2 linear;
 !    loss 0 mse, 1 cross_entropy.
-!  - Matrix products go through `gemm`: BLAS dgemm when the build links it (the meson
-!    option -Dblas) and the product is large enough, plain loops otherwise (the reference).
+!  - The kernels (module kernels, kernels.f90) do the inner work: `gemm`, BLAS dgemm when
+!    the build links it (the meson option -Dblas) and the product is large enough, plain
+!    loops otherwise (the reference); add_bias, row_sums, gather. This file is the algorithm.
 !  - Error codes (info): see the ERR_* constants below; fortran_impl/network.py maps them
 !    to Python exceptions.
 module trainer
+  use kernels, only: gemm, add_bias, copy_to, row_sums, gather, matmul_path, blas_linked, &
+                     PATH_AUTO, PATH_LOOPS, PATH_BLAS
   implicit none
   private
   public :: forward, mean_loss, loss_and_gradients, train
@@ -51,22 +54,9 @@ module trainer
   integer, parameter :: ACT_SOFTMAX = 4
   integer, parameter :: LOSS_MSE = 0, LOSS_CROSS_ENTROPY = 1
 
-  ! Matrix-product paths: 0 auto (dgemm for products of at least BLAS_MIN_WORK multiply-adds
-  ! when BLAS is linked, loops below), 1 reference loops always, 2 dgemm always.
-  ! BLAS_MIN_WORK was measured (training w-w-w networks, batch 1 to 64, OpenBLAS 0.3.21):
-  ! the loops won up to m n k = 256 (e.g. width 16, batch 1: 1.44 vs 1.61 us per sample),
-  ! dgemm from 576 on (width 24, batch 1: 2.86 vs 2.91; width 8, batch 64: 0.17 vs 0.31).
-  integer, parameter :: PATH_AUTO = 0, PATH_LOOPS = 1, PATH_BLAS = 2
-  double precision, parameter :: BLAS_MIN_WORK = 512d0   ! also in network.py
-  integer, save :: matmul_path = PATH_AUTO
-
   ! Samples per block when forward / mean_loss / loss_and_gradients walk a whole data set,
   ! so that work arrays stay small for any n_samples.
   integer, parameter :: CHUNK = 256
-
-  ! The BLAS shim (gemm_openblas.f90 or gemm_none.f90, chosen by meson).
-  logical, external :: bp_blas_linked
-  external :: bp_dgemm
 
 contains
 
@@ -75,7 +65,7 @@ contains
   ! python_impl/vectorized.py.
   ! ---------------------------------------------------------------------------------------
 
-  subroutine activate(n, z, a, code)
+  pure subroutine activate(n, z, a, code)
     ! a = f(z) elementwise for n entries; code: ACT_SIGMOID, ACT_TANH, ACT_RELU, ACT_LINEAR.
     integer, intent(in) :: n                  ! number of entries
     double precision, intent(in) :: z(n)      ! weighted inputs
@@ -106,7 +96,7 @@ contains
     end select
   end subroutine activate
 
-  subroutine activate_prime(n, z, a, code, delta)
+  pure subroutine activate_prime(n, z, a, code, delta)
     ! delta = delta * f'(z) elementwise for n entries (f' from z or a = f(z)); hidden codes.
     integer, intent(in) :: n                      ! number of entries
     double precision, intent(in) :: z(n)          ! weighted inputs
@@ -129,7 +119,7 @@ contains
     end select
   end subroutine activate_prime
 
-  subroutine softmax(m, n, z, a)
+  pure subroutine softmax(m, n, z, a)
     ! a(:, s) = softmax(z(:, s)) for each of the n columns (samples), shifted by the max.
     integer, intent(in) :: m                    ! outputs per sample
     integer, intent(in) :: n                    ! samples (columns)
@@ -142,7 +132,7 @@ contains
     end do
   end subroutine softmax
 
-  function loss_sum(m, n, z, a, y, output, loss) result(total)
+  pure function loss_sum(m, n, z, a, y, output, loss) result(total)
     ! Sum over the n columns (samples) of the per-sample loss; z, a, y are m x n.
     integer, intent(in) :: m                    ! outputs per sample
     integer, intent(in) :: n                    ! samples (columns)
@@ -217,7 +207,7 @@ contains
     end do
   end subroutine feedforward
 
-  subroutine output_delta(m, n, a, y, n_mean, output, loss, delta)
+  pure subroutine output_delta(m, n, a, y, n_mean, output, loss, delta)
     ! delta = dC/dz_L (m x n) of the mean loss over n_mean samples, for n samples (columns).
     ! (Every delta of the contract is a function of a and y, so z_L is not passed here.)
     integer, intent(in) :: m                        ! outputs per sample
@@ -302,7 +292,7 @@ contains
     ! backward pass: end
   end function backprop
 
-  subroutine update(n_layers, sizes, p_off, params, velocity, nabla, eta, momentum, l2)
+  pure subroutine update(n_layers, sizes, p_off, params, velocity, nabla, eta, momentum, l2)
     ! Momentum step: v = momentum v - eta (nabla + l2 W) (biases: no l2); params += v.
     integer, intent(in) :: n_layers                   ! L
     integer, intent(in) :: sizes(0:n_layers)          ! n_0 .. n_L
@@ -395,10 +385,8 @@ contains
               x(1, first), y(1, first), dble(bs), zs, act, delta, nabla, hidden, output, loss)
         else
           ! gather the batch's columns once into xb, yb
-          do k = 0, bs - 1
-            xb(k * n_in + 1:(k + 1) * n_in) = x(:, orders(start + k, e) + 1)
-            yb(k * n_out + 1:(k + 1) * n_out) = y(:, orders(start + k, e) + 1)
-          end do
+          call gather(n_in, n_samples, x, bs, orders(start, e), xb)
+          call gather(n_out, n_samples, y, bs, orders(start, e), yb)
           epoch_loss = epoch_loss + backprop(n_layers, sizes, p_off, a_off, params, bs, &
               xb, yb, dble(bs), zs, act, delta, nabla, hidden, output, loss)
         end if
@@ -414,276 +402,11 @@ contains
   end subroutine train_epochs
 
   ! ---------------------------------------------------------------------------------------
-  ! Small utilities: the matrix product, elementwise pieces, checks and layout.
+  ! Small utilities: the stable softplus, the finiteness test, checks and layout.
   ! ---------------------------------------------------------------------------------------
 
-  subroutine gemm(trans_a, trans_b, m, n, k, a, b, c)
-    ! c (m x n) = op(a) op(b) for ('T','N'), ('N','N') or ('N','T'), as BLAS dgemm's op(.);
-    ! every matrix is packed (its leading dimension is its row count).
-    character, intent(in) :: trans_a            ! 'N': op(a) = a, a is m x k; 'T': a is k x m
-    character, intent(in) :: trans_b            ! 'N': op(b) = b, b is k x n; 'T': b is n x k
-    integer, intent(in) :: m                    ! rows of c
-    integer, intent(in) :: n                    ! columns of c
-    integer, intent(in) :: k                    ! inner dimension
-    double precision, intent(in) :: a(*)        ! left factor
-    double precision, intent(in) :: b(*)        ! right factor
-    double precision, intent(inout) :: c(*)     ! out: the product
-    if (matmul_path == PATH_BLAS .or. (matmul_path == PATH_AUTO .and. &
-        dble(m) * dble(n) * dble(k) >= BLAS_MIN_WORK)) then
-      if (bp_blas_linked()) then
-        if (trans_a == 'T') then
-          call bp_dgemm(trans_a, trans_b, m, n, k, a, k, b, k, c, m)
-        else if (trans_b == 'N') then
-          call bp_dgemm(trans_a, trans_b, m, n, k, a, m, b, k, c, m)
-        else
-          call bp_dgemm(trans_a, trans_b, m, n, k, a, m, b, n, c, m)
-        end if
-        return
-      end if
-    end if
-    if (trans_a == 'T') then
-      call loops_tn(m, n, k, a, b, c)
-    else if (trans_b == 'N') then
-      call loops_nn(m, n, k, a, b, c)
-    else
-      call loops_nt(m, n, k, a, b, c)
-    end if
-  end subroutine gemm
 
-  subroutine loops_tn(m, n, k, a, b, c)
-    ! The reference product c = a^T b: c(i, j) = sum_p a(p, i) b(p, j), a dot product of
-    ! two contiguous columns, summed in order p = 1 .. k. Four dot products (rows i .. i+3 of
-    ! c) are formed side by side, each still summed in that order: the four sums hide each
-    ! other's add latency and share the loads of b and the loop control, which dominate
-    ! when k is a handful (a 4-16-3 network's first layer has k = 4).
-    integer, intent(in) :: m                    ! rows of c
-    integer, intent(in) :: n                    ! columns of c
-    integer, intent(in) :: k                    ! inner dimension
-    double precision, intent(in) :: a(k, m)     ! left factor (transposed)
-    double precision, intent(in) :: b(k, n)     ! right factor
-    double precision, intent(out) :: c(m, n)    ! product
-    integer :: i, j, p, m4
-    double precision :: s, s1, s2, s3, s4, t
-    m4 = iand(m, not(3))    ! m rounded down to a multiple of 4 (m >= 0: cheaper than
-                            ! m - mod(m, 4), whose handling of a sign GCC cannot drop)
-    if (n == 1) then
-      ! one sample (batch 1): the same sums with no loop over the columns of c to set up;
-      ! the loop over p stays scalar (novector): for a handful of terms (k = 4) a vector
-      ! loop cost more to set up than it saved
-      do i = 1, m4, 4
-        t = b(1, 1)
-        s1 = a(1, i) * t
-        s2 = a(1, i + 1) * t
-        s3 = a(1, i + 2) * t
-        s4 = a(1, i + 3) * t
-        !GCC$ novector
-        do p = 2, k
-          t = b(p, 1)
-          s1 = s1 + a(p, i) * t
-          s2 = s2 + a(p, i + 1) * t
-          s3 = s3 + a(p, i + 2) * t
-          s4 = s4 + a(p, i + 3) * t
-        end do
-        c(i, 1) = s1
-        c(i + 1, 1) = s2
-        c(i + 2, 1) = s3
-        c(i + 3, 1) = s4
-      end do
-      do i = m4 + 1, m
-        s = a(1, i) * b(1, 1)
-        do p = 2, k
-          s = s + a(p, i) * b(p, 1)
-        end do
-        c(i, 1) = s
-      end do
-      return
-    end if
-    do j = 1, n
-      do i = 1, m4, 4
-        t = b(1, j)
-        s1 = a(1, i) * t
-        s2 = a(1, i + 1) * t
-        s3 = a(1, i + 2) * t
-        s4 = a(1, i + 3) * t
-        do p = 2, k
-          t = b(p, j)
-          s1 = s1 + a(p, i) * t
-          s2 = s2 + a(p, i + 1) * t
-          s3 = s3 + a(p, i + 2) * t
-          s4 = s4 + a(p, i + 3) * t
-        end do
-        c(i, j) = s1
-        c(i + 1, j) = s2
-        c(i + 2, j) = s3
-        c(i + 3, j) = s4
-      end do
-      do i = m4 + 1, m
-        s = a(1, i) * b(1, j)
-        do p = 2, k
-          s = s + a(p, i) * b(p, j)
-        end do
-        c(i, j) = s
-      end do
-    end do
-  end subroutine loops_tn
-
-  subroutine loops_nn(m, n, k, a, b, c)
-    ! The reference product c = a b: column j of c is sum_p a(:, p) b(p, j), added in order.
-    integer, intent(in) :: m                    ! rows of c
-    integer, intent(in) :: n                    ! columns of c
-    integer, intent(in) :: k                    ! inner dimension
-    double precision, intent(in) :: a(m, k)     ! left factor
-    double precision, intent(in) :: b(k, n)     ! right factor
-    double precision, intent(out) :: c(m, n)    ! product
-    integer :: i, j, p, m4
-    double precision :: s1, s2, s3, s4, t
-    if (n == 1) then
-      ! one sample (batch 1): rows i .. i+3 of c summed in registers over p, in order, instead
-      ! of a vector loop down the column of c set up again for each p (k is a handful: 3 for
-      ! the 16-3 layer of a 4-16-3 network); the loop over p stays scalar (novector)
-      m4 = iand(m, not(3))  ! m rounded down to a multiple of 4
-      do i = 1, m4, 4
-        t = b(1, 1)
-        s1 = a(i, 1) * t
-        s2 = a(i + 1, 1) * t
-        s3 = a(i + 2, 1) * t
-        s4 = a(i + 3, 1) * t
-        !GCC$ novector
-        do p = 2, k
-          t = b(p, 1)
-          s1 = s1 + a(i, p) * t
-          s2 = s2 + a(i + 1, p) * t
-          s3 = s3 + a(i + 2, p) * t
-          s4 = s4 + a(i + 3, p) * t
-        end do
-        c(i, 1) = s1
-        c(i + 1, 1) = s2
-        c(i + 2, 1) = s3
-        c(i + 3, 1) = s4
-      end do
-      do i = m4 + 1, m
-        s1 = a(i, 1) * b(1, 1)
-        do p = 2, k
-          s1 = s1 + a(i, p) * b(p, 1)
-        end do
-        c(i, 1) = s1
-      end do
-      return
-    end if
-    do j = 1, n
-      t = b(1, j)
-      do i = 1, m
-        c(i, j) = a(i, 1) * t
-      end do
-      do p = 2, k
-        t = b(p, j)
-        do i = 1, m
-          c(i, j) = c(i, j) + a(i, p) * t
-        end do
-      end do
-    end do
-  end subroutine loops_nn
-
-  subroutine loops_nt(m, n, k, a, b, c)
-    ! The reference product c = a b^T: column j of c is sum_p a(:, p) b(j, p), added in order.
-    integer, intent(in) :: m                    ! rows of c
-    integer, intent(in) :: n                    ! columns of c
-    integer, intent(in) :: k                    ! inner dimension
-    double precision, intent(in) :: a(m, k)     ! left factor
-    double precision, intent(in) :: b(n, k)     ! right factor (transposed)
-    double precision, intent(out) :: c(m, n)    ! product
-    integer :: i, j, p, m4
-    double precision :: a1, a2, a3, a4, t
-    if (k == 1) then
-      ! one sample (a gradient of batch 1): the outer product c(i, j) = a(i, 1) b(j, 1),
-      ! four rows at a time held in registers across the columns j, instead of a vector loop
-      ! set up for each column's few entries; the rows left over walk along a row of c
-      ! (strided: novector)
-      m4 = iand(m, not(3))  ! m rounded down to a multiple of 4
-      do i = 1, m4, 4
-        a1 = a(i, 1)
-        a2 = a(i + 1, 1)
-        a3 = a(i + 2, 1)
-        a4 = a(i + 3, 1)
-        do j = 1, n
-          t = b(j, 1)
-          c(i, j) = a1 * t
-          c(i + 1, j) = a2 * t
-          c(i + 2, j) = a3 * t
-          c(i + 3, j) = a4 * t
-        end do
-      end do
-      do i = m4 + 1, m
-        t = a(i, 1)
-        !GCC$ novector
-        do j = 1, n
-          c(i, j) = t * b(j, 1)
-        end do
-      end do
-      return
-    end if
-    do j = 1, n
-      t = b(j, 1)
-      do i = 1, m
-        c(i, j) = a(i, 1) * t
-      end do
-      do p = 2, k
-        t = b(j, p)
-        do i = 1, m
-          c(i, j) = c(i, j) + a(i, p) * t
-        end do
-      end do
-    end do
-  end subroutine loops_nt
-
-  subroutine add_bias(n, bs, b, z)
-    ! z(:, s) = z(:, s) + b for each of the bs columns (samples) of z.
-    integer, intent(in) :: n                     ! rows (units of the layer)
-    integer, intent(in) :: bs                    ! columns (samples)
-    double precision, intent(in) :: b(n)         ! bias
-    double precision, intent(inout) :: z(n, bs)  ! weighted inputs
-    integer :: i, s
-    if (bs == 1) then
-      ! one sample: a single column (no loop over samples to set up)
-      do i = 1, n
-        z(i, 1) = z(i, 1) + b(i)
-      end do
-      return
-    end if
-    do s = 1, bs
-      z(:, s) = z(:, s) + b
-    end do
-  end subroutine add_bias
-
-  subroutine copy_to(n, source, dest)
-    ! dest = source for n entries.
-    integer, intent(in) :: n                     ! entries
-    double precision, intent(in) :: source(n)    ! values to copy
-    double precision, intent(inout) :: dest(n)   ! destination
-    dest = source
-  end subroutine copy_to
-
-  subroutine row_sums(m, n, delta, total)
-    ! total(i) = sum over the n columns of delta(i, :).
-    integer, intent(in) :: m                     ! rows
-    integer, intent(in) :: n                     ! columns (samples)
-    double precision, intent(in) :: delta(m, n)  ! matrix to sum
-    double precision, intent(out) :: total(m)    ! sums along rows
-    integer :: i, s
-    if (n == 1) then
-      ! one sample: the sums are the column itself (a plain loop, not a call to memcpy)
-      do i = 1, m
-        total(i) = delta(i, 1)
-      end do
-      return
-    end if
-    total = delta(:, 1)
-    do s = 2, n
-      total = total + delta(:, s)
-    end do
-  end subroutine row_sums
-
-  function softplus(x) result(sp)
+  pure function softplus(x) result(sp)
     ! max(x, 0) + log1p(exp(-|x|)), with log1p in its accurate Fortran 95 form.
     double precision, intent(in) :: x            ! argument
     double precision :: sp                       ! softplus(x)
@@ -698,7 +421,7 @@ contains
     end if
   end function softplus
 
-  function is_finite(x) result(finite)
+  pure function is_finite(x) result(finite)
     ! True when x is neither NaN nor infinite (Fortran 95 has no ieee_arithmetic).
     double precision, intent(in) :: x            ! value to test
     logical :: finite                            ! x is finite
@@ -706,7 +429,7 @@ contains
     finite = x >= -huge(x) .and. x <= huge(x)
   end function is_finite
 
-  subroutine check_network(n_layers, layer_sizes, n_params, n_in, n_out, n_samples, &
+  pure subroutine check_network(n_layers, layer_sizes, n_params, n_in, n_out, n_samples, &
                            hidden, output, loss, info)
     ! info = OK when the sizes agree with each other and the codes are known.
     integer, intent(in) :: n_layers                   ! L
@@ -759,7 +482,7 @@ contains
     end if
   end subroutine check_network
 
-  function output_code(output) result(code)
+  pure function output_code(output) result(code)
     ! The internal activation code of spec's output code (0 sigmoid, 1 softmax, 2 linear).
     integer, intent(in) :: output                ! spec's output activation code
     integer :: code                              ! ACT_SIGMOID, ACT_SOFTMAX or ACT_LINEAR
@@ -773,7 +496,7 @@ contains
     end select
   end function output_code
 
-  subroutine layout(n_layers, sizes, bs, p_off, a_off, n_work, info)
+  pure subroutine layout(n_layers, sizes, bs, p_off, a_off, n_work, info)
     ! Offsets of W_l in params and of layer l (n_l x bs) in the work arrays; their length.
     integer, intent(in) :: n_layers               ! L
     integer, intent(in) :: sizes(0:n_layers)      ! n_0 .. n_L
@@ -1005,7 +728,7 @@ contains
     info = OK
     if (path == PATH_AUTO .or. path == PATH_LOOPS) then
       matmul_path = path
-    else if (path == PATH_BLAS .and. bp_blas_linked()) then
+    else if (path == PATH_BLAS .and. blas_linked()) then
       matmul_path = path
     else
       info = ERR_PATH
@@ -1022,7 +745,7 @@ contains
     ! linked = 1 when this build links BLAS dgemm (meson option -Dblas), else 0.
     integer, intent(out) :: linked               ! 1 or 0
     linked = 0
-    if (bp_blas_linked()) linked = 1
+    if (blas_linked()) linked = 1
   end subroutine blas_available
 
 end module trainer

@@ -1,5 +1,5 @@
-! gemm_none.f90 -- the BLAS shim of backprop.f90 for a build without BLAS (-Dblas=none, or
-! -Dblas=auto when meson finds no OpenBLAS). bp_blas_linked is false, so backprop.f90 never
+! gemm_none.f90 -- the BLAS shim of kernels.f90 for a build without BLAS (-Dblas=none, or
+! -Dblas=auto when meson finds no OpenBLAS). bp_blas_linked is false, so kernels.f90 never
 ! calls bp_dgemm and uses its own reference loops; bp_dgemm exists only so that the module
 ! links, and should it be called anyway it still returns the right product (matmul).
 

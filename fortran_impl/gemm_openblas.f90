@@ -1,6 +1,6 @@
-! gemm_openblas.f90 -- the BLAS shim of backprop.f90 for a build that links OpenBLAS.
-! meson compiles this file or gemm_none.f90 (option -Dblas); backprop.f90 calls these two
-! external procedures only, so the module itself is the same in both builds.
+! gemm_openblas.f90 -- the BLAS shim of kernels.f90 for a build that links OpenBLAS.
+! meson compiles this file or gemm_none.f90 (option -Dblas); kernels.f90 calls these two
+! procedures only, through an explicit interface, so the module is the same in both builds.
 
 logical function bp_blas_linked()
   ! True: this build links BLAS, and bp_dgemm calls its dgemm.

@@ -1,10 +1,12 @@
 """fortran_impl.Network: the contract's Network, computed by the Fortran 95 trainer.
 
-The Fortran module (backprop.f90, module `trainer`, wrapped by f2py as fortran_impl._backprop)
-does the arithmetic; this file validates every argument first (so that a user sees the same
-ValueError / TypeError as from the other two implementations, naming the argument), lays
-the data out as the Fortran expects, and turns Fortran error codes and f2py's own
-exceptions into ValueError / FloatingPointError. Layout shared with backprop.f90:
+The Fortran (backprop.f90, module `trainer`, the algorithm and the entry points f2py wraps as
+fortran_impl._backprop; kernels.f90, module `kernels`, its matrix products and other kernels)
+does the arithmetic; this file validates every argument first with the contract layer's
+checks (python_impl.arrays: the same ValueError / TypeError as the other two
+implementations, naming the argument), lays the data out as the Fortran expects, and turns
+Fortran error codes and f2py's own exceptions into ValueError / FloatingPointError. Layout
+shared with backprop.f90:
 
 - parameters: one flat float64 vector, layer by layer: W (n_in x n_out, column-major) then b;
 - samples are columns in Fortran: a C-ordered (n_samples, n_in) array X is passed as X.T,
@@ -15,20 +17,17 @@ exceptions into ValueError / FloatingPointError. Layout shared with backprop.f90
 
 from __future__ import annotations
 
-import array
 import importlib
-import itertools
-import numbers
 import os
 import platform
 
 import numpy as np
 
 from fortran_impl import _build_info
-from python_impl import spec as _spec
-# The NumPy implementation's argument checks, so that every error (type, argument named,
-# message) is the one NumPy raises; they return C-contiguous float64 arrays.
-from python_impl.vectorized import as_data, as_matrix, as_params
+# The contract's argument checks for arrays (the same errors as the other two implementations);
+# they return C-contiguous float64 arrays.
+from python_impl.arrays import as_data, as_matrix, as_orders, as_params
+from python_impl.spec import check_config, check_spec, init_params, not_finite
 
 # OpenBLAS kernels by CPU features: (kernel name, /proc/cpuinfo flags it needs).
 _OPENBLAS_KERNELS = (
@@ -97,7 +96,7 @@ _ERRORS = {
 }
 ERR_NONFINITE = 12
 
-# backprop.f90's BLAS_MIN_WORK: the "auto" path uses dgemm from m*n*k multiply-adds up.
+# kernels.f90's BLAS_MIN_WORK: the "auto" path uses dgemm from m*n*k multiply-adds up.
 BLAS_MIN_WORK = 512
 
 _PATHS = ("auto", "loops", "blas")
@@ -167,96 +166,61 @@ def get_matmul_path():
     return _PATHS[int(_trainer.get_matmul_path())]
 
 
-def _index_type(kind):
-    """True for the element types spec.check_orders accepts: integers other than bool."""
-    return issubclass(kind, numbers.Integral) and not issubclass(kind, bool)
-
-
-def _orders(orders, n_samples, config):
-    """orders as a C-int (epochs, n_samples) C-ordered array of 0-based indices.
-
-    Accepts exactly what spec.check_orders accepts, and raises its errors. Integer arrays and
-    lists of integer lists are checked in bulk, at C speed (check_orders' per-element Python
-    loop took longer than the Fortran training of a tiny network); anything else, and any
-    input the bulk check does not pass, goes to check_orders itself for its exact error.
-    """
-    if orders is None:
-        return np.array(_spec.epoch_orders(n_samples, config), dtype=np.intc)
-    indices = None
-    if isinstance(orders, np.ndarray):
-        if orders.dtype.kind in "iu":
-            indices = orders
-    elif isinstance(orders, (list, tuple)) and len(orders) == config.epochs \
-            and set(map(type, orders)) <= {list, tuple} \
-            and set(map(len, orders)) == {n_samples}:
-        flat = list(itertools.chain.from_iterable(orders))
-        if all(_index_type(kind) for kind in set(map(type, flat))):
-            try:   # array('i') is a C int array, as Fortran's default integer
-                indices = np.frombuffer(array.array("i", flat), dtype=np.intc).reshape(
-                    config.epochs, n_samples)
-            except (TypeError, OverflowError):     # indices beyond a C int: out of range
-                indices = None
-    if indices is not None and indices.shape == (config.epochs, n_samples) \
-            and indices.min() >= 0 and indices.max() < n_samples:
-        return np.ascontiguousarray(indices, dtype=np.intc)
-    # The contract's own check, for its exact errors (TypeError / ValueError naming "orders").
-    return np.array(_spec.check_orders(orders, n_samples, config), dtype=np.intc)
-
-
 class Network:
     """A multilayer perceptron whose every computation runs in Fortran (backprop.f90)."""
 
     def __init__(self, spec, params=None, seed=0):
-        """Network of `spec` with `params` [(W, b), ...] or init_params(spec, seed)."""
-        if not isinstance(spec, _spec.NetworkSpec):
-            raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
-        self.spec = spec
+        """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed)."""
+        self.spec = check_spec(spec)
         self._sizes = np.array(spec.layer_sizes, dtype=np.intc)
         self._hidden, self._output, self._loss = spec.codes()
-        # as_params' flat vector holds each W row-major; the Fortran's, column-major:
-        # flat_fortran = flat_rows[self._to_fortran]
-        self._to_fortran = _column_major_order(spec)
-        self.set_params(_spec.init_params(spec, seed) if params is None else params)
+        self.set_params(init_params(spec, seed) if params is None else params)
 
     def get_params(self):
-        """[(W, b), ...] as float64 copies: W is n_in x n_out, b has n_out entries."""
+        """-> [(W, b)] copies: W n_in x n_out, b n_out, float64 arrays."""
         return self._unflatten(self._flat)
 
     def set_params(self, params):
-        """Replace the parameters [(W, b), ...] (validated; errors name "params")."""
-        self._flat = as_params(params, self.spec)[self._to_fortran]
+        """params: [(W, b)] per layer, W n_in x n_out, b n_out; validated, then copied in."""
+        self._flat = _flatten(as_params(params, self.spec))
 
     def forward(self, X):
-        """Outputs A (n_samples x n_out float64) for inputs X (n_samples x n_in)."""
+        """X: n x n_0 -> A: n x n_L float64 array, the output activations."""
         X = as_matrix("X", X, self.spec.n_in)
         a_out, info = _call("forward", "X", n_out=self.spec.n_out, x=X.T, **self._common())
         if info:
             _raise_for(info, "forward")
+        if not np.isfinite(a_out).all():
+            raise not_finite("forward")
         return a_out.T
 
     def loss(self, X, Y):
-        """Mean per-sample loss over the rows of X, Y."""
+        """X: n x n_0, Y: n x n_L -> the mean per-sample loss (float)."""
         X, Y = as_data(X, Y, self.spec)
         mean, info = _call("mean_loss", "X", x=X.T, y=Y.T, loss=self._loss, **self._common())
         if info:
             _raise_for(info, "mean_loss")
+        if not np.isfinite(mean):
+            raise not_finite("loss")
         return float(mean)
 
     def gradients(self, X, Y):
-        """(loss, [(dW, db), ...]): the mean loss over the rows of X, Y and its gradient."""
+        """X: n x n_0, Y: n x n_L -> (loss, [(dW n_in x n_out, db n_out)]) of the mean loss."""
         X, Y = as_data(X, Y, self.spec)
         mean, nabla, info = _call("loss_and_gradients", "X", x=X.T, y=Y.T, loss=self._loss,
                                   **self._common())
         if info:
             _raise_for(info, "loss_and_gradients")
+        if not (np.isfinite(mean) and np.isfinite(nabla).all()):
+            raise not_finite("gradients")
         return float(mean), self._unflatten(nabla)
 
     def train(self, X, Y, config, orders=None):
-        """Train in Fortran (one call for all epochs); return the per-epoch mean losses."""
-        if not isinstance(config, _spec.TrainConfig):
-            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+        """X: n x n_0, Y: n x n_L -> history (mean loss per epoch); all or nothing on error.
+        One call into Fortran trains every epoch."""
+        check_config(config)
         X, Y = as_data(X, Y, self.spec)
-        orders = _orders(orders, X.shape[0], config)
+        orders = as_orders(orders, X.shape[0], config, dtype=np.intc)
         params = self._flat.copy()   # trained in place; kept only if training succeeds
         history, info, bad_epoch = _call(
             "train", "config", layer_sizes=self._sizes, params=params, x=X.T, y=Y.T,
@@ -276,8 +240,12 @@ class Network:
         return history.tolist()
 
     def predict(self, X):
-        """Class index per sample: the argmax of forward(X) along each row."""
-        return np.argmax(self.forward(X), axis=1)
+        """X: n x n_0 -> per sample, the index of the largest output, or with one output unit
+        1 where it is >= 0.5, else 0 (int array of n)."""
+        A = self.forward(X)
+        if self.spec.n_out == 1:
+            return (A[:, 0] >= 0.5).astype(np.intp)
+        return np.argmax(A, axis=1)
 
     def _common(self):
         """Keyword arguments shared by every Fortran entry point."""
@@ -295,12 +263,6 @@ class Network:
         return layers
 
 
-def _column_major_order(spec):
-    """Indices taking a flat vector with row-major W's to the Fortran layout (column-major)."""
-    pieces, offset = [], 0
-    for n_in, n_out in spec.layer_shapes():
-        W = np.arange(offset, offset + n_in * n_out).reshape(n_in, n_out)
-        pieces += [W.ravel(order="F"), np.arange(offset + n_in * n_out,
-                                                 offset + n_in * n_out + n_out)]
-        offset += n_in * n_out + n_out
-    return np.concatenate(pieces)
+def _flatten(params):
+    """[(W, b)] validated by arrays.as_params -> the Fortran's flat vector (W column-major)."""
+    return np.concatenate([part for W, b in params for part in (W.ravel(order="F"), b)])

@@ -16,12 +16,11 @@ pass's multiply-adds are plain loops, and there are no per-element method calls.
 from __future__ import annotations
 
 import math
-import numbers
 from itertools import chain
 from operator import add, mul
 
-from python_impl.spec import (NetworkSpec, TrainConfig, check_layers, check_orders, epoch_orders,
-                              init_params)
+from python_impl.spec import (as_data, as_matrix, as_orders, as_params, check_config, check_spec,
+                              init_params, not_finite)
 
 exp = math.exp
 log = math.log
@@ -209,99 +208,9 @@ def train_epochs(params, X, Y, orders, config, spec):
     return history
 
 
-def as_matrix(name, X, n_cols):
-    """X: any 2-D sequence of real numbers, n_cols columns -> list of rows of floats (a copy)."""
-    if isinstance(X, (str, bytes)):
-        raise TypeError(f"{name} must be a 2-D sequence of numbers, got a string")
-    try:
-        rows = list(X)
-    except TypeError:
-        raise TypeError(f"{name} must be a 2-D sequence of numbers, "
-                        f"got {type(X).__name__}") from None
-    if not rows:
-        raise ValueError(f"{name} must have at least one row, got none")
-    for r, row in enumerate(rows):
-        if isinstance(row, (str, bytes)):
-            raise TypeError(f"{name}[{r}] must be a sequence of numbers, got a string")
-        if isinstance(row, numbers.Number):
-            raise ValueError(f"{name} must be 2-D (n_samples x {n_cols}), got a 1-D sequence")
-        try:
-            rows[r] = row = list(row)
-        except TypeError:
-            raise TypeError(f"{name}[{r}] must be a sequence of numbers, "
-                            f"got {type(row).__name__}") from None
-        if len(row) != len(rows[0]):
-            raise ValueError(f"{name} must have rows of equal length: row 0 has {len(rows[0])} "
-                             f"entries, row {r} has {len(row)}")
-    for r, row in enumerate(rows):
-        rows[r] = _floats(name, row)
-    if len(rows[0]) != n_cols:
-        raise ValueError(f"{name} must have {n_cols} columns, got {len(rows[0])}")
-    return rows
-
-
-def _floats(name, values):
-    """values: a list of real numbers -> list of finite floats, or raise naming the argument."""
-    if not set(map(type, values)) <= {float, int}:  # the common case needs no per-entry check
-        for v in values:
-            if isinstance(v, (str, bytes)):
-                raise TypeError(f"{name} must hold real numbers, got the string {v!r}")
-            if not isinstance(v, numbers.Real) and type(v).__name__ != "bool":  # NumPy's bool
-                if hasattr(v, "__iter__"):
-                    raise ValueError(f"{name} must be 2-D: found a nested sequence {v!r}")
-                raise TypeError(f"{name} must hold real numbers, got {type(v).__name__} {v!r}")
-    try:
-        values = list(map(float, values))
-    except OverflowError:
-        raise ValueError(f"{name} must hold finite numbers "
-                         "(one is too large for a float)") from None
-    if not all(map(isfinite, values)):
-        bad = next(v for v in values if not isfinite(v))
-        raise ValueError(f"{name} must hold finite numbers, got {bad}")
-    return values
-
-
-def as_params(params, spec):
-    """params: [(W n_in x n_out, b n_out)] per layer -> validated [(flat W, b)] copies."""
-    checked = []
-    for l, ((W, b), (n_in, n_out)) in enumerate(zip(check_layers(params, spec),
-                                                    spec.layer_shapes())):
-        W = as_matrix(f"params[{l}] W", W, n_out)
-        if len(W) != n_in:
-            raise ValueError(f"params[{l}] W must have {n_in} rows, got {len(W)}")
-        if isinstance(b, (str, bytes)):
-            raise TypeError(f"params[{l}] b must be a sequence of numbers, got a string")
-        try:
-            b = list(b)
-        except TypeError:
-            raise TypeError(f"params[{l}] b must be a sequence of numbers, "
-                            f"got {type(b).__name__}") from None
-        b = _floats(f"params[{l}] b", b)
-        if len(b) != n_out:
-            raise ValueError(f"params[{l}] b must have {n_out} entries, got {len(b)}")
-        checked.append((list(chain.from_iterable(W)), b))
-    return checked
-
-
-def as_orders(orders, n, config):
-    """orders: None, or epochs x n sample indices -> lists of ints (spec.check_orders' rules)."""
-    if orders is None:
-        return epoch_orders(n, config)
-    if (isinstance(orders, (list, tuple)) and len(orders) == config.epochs
-            and all(isinstance(order, (list, tuple)) and len(order) == n
-                    and set(map(type, order)) <= {int} and min(order) >= 0 and max(order) < n
-                    for order in orders)):
-        return orders  # the common case, checked at C speed (orders are only read)
-    return check_orders(orders, n, config)  # anything else: the full check, and its errors
-
-
-def as_data(X, Y, spec):
-    """Validate X (n x n_0) and Y (n x n_L) together -> (X, Y) as lists of float rows."""
-    X = as_matrix("X", X, spec.n_in)
-    Y = as_matrix("Y", Y, spec.n_out)
-    if len(Y) != len(X):
-        raise ValueError(f"Y must have one row per row of X: X has {len(X)}, Y has {len(Y)}")
-    return X, Y
+def flatten(params):
+    """[(W rows, b)] validated by spec.as_params -> [(flat row-major W, b)] (see Layout)."""
+    return [(list(chain.from_iterable(W)), b) for W, b in params]
 
 
 class Network:
@@ -309,9 +218,7 @@ class Network:
 
     def __init__(self, spec, params=None, seed=0):
         """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed)."""
-        if not isinstance(spec, NetworkSpec):
-            raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
-        self.spec = spec
+        self.spec = check_spec(spec)
         self.set_params(init_params(spec, seed) if params is None else params)
 
     def get_params(self):
@@ -321,12 +228,15 @@ class Network:
 
     def set_params(self, params):
         """params: [(W, b)] per layer, W n_in x n_out, b n_out; validated, then copied in."""
-        self._params = as_params(params, self.spec)
+        self._params = flatten(as_params(params, self.spec))
 
     def forward(self, X):
         """X: n x n_0 -> A: n x n_L (nested lists), the output activations."""
         X = as_matrix("X", X, self.spec.n_in)
-        return [feedforward(self._params, x, self.spec)[1][-1] for x in X]
+        A = [feedforward(self._params, x, self.spec)[1][-1] for x in X]
+        if not all(map(isfinite, chain.from_iterable(A))):
+            raise not_finite("forward")
+        return A
 
     def loss(self, X, Y):
         """X: n x n_0, Y: n x n_L -> the mean per-sample loss (float)."""
@@ -336,19 +246,22 @@ class Network:
         for x, y in zip(X, Y):
             zs, activations = feedforward(self._params, x, spec)
             total += loss_sum(zs[-1], activations[-1], y, spec.output_activation, spec.loss)
+        if not isfinite(total):
+            raise not_finite("loss")
         return total / len(X)
 
     def gradients(self, X, Y):
         """X: n x n_0, Y: n x n_L -> (loss, [(dW n_in x n_out, db n_out)]) of the mean loss."""
         X, Y = as_data(X, Y, self.spec)
         total, nabla_w, nabla_b = backprop(self._params, X, Y, self.spec)
+        if not (isfinite(total) and all(map(isfinite, chain(*nabla_w, *nabla_b)))):
+            raise not_finite("gradients")
         return total / len(X), [([nw[k:k + len(nb)] for k in range(0, len(nw), len(nb))], nb)
                                 for nw, nb in zip(nabla_w, nabla_b)]
 
     def train(self, X, Y, config, orders=None):
         """X: n x n_0, Y: n x n_L -> history (mean loss per epoch); all or nothing on error."""
-        if not isinstance(config, TrainConfig):
-            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+        check_config(config)
         X, Y = as_data(X, Y, self.spec)
         orders = as_orders(orders, len(X), config)
         params = [(list(W), list(b)) for W, b in self._params]  # trained in place: a copy
@@ -357,5 +270,9 @@ class Network:
         return history
 
     def predict(self, X):
-        """X: n x n_0 -> the index of the largest output per sample (list of n ints)."""
-        return [max(range(len(a)), key=a.__getitem__) for a in self.forward(X)]
+        """X: n x n_0 -> per sample, the index of the largest output, or with one output unit
+        1 where it is >= 0.5, else 0 (list of n ints)."""
+        A = self.forward(X)
+        if self.spec.n_out == 1:
+            return [int(a[0] >= 0.5) for a in A]
+        return [max(range(len(a)), key=a.__getitem__) for a in A]

@@ -3,7 +3,9 @@
 Standard library only. It fixes what could make the three implementations differ:
 the names of the activations and losses (and their integer codes for Fortran), the
 validated network and training descriptions, the initial parameters, the per-epoch
-sample orders, and the operation count used for GFLOP/s. See docs/contract.md.
+sample orders, the input rules (as_matrix, as_params, as_orders, as_data: which input
+raises which error, in which order; python_impl.arrays applies the same rules for NumPy),
+and the operation count used for GFLOP/s. See docs/contract.md.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Names accepted by NetworkSpec; a name's position is its integer code in the Fortran trainer.
@@ -23,13 +26,20 @@ GRADIENT_CHECK_STEP = 1e-5
 GRADIENT_CHECK_TOLERANCE = 1e-6
 AGREEMENT_TOLERANCE = 1e-9
 
+# The largest count the Fortran trainer can hold (its default integer, a C int): every layer
+# size, the number of parameters, epochs and batch_size must fit in it.
+MAX_COUNT = 2**31 - 1
 
-def _check_int(name, value, minimum):
-    """Return value as an int >= minimum, or raise naming the argument."""
+
+def _check_int(name, value, minimum, maximum=None):
+    """Return value as an int in [minimum, maximum], or raise naming the argument."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum} (a C int, as the Fortran trainer "
+                         f"counts), got {value}")
     return int(value)
 
 
@@ -37,7 +47,10 @@ def _check_real(name, value, minimum, below=None):
     """Return value as a finite float in [minimum, below), or raise naming the argument."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise ValueError(f"{name} must be finite, got a number too large for a float") from None
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     if value < minimum:
@@ -69,9 +82,13 @@ class NetworkSpec:
         sizes = self.layer_sizes
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
             raise TypeError(f"layer_sizes must be a sequence of integers, got {sizes!r}")
-        sizes = tuple(_check_int("layer_sizes", n, 1) for n in sizes)
+        sizes = tuple(_check_int("layer_sizes", n, 1, MAX_COUNT) for n in sizes)
         if len(sizes) < 2:
             raise ValueError(f"layer_sizes needs at least 2 entries (input, output), got {sizes}")
+        n_params = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+        if n_params > MAX_COUNT:
+            raise ValueError(f"layer_sizes gives {n_params} parameters, more than {MAX_COUNT} "
+                             "(a C int, as the Fortran trainer counts)")
         object.__setattr__(self, "layer_sizes", sizes)
         _check_name("hidden_activation", self.hidden_activation, HIDDEN_ACTIVATIONS)
         _check_name("output_activation", self.output_activation, OUTPUT_ACTIVATIONS)
@@ -120,10 +137,11 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self):
-        object.__setattr__(self, "epochs", _check_int("epochs", self.epochs, 1))
+        object.__setattr__(self, "epochs", _check_int("epochs", self.epochs, 1, MAX_COUNT))
         object.__setattr__(self, "learning_rate",
                            _check_real("learning_rate", self.learning_rate, 0.0))
-        object.__setattr__(self, "batch_size", _check_int("batch_size", self.batch_size, 1))
+        object.__setattr__(self, "batch_size", _check_int("batch_size", self.batch_size, 1,
+                                                                  MAX_COUNT))
         object.__setattr__(self, "momentum", _check_real("momentum", self.momentum, 0.0, 1.0))
         object.__setattr__(self, "l2", _check_real("l2", self.l2, 0.0))
         if not isinstance(self.shuffle, bool):
@@ -158,33 +176,140 @@ def epoch_orders(n_samples, config):
     return orders
 
 
+# ---- the input rules (docs/contract.md, "Errors"), in the order they are applied ------------
+#
+# Each as_* function below checks one argument and returns it in plain Python form, or raises
+# the contract's error naming the argument. python_impl.arrays applies the same rules for
+# NumPy: it takes a fast path for float/int/bool arrays that are already right and hands
+# everything else to these functions, so both raise the same class for every input.
+
+
+def _items(name, value, what):
+    """value: a sequence (list, tuple, ...) or an object with tolist() (a NumPy array or
+    matrix, a memoryview, an array.array) -> list of its items; TypeError otherwise (None,
+    a number, a string, a set, a dict, a generator)."""
+    kind = type(value).__name__
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.tolist()
+        except NotImplementedError:    # a memoryview of a format tolist cannot read
+            raise TypeError(f"{name} must be {what}, got {kind}") from None
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be {what}, got {kind}")
+    return list(value)
+
+
+def _is_number(value):
+    """True for a real number (bools included: 0 and 1, as Python and NumPy treat them)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (str, bytes))
+
+
+def _floats(name, values):
+    """values: list of real numbers -> list of finite floats, or raise naming the argument."""
+    if not set(map(type, values)) <= {float, int}:  # the common case needs no per-entry check
+        for k, v in enumerate(values):
+            if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):
+                values[k] = v = v.tolist()     # NumPy scalars (np.bool_ among them), arrays
+            if _is_number(v):
+                continue
+            if isinstance(v, Sequence) and not isinstance(v, (str, bytes)):
+                raise ValueError(f"{name} has too many dimensions: found a nested sequence {v!r}")
+            raise TypeError(f"{name} must hold real numbers, got {type(v).__name__} {v!r}")
+    try:
+        values = list(map(float, values))
+    except OverflowError:
+        raise ValueError(f"{name} must hold finite numbers "
+                         "(one is too large for a float)") from None
+    if not all(map(math.isfinite, values)):
+        bad = next(v for v in values if not math.isfinite(v))
+        raise ValueError(f"{name} must hold finite numbers, got {bad}")
+    return values
+
+
+def check_rows(name, n_rows):
+    """A matrix has 1 to MAX_COUNT rows (the Fortran counts samples in a C int)."""
+    if n_rows < 1:
+        raise ValueError(f"{name} must have at least one row, got none")
+    if n_rows > MAX_COUNT:
+        raise ValueError(f"{name} must have at most {MAX_COUNT} rows (a C int, as the Fortran "
+                         f"trainer counts), got {n_rows}")
+
+
+def as_matrix(name, X, n_cols):
+    """X: a 2-D sequence of real numbers, n_cols columns -> list of rows of floats (a copy).
+
+    Rules, in order (docs/contract.md): X is a sequence or array (TypeError); it has 1 to
+    MAX_COUNT rows (ValueError); row by row, each row is a sequence (a number: X is 1-D,
+    ValueError; anything else, TypeError) as long as the first (ValueError); row by row, every
+    entry a real number (a sequence: ValueError; else TypeError), then finite (ValueError);
+    n_cols columns (ValueError).
+    """
+    rows = _items(name, X, "a 2-D sequence of numbers")
+    check_rows(name, len(rows))
+    for r, row in enumerate(rows):
+        if hasattr(row, "tolist") and not isinstance(row, (str, bytes)):
+            row = row.tolist()
+        if _is_number(row):
+            raise ValueError(f"{name} must be 2-D (n_samples x {n_cols}), got a 1-D sequence")
+        rows[r] = row = _items(f"{name}[{r}]", row, "a sequence of numbers")
+        if len(row) != len(rows[0]):
+            raise ValueError(f"{name} must have rows of equal length: row 0 has {len(rows[0])} "
+                             f"entries, row {r} has {len(row)}")
+    for r, row in enumerate(rows):
+        rows[r] = _floats(name, row)
+    if len(rows[0]) != n_cols:
+        raise ValueError(f"{name} must have {n_cols} columns, got {len(rows[0])}")
+    return rows
+
+
+def as_vector(name, b, n):
+    """b: a sequence of n real numbers -> list of floats (a copy). Rules, in order: b is a
+    sequence or array (TypeError); its entries as as_matrix's; n entries (ValueError)."""
+    values = _floats(name, _items(name, b, "a sequence of numbers"))
+    if len(values) != n:
+        raise ValueError(f"{name} must have {n} entries, got {len(values)}")
+    return values
+
+
 def check_layers(params, spec):
     """params: [(W, b)] per layer -> [(W, b)], after checking that it holds one (W, b) pair per
     layer of spec (the errors name params and the layer); W and b are the caller's to check."""
-    if isinstance(params, (str, bytes)) or not hasattr(params, "__len__"):
-        raise TypeError(f"params must be a sequence of (W, b) pairs, got {type(params).__name__}")
-    if len(params) != spec.n_layers:
+    layers = _items("params", params, "a sequence of (W, b) pairs")
+    if len(layers) != spec.n_layers:
         raise ValueError(f"params must have {spec.n_layers} (W, b) pairs (one per layer), "
-                         f"got {len(params)}")
-    for l, layer in enumerate(params):
-        if isinstance(layer, (str, bytes)) or not hasattr(layer, "__len__"):
-            raise TypeError(f"params[{l}] must be a (W, b) pair, got {type(layer).__name__}")
+                         f"got {len(layers)}")
+    for l, layer in enumerate(layers):
+        layers[l] = layer = _items(f"params[{l}]", layer, "a (W, b) pair")
         if len(layer) != 2:
             raise ValueError(f"params[{l}] must be a (W, b) pair, got {len(layer)} entries")
-    return [tuple(layer) for layer in params]
+    return [tuple(layer) for layer in layers]
+
+
+def as_params(params, spec):
+    """params: [(W n_in x n_out, b n_out)] per layer -> validated [(W rows, b)] float copies.
+    Rules, in order: check_layers; then layer by layer, W (as_matrix, then n_in rows), b."""
+    checked = []
+    for l, ((W, b), (n_in, n_out)) in enumerate(zip(check_layers(params, spec),
+                                                    spec.layer_shapes())):
+        W = as_matrix(f"params[{l}] W", W, n_out)
+        if len(W) != n_in:
+            raise ValueError(f"params[{l}] W must have {n_in} rows, got {len(W)}")
+        checked.append((W, as_vector(f"params[{l}] b", b, n_out)))
+    return checked
 
 
 def check_orders(orders, n_samples, config):
-    """Return orders as lists of ints: config.epochs lists of n_samples indices in [0, n_samples)."""
-    if isinstance(orders, (str, bytes)) or not hasattr(orders, "__len__"):
-        raise TypeError(f"orders must be a sequence of index sequences, got {type(orders).__name__}")
+    """Return orders as lists of ints: config.epochs lists of n_samples indices in [0, n_samples).
+    Rules, in order: orders a sequence (TypeError), config.epochs of them (ValueError); each
+    a sequence (TypeError) of n_samples entries (ValueError), each an integer, not a bool
+    (TypeError), in [0, n_samples) (ValueError)."""
+    orders = _items("orders", orders, "a sequence of index sequences")
     if len(orders) != config.epochs:
         raise ValueError(f"orders must hold one order per epoch: expected {config.epochs}, "
                          f"got {len(orders)}")
     checked = []
     for epoch, order in enumerate(orders):
-        if isinstance(order, (str, bytes)) or not hasattr(order, "__len__"):
-            raise TypeError(f"orders[{epoch}] must be a sequence of indices")
+        order = _items(f"orders[{epoch}]", order, "a sequence of indices")
         if len(order) != n_samples:
             raise ValueError(f"orders[{epoch}] must have {n_samples} indices (one per sample), "
                              f"got {len(order)}")
@@ -197,6 +322,48 @@ def check_orders(orders, n_samples, config):
             row.append(int(index))
         checked.append(row)
     return checked
+
+
+def as_orders(orders, n_samples, config):
+    """orders: None, or epochs x n_samples indices -> lists of ints (check_orders' rules)."""
+    if orders is None:
+        return epoch_orders(n_samples, config)
+    if (isinstance(orders, (list, tuple)) and len(orders) == config.epochs
+            and all(isinstance(order, (list, tuple)) and len(order) == n_samples
+                    and set(map(type, order)) <= {int} and min(order) >= 0
+                    and max(order) < n_samples for order in orders)):
+        return [list(order) for order in orders]  # the common case, checked at C speed
+    return check_orders(orders, n_samples, config)  # anything else: the full check, its errors
+
+
+def as_data(X, Y, spec):
+    """X (n x n_0) and Y (n x n_L) -> (X, Y) as lists of float rows. Rules, in order: X, Y,
+    then as many rows in Y as in X (ValueError)."""
+    X = as_matrix("X", X, spec.n_in)
+    Y = as_matrix("Y", Y, spec.n_out)
+    if len(Y) != len(X):
+        raise ValueError(f"Y must have one row per row of X: X has {len(X)}, Y has {len(Y)}")
+    return X, Y
+
+
+def check_spec(spec):
+    """spec must be a NetworkSpec (TypeError naming spec)."""
+    if not isinstance(spec, NetworkSpec):
+        raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
+    return spec
+
+
+def check_config(config):
+    """config must be a TrainConfig (TypeError naming config)."""
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+    return config
+
+
+def not_finite(routine):
+    """The FloatingPointError of forward, loss or gradients when a finite input overflows."""
+    return FloatingPointError(f"{routine}: the result is not finite (an overflow): the inputs "
+                              "or the parameters are too large")
 
 
 def one_hot(labels, n_classes):

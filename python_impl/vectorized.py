@@ -15,12 +15,11 @@ training is raised as FloatingPointError instead.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from python_impl.spec import (NetworkSpec, TrainConfig, check_layers, check_orders, epoch_orders,
-                              init_params)
+from python_impl.arrays import as_data, as_matrix, as_orders, as_params
+from python_impl.spec import check_config, check_spec, init_params, not_finite
 
 # Layout: all parameters are one flat float64 vector, layer by layer, W (n_in x n_out, row-major)
 # then b (n_out). params = [(W, b)] holds views into it; nabla_w, nabla_b and the velocity are
@@ -195,11 +194,11 @@ def train_epochs(params, theta, X, Y, orders, config, spec):
     size = min(config.batch_size, n)
     eta, momentum = config.learning_rate, config.momentum
     sizes = spec.layer_sizes
-    full = _Workspace(sizes, size)
-    short = _Workspace(sizes, n % size) if n % size else None
+    full = Workspace(sizes, size)
+    short = Workspace(sizes, n % size) if n % size else None
     velocity = np.zeros_like(theta)
     scratch = np.empty_like(theta)
-    decay = _decay(sizes, config.l2) if config.l2 else None
+    decay = weight_decay(sizes, config.l2) if config.l2 else None
     history = []
     for epoch, order in enumerate(orders, start=1):
         total = 0.0
@@ -221,109 +220,32 @@ def train_epochs(params, theta, X, Y, orders, config, spec):
     return history
 
 
-def as_matrix(name, X, n_cols):
-    """X: any 2-D sequence of real numbers, n_cols columns (None: any) -> C-contiguous float64."""
-    try:
-        A = np.asarray(X)
-    except ValueError as exc:  # ragged rows
-        raise ValueError(f"{name} must be 2-D with rows of equal length: {exc}") from None
-    if A.dtype.kind == "O":  # e.g. None, Fractions, or ints too large for int64
-        for v in A.flat:
-            if isinstance(v, (str, bytes)) or not isinstance(v, numbers.Real):
-                if hasattr(v, "__iter__") and not isinstance(v, (str, bytes)):
-                    raise ValueError(f"{name} must be 2-D: found a nested sequence {v!r}")
-                raise TypeError(f"{name} must hold real numbers, got {type(v).__name__} {v!r}")
-        try:
-            A = A.astype(np.float64)
-        except OverflowError:
-            raise ValueError(f"{name} must hold finite numbers "
-                             "(one is too large for a float)") from None
-    elif A.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got array of dtype {A.dtype}")
-    if A.ndim == 0:
-        raise TypeError(f"{name} must be a 2-D sequence of numbers, got {type(X).__name__}")
-    if A.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples x {n_cols}), got shape {A.shape}")
-    if A.shape[0] == 0:
-        raise ValueError(f"{name} must have at least one row, got none")
-    if n_cols is not None and A.shape[1] != n_cols:
-        raise ValueError(f"{name} must have {n_cols} columns, got {A.shape[1]}")
-    A = np.ascontiguousarray(A, dtype=np.float64)
-    if not np.isfinite(A).all():
-        raise ValueError(f"{name} must hold finite numbers, got {A[~np.isfinite(A)][0]}")
-    return A
+def flatten(params):
+    """[(W, b)] validated by arrays.as_params -> a new flat (n_params,) vector (see Layout)."""
+    return np.concatenate([part for W, b in params for part in (W.ravel(), b)])
 
 
-def as_params(params, spec):
-    """params: [(W, b)] with W n_in x n_out, b n_out, per layer -> validated flat vector (copy)."""
-    layers = check_layers(params, spec)
-    theta = np.empty(spec.n_params())
-    for l, ((W, b), (W_out, b_out)) in enumerate(zip(layers, _views(theta, spec.layer_sizes))):
-        n_in, n_out = W_out.shape
-        W = as_matrix(f"params[{l}] W", W, n_out)
-        if W.shape[0] != n_in:
-            raise ValueError(f"params[{l}] W must have {n_in} rows, got {W.shape[0]}")
-        try:
-            b_dims = np.ndim(b)
-        except ValueError:  # ragged
-            raise ValueError(f"params[{l}] b must be 1-D ({n_out} numbers)") from None
-        if isinstance(b, (str, bytes)) or b_dims == 0:
-            raise TypeError(f"params[{l}] b must be a sequence of numbers, got {type(b).__name__}")
-        if b_dims != 1:
-            raise ValueError(f"params[{l}] b must be 1-D ({n_out} numbers), got {b_dims}-D")
-        b = as_matrix(f"params[{l}] b", [b], None)[0]
-        if b.shape[0] != n_out:
-            raise ValueError(f"params[{l}] b must have {n_out} entries, got {b.shape[0]}")
-        W_out[...] = W
-        b_out[...] = b
-    return theta
-
-
-def as_orders(orders, n, config):
-    """orders: None, or epochs x n sample indices -> epochs x n intp array (check_orders' rules)."""
-    if orders is None:
-        return np.asarray(epoch_orders(n, config), dtype=np.intp)
-    try:
-        array = np.asarray(orders)
-    except (ValueError, TypeError):  # ragged, or worse: leave it to the full check
-        array = None
-    if (array is not None and array.dtype.kind in "iu" and array.shape == (config.epochs, n)
-            and array.min() >= 0 and array.max() < n):
-        return np.ascontiguousarray(array, dtype=np.intp)  # the common case, checked at C speed
-    return np.asarray(check_orders(orders, n, config), dtype=np.intp)  # or raises its error
-
-
-def as_data(X, Y, spec):
-    """Validate X (n x n_0) and Y (n x n_L) together -> (X, Y) as float64 arrays."""
-    X = as_matrix("X", X, spec.n_in)
-    Y = as_matrix("Y", Y, spec.n_out)
-    if Y.shape[0] != X.shape[0]:
-        raise ValueError(f"Y must have one row per row of X: X has {X.shape[0]}, "
-                         f"Y has {Y.shape[0]}")
-    return X, Y
-
-
-def _views(vector, sizes):
+def views(vector, sizes):
     """vector: flat (n_params,) -> [(W n_in x n_out, b n_out)] views into it, layer by layer."""
-    views = []
+    layers = []
     offset = 0
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         W = vector[offset:offset + n_in * n_out].reshape(n_in, n_out)
         offset += n_in * n_out
-        views.append((W, vector[offset:offset + n_out]))
+        layers.append((W, vector[offset:offset + n_out]))
         offset += n_out
-    return views
+    return layers
 
 
-def _decay(sizes, l2):
+def weight_decay(sizes, l2):
     """-> flat (n_params,) vector: l2 at every weight, 0 at every bias."""
     decay = np.zeros(sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])))
-    for W, _ in _views(decay, sizes):
+    for W, _ in views(decay, sizes):
         W.fill(l2)
     return decay
 
 
-class _Workspace:
+class Workspace:
     """Preallocated arrays for batches of n samples: x, y, and per layer z, a, delta, scratch."""
 
     def __init__(self, sizes, n):
@@ -338,9 +260,9 @@ class _Workspace:
         self.row = np.empty((n, 1))
         self.nabla = np.empty(sum(n_in * n_out + n_out
                                   for n_in, n_out in zip(sizes[:-1], sizes[1:])))
-        views = _views(self.nabla, sizes)
-        self.nabla_w = [W for W, _ in views]
-        self.nabla_b = [b for _, b in views]
+        layers = views(self.nabla, sizes)
+        self.nabla_w = [W for W, _ in layers]
+        self.nabla_b = [b for _, b in layers]
 
 
 class Network:
@@ -348,9 +270,7 @@ class Network:
 
     def __init__(self, spec, params=None, seed=0):
         """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed)."""
-        if not isinstance(spec, NetworkSpec):
-            raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
-        self.spec = spec
+        self.spec = check_spec(spec)
         self.set_params(init_params(spec, seed) if params is None else params)
 
     def get_params(self):
@@ -359,38 +279,44 @@ class Network:
 
     def set_params(self, params):
         """params: [(W, b)] per layer, W n_in x n_out, b n_out; validated, then copied in."""
-        self._theta = as_params(params, self.spec)
-        self._params = _views(self._theta, self.spec.layer_sizes)
+        self._theta = flatten(as_params(params, self.spec))
+        self._params = views(self._theta, self.spec.layer_sizes)
 
     def forward(self, X):
         """X: n x n_0 -> A: n x n_L float64 array, the output activations."""
         X = as_matrix("X", X, self.spec.n_in)
         with np.errstate(all="ignore"):
-            return feedforward(self._params, X, self.spec, _Workspace(self.spec.layer_sizes,
-                                                                      X.shape[0]))[1][-1]
+            A = feedforward(self._params, X, self.spec,
+                            Workspace(self.spec.layer_sizes, X.shape[0]))[1][-1]
+        if not np.isfinite(A).all():
+            raise not_finite("forward")
+        return A
 
     def loss(self, X, Y):
         """X: n x n_0, Y: n x n_L -> the mean per-sample loss (float)."""
         X, Y = as_data(X, Y, self.spec)
         spec = self.spec
-        ws = _Workspace(spec.layer_sizes, X.shape[0])
+        ws = Workspace(spec.layer_sizes, X.shape[0])
         with np.errstate(all="ignore"):
             zs, activations = feedforward(self._params, X, spec, ws)
-            return loss_sum(zs[-1], activations[-1], Y, spec.output_activation, spec.loss,
-                            ws) / X.shape[0]
+            total = loss_sum(zs[-1], activations[-1], Y, spec.output_activation, spec.loss, ws)
+        if not math.isfinite(total):
+            raise not_finite("loss")
+        return total / X.shape[0]
 
     def gradients(self, X, Y):
         """X: n x n_0, Y: n x n_L -> (loss, [(dW n_in x n_out, db n_out)]) of the mean loss."""
         X, Y = as_data(X, Y, self.spec)
-        ws = _Workspace(self.spec.layer_sizes, X.shape[0])
+        ws = Workspace(self.spec.layer_sizes, X.shape[0])
         with np.errstate(all="ignore"):
             total, nabla_w, nabla_b = backprop(self._params, X, Y, self.spec, ws)
+        if not (math.isfinite(total) and np.isfinite(ws.nabla).all()):
+            raise not_finite("gradients")
         return total / X.shape[0], [(nw.copy(), nb.copy()) for nw, nb in zip(nabla_w, nabla_b)]
 
     def train(self, X, Y, config, orders=None):
         """X: n x n_0, Y: n x n_L -> history (mean loss per epoch); all or nothing on error."""
-        if not isinstance(config, TrainConfig):
-            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+        check_config(config)
         X, Y = as_data(X, Y, self.spec)
         orders = as_orders(orders, X.shape[0], config)
         before = self._theta.copy()
@@ -402,5 +328,9 @@ class Network:
             raise
 
     def predict(self, X):
-        """X: n x n_0 -> the index of the largest output per sample (int array of n)."""
-        return np.argmax(self.forward(X), axis=1)
+        """X: n x n_0 -> per sample, the index of the largest output, or with one output unit
+        1 where it is >= 0.5, else 0 (int array of n)."""
+        A = self.forward(X)
+        if self.spec.n_out == 1:
+            return (A[:, 0] >= 0.5).astype(np.intp)
+        return np.argmax(A, axis=1)

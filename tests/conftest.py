@@ -6,10 +6,10 @@ a missing Fortran build must fail the suite.
 """
 
 import importlib
-import math
 
-import numpy as np
 import pytest
+
+from python_impl.arrays import history_diff, layer_diffs
 
 # Implementation name -> module holding its Network class (the names of bench.implementations).
 MODULES = {
@@ -47,41 +47,13 @@ def params_as_lists(params):
     return [(as_lists(W), as_lists(b)) for W, b in params]
 
 
-def rel_diff(actual, expected, floor=0.0):
-    """max |actual - expected| / max(max |expected|, floor): the max-norm relative difference.
-
-    floor > 0 turns it into an absolute test for results much smaller than the O(1) terms
-    they are computed from, where rounding differences are absolute, not relative."""
-    actual = np.asarray(as_lists(actual), dtype=float)
-    expected = np.asarray(as_lists(expected), dtype=float)
-    assert actual.shape == expected.shape
-    scale = max(np.abs(expected).max() if expected.size else 0.0, floor)
-    diff = np.abs(actual - expected).max() if expected.size else 0.0
-    return float(diff / scale) if scale > 0 else float(diff)
-
-
-def layer_diff(actual, expected, floor=0.0):
-    """Per layer, max |difference| over W and b / max |entry| of the expected W and b."""
-    assert len(actual) == len(expected)
-    diffs = []
-    for (W, b), (W_ref, b_ref) in zip(actual, expected):
-        flat = np.concatenate([np.ravel(as_lists(W)), np.ravel(as_lists(b))])
-        flat_ref = np.concatenate([np.ravel(as_lists(W_ref)), np.ravel(as_lists(b_ref))])
-        assert np.shape(as_lists(W)) == np.shape(as_lists(W_ref))
-        diffs.append(rel_diff(flat, flat_ref, floor))
-    return diffs
-
-
 def assert_params_close(actual, expected, tol, floor=0.0):
-    """[(W, b)] per layer agree within tol relative, max norm over each layer's W and b."""
-    for layer, diff in enumerate(layer_diff(actual, expected, floor)):
+    """[(W, b)] per layer agree within tol (the contract's per-layer agreement, layer_diffs)."""
+    for layer, diff in enumerate(layer_diffs(actual, expected, floor)):
         assert diff <= tol, f"layer {layer} differs by {diff:.2e} relative"
 
 
 def assert_history_close(actual, expected, tol, floor=0.0):
-    """Two training histories agree entry by entry within tol relative."""
+    """Two training histories agree entry by entry within tol (arrays.history_diff)."""
     assert isinstance(actual, list) and all(isinstance(h, float) for h in actual)
-    assert len(actual) == len(expected)
-    for epoch, (h, h_ref) in enumerate(zip(actual, expected)):
-        assert math.isfinite(h)
-        assert abs(h - h_ref) <= tol * max(abs(h_ref), floor), f"epoch {epoch}: {h} vs {h_ref}"
+    assert history_diff(actual, expected, floor) <= tol, f"{actual} vs {expected}"

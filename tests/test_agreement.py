@@ -4,13 +4,16 @@ parameters, configuration and sample orders (parameters and histories), and in f
 loss, gradients and predict."""
 
 import itertools
+import math
 import random
 
 import numpy as np
 import pytest
 
+from bench.measure import max_rel_param_diff
 from conftest import (OTHERS, REFERENCE, as_lists, assert_history_close, assert_params_close,
-                      load, params_as_lists, rel_diff)
+                      load, params_as_lists)
+from python_impl.arrays import gradient_error, history_diff, layer_diffs, rel_diff
 from python_impl.spec import (AGREEMENT_TOLERANCE, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS,
                               NetworkSpec, TrainConfig, epoch_orders, init_params)
 
@@ -148,3 +151,22 @@ def test_a_single_row_and_large_batch_agree(name):
     assert rel_diff(net.forward(X[:1]), ref.forward(X[:1])) <= TOL
     assert_params_close(params_as_lists(net.gradients(X, Y)[1]),
                         params_as_lists(ref.gradients(X, Y)[1]), TOL)
+
+
+def test_agreement_is_per_layer_over_W_and_b_together():
+    # W all ones, b = (1e-6, 0), everything shifted by 1e-12: the contract's agreement is
+    # 1e-12 (max difference over the layer / its largest entry), not 1e-6 (b on its own)
+    W, b = np.ones((2, 2)), np.array([1e-6, 0.0])
+    diff = layer_diffs([(W + 1e-12, b + 1e-12)], [(W, b)])[0]
+    assert diff == pytest.approx(1e-12, rel=1e-3)
+    assert max_rel_param_diff([(W + 1e-12, b + 1e-12)], [(W, b)]) == diff   # the benchmark's
+    assert rel_diff([1.0, 2.0], [1.0, 4.0]) == 0.5 and rel_diff([1e-3], [0.0]) == 1e-3
+    assert history_diff([1.0, 2.0], [1.0, 2.5]) == pytest.approx(0.2)
+    assert history_diff([1.0], [1.0, 2.0]) == math.inf
+
+
+def test_gradient_error_is_per_array_and_symmetric():
+    assert gradient_error([1.0, 0.0], [1.0, 1e-3]) == pytest.approx(1e-3)
+    assert gradient_error([0.0], [0.0]) == 0.0
+    # a small array's error is not diluted by a large array elsewhere in the network
+    assert gradient_error([1e-8, 0.0], [2e-8, 0.0]) == pytest.approx(0.5)

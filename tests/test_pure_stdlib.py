@@ -20,6 +20,11 @@ SCRIPT = textwrap.dedent("""
         net.train(X, Y, TrainConfig(epochs=3, learning_rate=1e300))
     except FloatingPointError:
         pass
+    for bad in (None, [[0.0, "a"]], [0.0, 1.0], [[0.0, 1.0], None]):   # the input rules too
+        try:
+            net.forward(bad)
+        except (TypeError, ValueError):
+            pass
     assert len(history) == 3
     heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("numpy", "scipy", "torch"))
     print("IMPORTED:", ",".join(heavy))
