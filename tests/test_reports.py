@@ -15,6 +15,7 @@ import pytest
 
 import report_fixture
 import reports
+from bench import compare as bench_compare
 from bench import results as bench_results
 from reports import build, compare, fmt
 from reports.data import crossovers, loglog_slope, runs_from
@@ -329,49 +330,55 @@ def test_several_runs_side_by_side(doc, tmp_path):
     assert fmt.ratio(ratio) in text
 
 
-def _with_median(doc, impl, workload, median, iqr):
+def _with_samples(doc, impl, workload, median, spread=0.04):
+    """Give a result ten per-round samples around median (+-spread), median as saved."""
     result = bench_results.find_result(doc, impl, workload)
-    result["time_per_epoch"].update(median=median, iqr=iqr)
+    samples = [median * (1 + spread * ((k * 7) % 10 - 4.5) / 4.5) for k in range(10)]
+    result["time_per_epoch"].update(median=sorted(samples)[5], samples=samples,
+                                    rounds=len(samples))
 
 
-def test_compare_rows_ratios_and_significance(doc):
+def test_compare_calls_changes_from_the_saved_samples(doc):
     old, new = copy.deepcopy(doc), copy.deepcopy(doc)
-    _with_median(old, "numpy", "xor", 1e-4, 1e-6)
-    _with_median(new, "numpy", "xor", 2e-4, 3e-6)          # twice as slow, far beyond the noise
-    _with_median(old, "fortran", "xor", 1e-6, 5e-8)
-    _with_median(new, "fortran", "xor", 1.04e-6, 2e-8)     # +4e-8: within the old run's IQR
-    _with_median(old, "python", "iris", 4e-3, 1e-5)
-    _with_median(new, "python", "iris", 2e-3, 1e-5)        # twice as fast
+    for run in (old, new):
+        for result in run["results"]:
+            if result["status"] in ("ok", "partial"):
+                _with_samples(run, result["implementation"], result["workload"],
+                              result["time_per_epoch"]["median"])
+    _with_samples(old, "numpy", "xor", 1e-4)
+    _with_samples(new, "numpy", "xor", 2e-4)          # twice as slow, far beyond the noise
+    _with_samples(old, "fortran", "xor", 1e-6)
+    _with_samples(new, "fortran", "xor", 1.02e-6)     # 2%: below the minimum effect
+    _with_samples(old, "python", "iris", 4e-3)
+    _with_samples(new, "python", "iris", 2e-3)        # twice as fast
     new["results"] = [r for r in new["results"]
                       if (r["implementation"], r["workload"]) != ("torch", "digits")]
-    rows = {(r["implementation"], r["workload"]): r for r in compare.compare_rows(old, new)}
-    numpy_xor = rows[("numpy", "xor")]
-    assert numpy_xor["ratio"] == pytest.approx(2.0)
-    assert numpy_xor["significant"] and numpy_xor["change"] == "slower"
-    fortran_xor = rows[("fortran", "xor")]
-    assert fortran_xor["ratio"] == pytest.approx(1.04)
-    assert not fortran_xor["significant"] and fortran_xor["change"] == "within noise"
-    python_iris = rows[("python", "iris")]
-    assert python_iris["ratio"] == pytest.approx(0.5) and python_iris["change"] == "faster"
+    comparison = bench_compare.compare([old, new], ["old", "new"])
+    rows = {(r["implementation"], r["workload"]): r
+            for r in comparison["comparisons"][0]["rows"]}
+    assert rows[("numpy", "xor")]["ratio"] == pytest.approx(2.0, rel=0.02)
+    assert rows[("numpy", "xor")]["verdict"] == "slower"
+    assert rows[("fortran", "xor")]["verdict"] == "no change"
+    assert rows[("python", "iris")]["verdict"] == "faster"
     gone = rows[("torch", "digits")]
-    assert gone["presence"] == "old" and gone["ratio"] is None and not gone["significant"]
-    assert "not in the new run" in gone["note"]
-    skipped = rows[("sklearn", "xor")]
-    assert skipped["presence"] == "neither" and "skipped in both runs" in skipped["note"]
+    assert gone["ratio"] is None and "new: not run" in gone["why"]
+    assert "skipped" in rows[("sklearn", "xor")]["why"]
     assert len(rows) == len(doc["results"])
 
 
 def test_compare_report_builds(doc, tmp_path):
     other = report_fixture.second_machine(doc)
-    path = compare.build_compare_report(doc, other, tmp_path / "compare.pdf")
+    comparison = bench_compare.compare([doc, other], ["A", "B"])
+    path = compare.build_compare_report([doc, other], comparison, tmp_path / "compare.pdf")
     reader = pypdf.PdfReader(path)
     titles = [t for t, _, _ in outline(reader)]
-    assert titles == ["Contents", "Runs compared", "Ratios"]
+    assert titles == ["Contents", "Runs compared", "Changes"]
     text = text_of(reader)
     assert "AMD EPYC" in text and "Intel(R) Xeon(R)" in text
-    row = next(r for r in compare.compare_rows(doc, other) if r["presence"] == "both")
+    assert "CPU differ" in text
+    row = next(r for r in comparison["comparisons"][0]["rows"] if r["ratio"])
     assert fmt.ratio(row["ratio"]) in text
-    again = compare.build_compare_report(doc, other, tmp_path / "again.pdf")
+    again = compare.build_compare_report([doc, other], comparison, tmp_path / "again.pdf")
     assert again.read_bytes() == path.read_bytes()
 
 
