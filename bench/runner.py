@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import checks, environment, floor, measure, peers, profiles, registry, results
+from bench import checks, environment, files, floor, measure, peers, profiles, registry
+from bench import results
 from bench import summary
 from bench import workloads as wl
 from bench.plan import Case, Plan, Prepared, run_plan
@@ -265,6 +266,8 @@ class Runner:
         name = f"benchmarks-{len(self.doc['run']['sessions'])}"
         self.benchmark_json = f"benchmarks/{name}.json"
         outcome = run_plan(plan, self.out_dir / "benchmarks", name)
+        if plan.write_error is not None:  # a result could not be saved: the run stops
+            raise plan.write_error
         if outcome.exit_code == 2:  # pytest: interrupted (Ctrl-C)
             raise KeyboardInterrupt
         for error in outcome.errors:
@@ -307,8 +310,16 @@ class Runner:
     def store(self, case, result, seconds):
         """Save one finished result, print its progress line (and honour the test aid)."""
         result["seconds_spent"] = seconds
-        results.put_result(self.doc, result, results.MORE_THREADS if case.threads else None)
-        self.save()
+        section = results.MORE_THREADS if case.threads else None
+        before = list(results.section_results(self.doc, section))
+        results.put_result(self.doc, result, section)
+        try:
+            self.save()
+        except files.WriteError:
+            # not saved, so not kept (never as "skipped"): the file holds its last good
+            # version and `run --resume` measures the pair again; the plan stops the session
+            (self.doc if section is None else self.doc[section])["results"] = before
+            raise
         self.saved += 1
         self.done += 1
         elapsed = time.perf_counter() - self.started

@@ -256,7 +256,7 @@ BAD_FILES = {
     "bad_history": (_mutated(lambda d: d["results"][0].update(history=["x"])), "history[0]"),
     "profile_share": (_mutated(lambda d: d.update(profiles={"numpy": {"xor": {
         "status": "ok", "top": [{"function": "numpy:matmul", "share": 1.5}]}}})),
-        "profiles['numpy']['xor'].top[0].share must be between 0 and 1"),
+        "profiles['numpy']['xor'].top[0].share must be at most 1, got 1.5"),
     "profile_no_reason": (_mutated(lambda d: d.update(profiles={"numpy": {"xor": {
         "status": "skipped"}}})), "profiles['numpy']['xor'] is skipped without a reason"),
 }
