@@ -18,8 +18,9 @@ from pathlib import Path
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
-PACKAGES = ("numpy", "torch", "scikit-learn", "scipy", "reportlab", "pypdf", "pytest",
-            "pytest-benchmark", "threadpoolctl", "tqdm", "meson", "meson-python")
+PACKAGES = ("backprop-bench", "numpy", "torch", "scikit-learn", "scipy", "reportlab", "pypdf",
+            "pytest", "pytest-benchmark", "threadpoolctl", "meson", "meson-python")
+DISTRIBUTION = "backprop-bench"
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -88,8 +89,20 @@ def gfortran_version():
     return out.splitlines()[0].strip() if out else None
 
 
+def project_version():
+    """This project's version, as installed (pip's metadata), or None."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def git_state():
-    """(commit, dirty) of the source tree, or (None, None) outside a git checkout."""
+    """(commit, dirty) of the source tree, or (None, None) when the code does not run from
+    a git checkout (an installed wheel: its folder may lie inside some other repository,
+    whose commit would say nothing about this code)."""
+    if not (REPO / ".git").exists() or not (REPO / "pyproject.toml").is_file():
+        return None, None
     commit = _run(["git", "rev-parse", "HEAD"], cwd=REPO)
     if commit is None:
         return None, None
@@ -163,6 +176,7 @@ def collect(threads, settings):
         "gfortran": gfortran_version(),
         "fortran_build": fortran_build(),
         "packages": package_versions(),
+        "version": project_version(),
         "git_commit": commit,
         "git_dirty": dirty,
     }

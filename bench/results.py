@@ -17,6 +17,10 @@ A results file is JSON, `results.json` in a run's folder:
       "more_threads": {...}        # optional: the large workloads again with more threads
     }
 
+`validate` (run by `load`) checks every field a reader uses (types, ranges, finiteness,
+known implementation and workload names, no duplicate results) and raises ResultsError
+naming the file and the field; fields it does not name are let through.
+
 Non-finite floats are stored as the strings "nan", "inf", "-inf" (the file stays strict
 JSON); `load` turns them back into floats. Fields beyond those below may be present (notes,
 per-phase timings); readers ignore what they do not know.
@@ -46,7 +50,8 @@ environment:
                        "compiler": str, ...},      # fortran_impl.build_info()
      "packages": {"numpy": str, "torch": str|null, "scikit-learn": str|null,
                   "reportlab": str, "pypdf": str, "pytest-benchmark": str, ...},
-     "git_commit": str|null, "git_dirty": bool|null,
+     "version": str|null,                          # backprop-bench's version (pip metadata)
+     "git_commit": str|null, "git_dirty": bool|null,   # null unless run from a checkout
      "dgemm": {"n": int, "gflops_median": float, "gflops_iqr": float, "rounds": int,
                "threads": 1, "measured": str},     # NumPy's single-thread matrix multiply,
                                                    # "just before the first timing of wide",
