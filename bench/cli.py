@@ -229,12 +229,12 @@ def _prepare_folder(folder, flag, parser):
 
 def _resume_options(args, parser):
     """The options given beside --resume (none may be: the run's saved options are used)."""
-    given = [flag for flag, value in (("--quick", args.quick), ("--out", args.out),
+    given = [flag for flag, value in (("--quick", args.quick or None), ("--out", args.out),
                                       ("--impl", args.impl), ("--workload", args.workload),
                                       ("--peers/--no-peers", args.peers),
                                       ("--threads", args.threads),
                                       ("--also-threads", args.also_threads))
-             if value not in (None, False)]
+             if value is not None]
     if given:
         parser.error(f"argument --resume: the run's saved options are used; do not give "
                      f"{', '.join(given)}")

@@ -214,7 +214,7 @@ class FolderLock:
             self.descriptor = None
 
     def __enter__(self):
-        return self.acquire()
+        return self if self.descriptor is not None else self.acquire()
 
     def __exit__(self, *exc):
         self.release()
