@@ -495,3 +495,14 @@ def test_summary_rows_follow_the_run_order_not_the_file_order():
     doc["workloads"] = dict(sorted(doc["workloads"].items()))     # as saved: sorted keys
     assert [row["workload"] for row in summary.summary_rows(doc)] == [
         "xor", "iris", "width-8", "width-512"]
+
+
+def test_the_thread_count_is_the_one_the_libraries_run_with(tmp_path):
+    out = tmp_path / "run"
+    done = bench(["run", "--quick", "--impl", "numpy", "--workload", "xor", "--no-peers",
+                  "--also-threads", "0", "--threads", "2", "--out", str(out)], cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    env = results.load(out)["environment"]
+    assert env["threads"] == 2
+    blas = [library for library in env["blas"] if library.get("user_api") == "blas"]
+    assert blas and all(library["num_threads"] == 2 for library in blas)   # threadpoolctl's
