@@ -270,14 +270,14 @@ def cmd_run(args, argv):
         out = args.out
         if out is None:
             out = Path("results") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        taken = (f"argument --out: {out / results.RESULTS_FILE} exists; complete that run "
+                 f"with --resume {out}, or give another --out")
         if (out / results.RESULTS_FILE).exists():
-            parser.error(f"argument --out: {out / results.RESULTS_FILE} exists; complete "
-                         f"that run with --resume {out}, or give another --out")
+            parser.error(taken)
         lock = _prepare_folder(out, "--out", parser)
-        if (out / results.RESULTS_FILE).exists():    # made while this one waited
+        if (out / results.RESULTS_FILE).exists():    # saved by a run that just ended
             lock.release()
-            parser.error(f"argument --out: {out / results.RESULTS_FILE} exists; complete "
-                         f"that run with --resume {out}, or give another --out")
+            parser.error(taken)
         options["out"] = str(out)
     with lock:
         return _run_locked(out, options, doc, argv, environment)
@@ -299,10 +299,12 @@ def _run_locked(out, options, doc, argv, environment):
         print(f"bench run: {error}", file=sys.stderr)
         return 2
     except files.WriteError as error:
-        saved = len(run.doc["results"]) if run.doc else 0
-        print(f"bench run: {error}; stopped. {run.results_file} keeps the {saved} results "
-              f"saved before; make room, then complete the run with: {PROG} run --resume "
-              f"{out}", file=sys.stderr)
+        if run.results_file.exists():
+            kept = (f"{run.results_file} keeps the {len(run.doc['results'])} results saved "
+                    f"before; make room, then complete the run with: {PROG} run --resume {out}")
+        else:
+            kept = "nothing was saved; make room and run again"
+        print(f"bench run: {error}; stopped. {kept}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"\ninterrupted: {len(run.doc['results']) if run.doc else 0} results saved in "
