@@ -75,6 +75,16 @@ def available_cpus():
         return os.cpu_count() or 1
 
 
+def _version():
+    """This project's version as installed (pip's metadata)."""
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        return version("backprop-bench")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def max_threads():
     """The largest thread count a run takes (THREADS_PER_CPU per available CPU)."""
     return THREADS_PER_CPU * available_cpus()
@@ -99,6 +109,7 @@ def _thread_count(minimum):
 def build_parser(prog=None):
     parser = argparse.ArgumentParser(prog=prog or PROG, description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run the benchmarks, save results and the report",

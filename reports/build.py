@@ -14,7 +14,7 @@ import reportlab
 from pypdf import PdfReader, PdfWriter
 from reportlab import rl_config
 
-from bench import files
+from bench.files import atomic_write_bytes, make_folder  # every file whole or absent
 
 from reports import (agreement, efficiency, fmt, methodology, scaling, speed, summary,
                      worked)
@@ -123,8 +123,8 @@ def assemble(sections, runs, out_path, *, title, subject, heading, keywords):
     buffer = io.BytesIO()
     writer.write(buffer)
     # whole or absent: a temporary file, synced and renamed over (bench.files)
-    files.make_folder(out_path.parent)
-    return files.atomic_write_bytes(out_path, buffer.getvalue())
+    make_folder(out_path.parent)
+    return atomic_write_bytes(out_path, buffer.getvalue())
 
 
 def _section_story(module, runs):

@@ -506,3 +506,12 @@ def test_the_thread_count_is_the_one_the_libraries_run_with(tmp_path):
     assert env["threads"] == 2
     blas = [library for library in env["blas"] if library.get("user_api") == "blas"]
     assert blas and all(library["num_threads"] == 2 for library in blas)   # threadpoolctl's
+
+
+def test_version_flag(capsys):
+    from importlib.metadata import version  # noqa: PLC0415
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"python -m bench {version('backprop-bench')}"
