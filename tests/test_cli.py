@@ -515,3 +515,14 @@ def test_version_flag(capsys):
         cli.main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.strip() == f"python -m bench {version('backprop-bench')}"
+
+
+def test_a_benchmark_json_that_cannot_be_written_stops_the_run_with_one_line(tmp_path):
+    out = tmp_path / "run"
+    done = full_disk_run("benchmarks-1.json", 1, ["run", *SMALL, "--out", str(out)],
+                         tmp_path)
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    one_line_error(done.stderr, f"bench run: cannot write {out}/benchmarks/benchmarks-1.json: "
+                                "No space left on device; stopped.")
+    assert sorted(os.listdir(out / "benchmarks")) == ["benchmarks-1.log", "pytest.ini"]
+    assert len(results.load(out)["results"]) == 4      # every result was saved before
