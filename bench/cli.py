@@ -27,9 +27,11 @@ from pathlib import Path
 
 from bench import files, results
 
-# The most threads --threads and --also-threads take: a few per CPU this process may use
-# (oversubscription can be measured; a count the libraries cannot run is refused).
-THREADS_PER_CPU = 4
+# The most threads --threads and --also-threads take: one per CPU this process may use.
+# (More only oversubscribes: NumPy on mnist-shaped with 8 OpenBLAS threads on 2 CPUs took
+# 5.8 s per epoch against 47 ms with one.) A count a library cannot run is refused too
+# (bench.environment.check_threads).
+THREADS_PER_CPU = 1
 PROG = "python -m bench"         # how the command was invoked (set by main)
 
 DESCRIPTION = """\
@@ -99,8 +101,8 @@ def _thread_count(minimum):
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if not minimum <= value <= max_threads():
             raise argparse.ArgumentTypeError(
-                f"{value} is out of range: from {minimum} to {max_threads()} "
-                f"({THREADS_PER_CPU} per CPU, {available_cpus()} CPUs here)")
+                f"{value} is out of range: from {minimum} to {max_threads()} (the CPUs this "
+                f"process may use)")
         return value
     parse.__name__ = "thread count"
     return parse
@@ -131,7 +133,7 @@ def build_parser(prog=None):
                           "`python -m bench list`")
     run.add_argument("--threads", type=_thread_count(1), default=None, metavar="N",
                      help="threads for BLAS, OpenMP and PyTorch, pinned and recorded "
-                          f"(default 1; at most {THREADS_PER_CPU} per CPU)")
+                          "(default 1; at most one per CPU)")
     run.add_argument("--also-threads", type=_thread_count(0), default=None, metavar="N",
                      help="after the main timings, time numpy and fortran on the large "
                           "workloads (mnist-shaped, wide) again with N BLAS threads, to show "
@@ -306,7 +308,7 @@ def _run_locked(out, options, doc, argv, environment):
     start = time.perf_counter()
     try:
         code = runner.execute(run)
-    except runner.RunError as error:
+    except (runner.RunError, environment.ThreadsError) as error:
         print(f"bench run: {error}", file=sys.stderr)
         return 2
     except files.WriteError as error:

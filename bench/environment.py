@@ -31,12 +31,31 @@ def pin_thread_env(threads):
         os.environ[name] = str(threads)
 
 
+class ThreadsError(RuntimeError):
+    """A thread count that a loaded library does not run with (it has a smaller maximum)."""
+
+
+def check_threads(threads):
+    """Raise ThreadsError unless every loaded BLAS/OpenMP library reports (threadpoolctl)
+    that it runs with threads threads: what is recorded is what ran."""
+    from threadpoolctl import threadpool_info  # noqa: PLC0415
+
+    for info in threadpool_info():
+        if info.get("num_threads") != threads:
+            name = info.get("prefix") or info.get("internal_api") or "a library"
+            raise ThreadsError(f"{threads} threads asked for, but {name} "
+                               f"({info.get('user_api')}) runs with {info.get('num_threads')} "
+                               f"(its maximum); ask for at most that many")
+
+
 def pin_threads(threads, torch_loaded=False):
     """Limit every loaded BLAS/OpenMP pool (and PyTorch) to threads; return the limiter,
-    which must be kept alive for the limit to hold."""
+    which must be kept alive for the limit to hold. ThreadsError if a library cannot run
+    that many."""
     from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
     limiter = threadpool_limits(limits=threads)
+    check_threads(threads)
     if torch_loaded:
         from bench.peers import set_torch_threads  # noqa: PLC0415
 
@@ -49,7 +68,13 @@ def thread_limit(threads):
     on exit (threadpoolctl raises OpenBLAS's count above the one it was loaded with)."""
     from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
-    return threadpool_limits(limits=threads)
+    limiter = threadpool_limits(limits=threads)
+    try:
+        check_threads(threads)
+    except ThreadsError:
+        limiter.restore_original_limits()
+        raise
+    return limiter
 
 
 def cpu_model():

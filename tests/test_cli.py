@@ -499,13 +499,15 @@ def test_summary_rows_follow_the_run_order_not_the_file_order():
 
 def test_the_thread_count_is_the_one_the_libraries_run_with(tmp_path):
     out = tmp_path / "run"
+    threads = cli.max_threads()
     done = bench(["run", "--quick", "--impl", "numpy", "--workload", "xor", "--no-peers",
-                  "--also-threads", "0", "--threads", "2", "--out", str(out)], cwd=tmp_path)
+                  "--also-threads", "0", "--threads", str(threads), "--out", str(out)],
+                 cwd=tmp_path)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     env = results.load(out)["environment"]
-    assert env["threads"] == 2
+    assert env["threads"] == threads
     blas = [library for library in env["blas"] if library.get("user_api") == "blas"]
-    assert blas and all(library["num_threads"] == 2 for library in blas)   # threadpoolctl's
+    assert blas and all(library["num_threads"] == threads for library in blas)  # as reported
 
 
 def test_version_flag(capsys):
@@ -526,3 +528,16 @@ def test_a_benchmark_json_that_cannot_be_written_stops_the_run_with_one_line(tmp
                                 "No space left on device; stopped.")
     assert sorted(os.listdir(out / "benchmarks")) == ["benchmarks-1.log", "pytest.ini"]
     assert len(results.load(out)["results"]) == 4      # every result was saved before
+
+
+def test_a_thread_count_a_library_cannot_run_is_refused(monkeypatch):
+    import threadpoolctl  # noqa: PLC0415
+
+    from bench import environment  # noqa: PLC0415
+
+    libraries = [{"user_api": "blas", "prefix": "libopenblas", "num_threads": 64}]
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: libraries)
+    with pytest.raises(environment.ThreadsError,
+                       match="100 threads asked for, but libopenblas .blas. runs with 64"):
+        environment.check_threads(100)
+    environment.check_threads(64)
