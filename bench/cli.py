@@ -1,9 +1,15 @@
-"""`python -m bench`: run, report, compare, list.
+"""`backprop-bench` (or `python -m bench`): run, report, compare, list.
 
-Exit codes: 0 success; 1 the run finished but something is wrong (an agreement outside
-tolerance, a failed benchmark or gradient check, a report that could not be built);
-2 bad usage or an unusable results file (ResultsError); 130 interrupted (the results so far
-are saved: `run --resume DIR` completes them).
+Exit codes:
+  0   done;
+  1   the work was done but something is wrong: an agreement outside tolerance, a failed
+      benchmark or gradient check, a report that could not be built, or an output that could
+      not be written once the run had started (a full disk: what was saved before stays, and
+      `run --resume DIR` measures the rest);
+  2   nothing was done: bad usage (argparse's message: an unknown name, a thread count out of
+      range, an --out or -o that cannot be written, options given with --resume), an
+      unusable results file (ResultsError), or an output folder in use by another run;
+  130 interrupted (the results so far are saved: `run --resume DIR` completes them).
 
 NumPy must not be imported before `run` has set the thread variables, so this module
 imports the heavy parts inside the commands.
@@ -19,7 +25,14 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import results
+from bench import files, results
+
+# The most threads --threads and --also-threads take: one per CPU this process may use.
+# (More only oversubscribes: NumPy on mnist-shaped with 8 OpenBLAS threads on 2 CPUs took
+# 5.8 s per epoch against 47 ms with one.) A count a library cannot run is refused too
+# (bench.environment.check_threads).
+THREADS_PER_CPU = 1
+PROG = "python -m bench"         # how the command was invoked (set by main)
 
 DESCRIPTION = """\
 Benchmark one backpropagation algorithm (pure Python, NumPy, Fortran, and the peers
@@ -34,7 +47,11 @@ half a minute. Exit code 1 if an agreement with the reference is outside toleran
 benchmark failed or the report could not be built; 130 if interrupted (resume it)."""
 
 
-def _names(values, known, what):
+class UsageError(ValueError):
+    """A command-line option that cannot be used (reported through argparse: exit 2)."""
+
+
+def _names(values, known, what, flag):
     """Repeatable, comma-separated option values, validated against known (and 'sweep')."""
     names = []
     for value in values or []:
@@ -45,7 +62,7 @@ def _names(values, known, what):
             expanded = known["sweep"] if name == "sweep" and "sweep" in known else [name]
             for item in expanded:
                 if item not in known["all"]:
-                    raise SystemExit(f"bench run: unknown {what} {item!r}; known: "
+                    raise UsageError(f"argument {flag}: unknown {what} {item!r}; known: "
                                      f"{', '.join(known['all'])}")
                 if item not in names:
                     names.append(item)
@@ -60,14 +77,47 @@ def available_cpus():
         return os.cpu_count() or 1
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m bench", description=DESCRIPTION,
+def _version():
+    """This project's version as installed (pip's metadata)."""
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        return version("backprop-bench")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
+def max_threads():
+    """The largest thread count a run takes (THREADS_PER_CPU per available CPU)."""
+    return THREADS_PER_CPU * available_cpus()
+
+
+def _thread_count(minimum):
+    """argparse type: an integer from minimum to max_threads()."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not minimum <= value <= max_threads():
+            raise argparse.ArgumentTypeError(
+                f"{value} is out of range: from {minimum} to {max_threads()} (the CPUs this "
+                f"process may use)")
+        return value
+    parse.__name__ = "thread count"
+    return parse
+
+
+def build_parser(prog=None):
+    parser = argparse.ArgumentParser(prog=prog or PROG, description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run the benchmarks, save results and the report",
                               description=RUN_HELP,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.set_defaults(command_parser=run)
     run.add_argument("--quick", action="store_true",
                      help="fewer workloads (the sweep at 4 widths) and short timing: the whole "
                           "pipeline, report included, in under a minute")
@@ -81,10 +131,10 @@ def build_parser():
                      help="workloads to run (repeatable or comma-separated; 'sweep' means all "
                           "width-N; default: all, or the quick set with --quick); see "
                           "`python -m bench list`")
-    run.add_argument("--threads", type=int, default=1, metavar="N",
+    run.add_argument("--threads", type=_thread_count(1), default=None, metavar="N",
                      help="threads for BLAS, OpenMP and PyTorch, pinned and recorded "
-                          "(default 1)")
-    run.add_argument("--also-threads", type=int, default=None, metavar="N",
+                          "(default 1; at most one per CPU)")
+    run.add_argument("--also-threads", type=_thread_count(0), default=None, metavar="N",
                      help="after the main timings, time numpy and fortran on the large "
                           "workloads (mnist-shaped, wide) again with N BLAS threads, to show "
                           f"the gain (default: this machine's CPUs, {available_cpus()} here; "
@@ -102,6 +152,7 @@ def build_parser():
                                  description="Build the merged PDF report from one or more "
                                              "saved runs (results.json files or run folders); "
                                              "several runs are shown side by side.")
+    report.set_defaults(command_parser=report)
     report.add_argument("results", nargs="+", type=Path, metavar="RESULTS",
                         help="results.json files or run folders")
     report.add_argument("-o", "--output", type=Path, metavar="FILE.pdf",
@@ -140,15 +191,15 @@ def build_parser():
 
 def command_line(argv):
     """The command as typed (for the results: exactly reproducible)."""
-    return shlex.join(["python", "-m", "bench", *argv])
+    return shlex.join([*shlex.split(PROG), *argv])
 
 
 def plan_options(args):
-    """run.options from the arguments (names validated)."""
+    """run.options from the arguments (names validated; UsageError otherwise)."""
     from bench import registry  # noqa: PLC0415 - standard library only
     from bench.workloads import QUICK, SWEEP, WORKLOADS  # noqa: PLC0415
 
-    impls = _names(args.impl, {"all": list(registry.ALL)}, "implementation")
+    impls = _names(args.impl, {"all": list(registry.ALL)}, "implementation", "--impl")
     peers = args.peers
     if peers is None:
         peers = not impls
@@ -159,45 +210,108 @@ def plan_options(args):
     else:
         impls = [name for name in impls if name not in registry.PEERS or args.impl]
     workloads = _names(args.workload, {"all": list(WORKLOADS), "sweep": list(SWEEP)},
-                       "workload")
+                       "workload", "--workload")
     if not workloads:
         workloads = list(QUICK if args.quick else WORKLOADS)
-    if args.threads < 1:
-        raise SystemExit("bench run: --threads must be >= 1")
-    also = available_cpus() if args.also_threads is None else args.also_threads
-    if also < 0:
-        raise SystemExit("bench run: --also-threads must be >= 0")
-    return {"quick": bool(args.quick), "threads": args.threads,
-            "also_threads": also if also > args.threads else 0,
+    threads = 1 if args.threads is None else args.threads
+    if not 1 <= threads <= max_threads():
+        raise UsageError(f"argument --threads: must be from 1 to {max_threads()}, not "
+                         f"{threads}")
+    also = min(available_cpus(), max_threads()) if args.also_threads is None \
+        else args.also_threads
+    if not 0 <= also <= max_threads():
+        raise UsageError(f"argument --also-threads: must be from 0 to {max_threads()}, not "
+                         f"{also}")
+    return {"quick": bool(args.quick), "threads": threads,
+            "also_threads": also if also > threads else 0,
             "peers": any(name in registry.PEERS for name in impls),
             "implementations": impls, "workloads": workloads}
+
+
+def _path_problem(path):
+    """Why path cannot be an output folder (None if it can be, or be made)."""
+    if path.exists() and not path.is_dir():
+        return f"{path} is a file, not a folder"
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{parent} is a file, not a folder"
+            break
+    return None
+
+
+def _prepare_folder(folder, flag, parser):
+    """Make folder (if need be) and lock it for this run: the FolderLock, held until the
+    run ends. A folder that cannot be made or written is a usage error (exit 2); one in use
+    by another run raises files.FolderLocked (exit 2)."""
+    problem = _path_problem(folder)
+    if problem:
+        parser.error(f"argument {flag}: {problem}")
+    try:
+        files.make_folder(folder)
+        return files.FolderLock(folder).acquire()
+    except files.WriteError as error:
+        parser.error(f"argument {flag}: {error}")
+
+
+def _resume_options(args, parser):
+    """The options given beside --resume (none may be: the run's saved options are used)."""
+    given = [flag for flag, value in (("--quick", args.quick or None), ("--out", args.out),
+                                      ("--impl", args.impl), ("--workload", args.workload),
+                                      ("--peers/--no-peers", args.peers),
+                                      ("--threads", args.threads),
+                                      ("--also-threads", args.also_threads))
+             if value is not None]
+    if given:
+        parser.error(f"argument --resume: the run's saved options are used; do not give "
+                     f"{', '.join(given)}")
 
 
 def cmd_run(args, argv):
     from bench import environment  # noqa: PLC0415 - no NumPy at import
 
+    parser = args.command_parser
     if args.resume is not None:
-        given = [flag for flag, value in (("--quick", args.quick), ("--out", args.out),
-                                          ("--impl", args.impl), ("--workload", args.workload),
-                                          ("--peers", args.peers),
-                                          ("--also-threads", args.also_threads is not None))
-                 if value not in (None, False)]
-        if given or args.threads != 1:
-            raise SystemExit(f"bench run: --resume takes the options saved in the run; "
-                             f"do not give {', '.join(given) or '--threads'}")
-        doc = results.load(args.resume)
-        options = doc["run"]["options"]
-        out = results.results_path(args.resume).parent
+        _resume_options(args, parser)
+        path = results.results_path(args.resume)
+        results.load(path)                      # valid, before anything is written
+        out = path.parent
+        lock = _prepare_folder(out, "--resume", parser)
+        try:
+            doc = results.load(path)            # as it is now that this run owns the folder
+            options = doc["run"]["options"]
+            removed = [*files.remove_stray_temporaries(out),
+                       *files.remove_stray_temporaries(out / "benchmarks")]
+            if removed:
+                _print(f"removed {len(removed)} temporary file(s) left by an interrupted "
+                       f"save: {', '.join(removed)}")
+        except BaseException:
+            lock.release()
+            raise
     else:
         doc = None
-        options = plan_options(args)
+        try:
+            options = plan_options(args)
+        except UsageError as error:
+            parser.error(str(error))
         out = args.out
         if out is None:
             out = Path("results") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        taken = (f"argument --out: {out / results.RESULTS_FILE} exists; complete that run "
+                 f"with --resume {out}, or give another --out")
         if (out / results.RESULTS_FILE).exists():
-            raise SystemExit(f"bench run: {out / results.RESULTS_FILE} exists; use "
-                             f"--resume {out} to complete it, or another --out")
+            parser.error(taken)
+        lock = _prepare_folder(out, "--out", parser)
+        if (out / results.RESULTS_FILE).exists():    # saved by a run that just ended
+            lock.release()
+            parser.error(taken)
         options["out"] = str(out)
+    with lock:
+        return _run_locked(out, options, doc, argv, environment)
+
+
+def _run_locked(out, options, doc, argv, environment):
+    """The run itself, in an output folder this process has locked."""
     environment.pin_thread_env(options["threads"])  # before NumPy is imported
 
     from bench import measure, runner  # noqa: PLC0415 - imports NumPy
@@ -208,13 +322,21 @@ def cmd_run(args, argv):
     start = time.perf_counter()
     try:
         code = runner.execute(run)
-    except runner.RunError as error:
+    except (runner.RunError, environment.ThreadsError) as error:
         print(f"bench run: {error}", file=sys.stderr)
         return 2
+    except files.WriteError as error:
+        if run.results_file.exists():
+            kept = (f"{run.results_file} keeps the {len(run.doc['results'])} results saved "
+                    f"before; make room, then complete the run with: {PROG} run --resume {out}")
+        else:
+            kept = "nothing was saved; make room and run again"
+        print(f"bench run: {error}; stopped. {kept}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"\ninterrupted: {len(run.doc['results']) if run.doc else 0} results saved in "
               f"{run.results_file}; "
-              f"complete the run with: python -m bench run --resume {out}", file=sys.stderr)
+              f"complete the run with: {PROG} run --resume {out}", file=sys.stderr)
         return 130
     _print(f"wall time: {time.perf_counter() - start:.1f} s")
     return code
@@ -224,9 +346,22 @@ def _print(line):
     print(line, flush=True)
 
 
+def _output_file(path, parser, flag):
+    """Refuse an output file that is a folder or lies under a file (usage errors)."""
+    if path.is_dir():
+        parser.error(f"argument {flag}: {path} is a folder; name the PDF file to write")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                parser.error(f"argument {flag}: {parent} is a file, not a folder")
+            break
+
+
 def cmd_report(args):
-    docs = [results.load(path) for path in args.results]
     output = args.output
+    if output is not None:
+        _output_file(output, args.command_parser, "-o/--output")
+    docs = [results.load(path) for path in args.results]
     if output is None:
         if len(args.results) == 1:
             output = results.results_path(args.results[0]).parent / "report.pdf"
@@ -239,9 +374,12 @@ def cmd_report(args):
     return 0
 
 
-def cmd_compare(args, parser):
+def cmd_compare(args):
     from bench import compare  # noqa: PLC0415
 
+    parser = args.command_parser
+    if args.output is not None:
+        _output_file(args.output, parser, "-o/--output")
     if len(args.runs) < 2:
         parser.error("compare needs at least two runs (the first is the baseline)")
     if not 0 <= args.min_effect < 10:
@@ -302,17 +440,34 @@ def cmd_list(args):
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    global PROG  # noqa: PLW0603 - how this process was invoked, for messages and records
+    if argv is None:
+        argv = sys.argv[1:]
+        name = os.path.basename(sys.argv[0])
+        PROG = "python -m bench" if name in ("__main__.py", "-m", "") else name
+    argv = list(argv)
+    args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
             return cmd_run(args, argv)
         if args.command == "report":
             return cmd_report(args)
         if args.command == "compare":
-            return cmd_compare(args, parser)
+            return cmd_compare(args)
         return cmd_list(args)
     except results.ResultsError as error:
         print(f"bench {args.command}: {error}", file=sys.stderr)
         return 2
+    except files.FolderLocked as error:
+        print(f"bench {args.command}: {error}", file=sys.stderr)
+        return 2
+    except files.WriteError as error:
+        print(f"bench {args.command}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\nbench {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the output was piped into a command that stopped reading
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1

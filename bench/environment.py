@@ -18,8 +18,9 @@ from pathlib import Path
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
-PACKAGES = ("numpy", "torch", "scikit-learn", "scipy", "reportlab", "pypdf", "pytest",
-            "pytest-benchmark", "threadpoolctl", "tqdm", "meson", "meson-python")
+PACKAGES = ("backprop-bench", "numpy", "torch", "scikit-learn", "scipy", "reportlab", "pypdf",
+            "pytest", "pytest-benchmark", "threadpoolctl", "meson", "meson-python")
+DISTRIBUTION = "backprop-bench"
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,12 +31,31 @@ def pin_thread_env(threads):
         os.environ[name] = str(threads)
 
 
+class ThreadsError(RuntimeError):
+    """A thread count that a loaded library does not run with (it has a smaller maximum)."""
+
+
+def check_threads(threads):
+    """Raise ThreadsError unless every loaded BLAS/OpenMP library reports (threadpoolctl)
+    that it runs with threads threads: what is recorded is what ran."""
+    from threadpoolctl import threadpool_info  # noqa: PLC0415
+
+    for info in threadpool_info():
+        if info.get("num_threads") != threads:
+            name = info.get("prefix") or info.get("internal_api") or "a library"
+            raise ThreadsError(f"{threads} threads asked for, but {name} "
+                               f"({info.get('user_api')}) runs with {info.get('num_threads')} "
+                               f"(its maximum); ask for at most that many")
+
+
 def pin_threads(threads, torch_loaded=False):
     """Limit every loaded BLAS/OpenMP pool (and PyTorch) to threads; return the limiter,
-    which must be kept alive for the limit to hold."""
+    which must be kept alive for the limit to hold. ThreadsError if a library cannot run
+    that many."""
     from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
     limiter = threadpool_limits(limits=threads)
+    check_threads(threads)
     if torch_loaded:
         from bench.peers import set_torch_threads  # noqa: PLC0415
 
@@ -48,7 +68,13 @@ def thread_limit(threads):
     on exit (threadpoolctl raises OpenBLAS's count above the one it was loaded with)."""
     from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
-    return threadpool_limits(limits=threads)
+    limiter = threadpool_limits(limits=threads)
+    try:
+        check_threads(threads)
+    except ThreadsError:
+        limiter.restore_original_limits()
+        raise
+    return limiter
 
 
 def cpu_model():
@@ -88,8 +114,20 @@ def gfortran_version():
     return out.splitlines()[0].strip() if out else None
 
 
+def project_version():
+    """This project's version, as installed (pip's metadata), or None."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def git_state():
-    """(commit, dirty) of the source tree, or (None, None) outside a git checkout."""
+    """(commit, dirty) of the source tree, or (None, None) when the code does not run from
+    a git checkout (an installed wheel: its folder may lie inside some other repository,
+    whose commit would say nothing about this code)."""
+    if not (REPO / ".git").exists() or not (REPO / "pyproject.toml").is_file():
+        return None, None
     commit = _run(["git", "rev-parse", "HEAD"], cwd=REPO)
     if commit is None:
         return None, None
@@ -163,6 +201,7 @@ def collect(threads, settings):
         "gfortran": gfortran_version(),
         "fortran_build": fortran_build(),
         "packages": package_versions(),
+        "version": project_version(),
         "git_commit": commit,
         "git_dirty": dirty,
     }

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from bench import files
+
 PLAN_KEY = pytest.StashKey()
 BENCH_MODULE = Path(__file__).with_name("bench_train.py")
 
@@ -69,6 +71,7 @@ class Plan:
         self.commit_info = commit_info or {}
         self.errors = []
         self.interrupted = False
+        self.write_error = None      # a result that could not be saved stopped the session
 
     def pytest_configure(self, config):
         config.stash[PLAN_KEY] = self
@@ -81,8 +84,19 @@ class Plan:
     def pytest_benchmark_generate_commit_info(self, config):
         return self.commit_info
 
+    def pytest_sessionstart(self, session):
+        self.session = session
+
+    def stop_for(self, error):
+        """A result could not be saved (files.WriteError): stop the session after this test.
+        The result is not recorded at all (not as skipped): the file keeps its last good
+        version and `run --resume` measures the pair again."""
+        if self.write_error is None:
+            self.write_error = error
+        self.session.shouldstop = str(error)
+
     def pytest_runtest_logreport(self, report):
-        if not report.failed:
+        if not report.failed or self.write_error is not None:
             return
         case = getattr(report, "bench_case", None)
         crash = getattr(report.longrepr, "reprcrash", None)
@@ -91,11 +105,16 @@ class Plan:
         if case is None:
             self.errors.append(f"{report.nodeid} ({report.when}): {message}")
         else:
-            self.runner.record_failure(case, f"failed ({report.when}): {message}")
+            try:
+                self.runner.record_failure(case, f"failed ({report.when}): {message}")
+            except files.WriteError as error:
+                self.stop_for(error)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = yield
+        if call.excinfo is not None and isinstance(call.excinfo.value, files.WriteError):
+            self.stop_for(call.excinfo.value)
         callspec = getattr(item, "callspec", None)
         if callspec is not None and isinstance(callspec.params.get("case"), Case):
             report.bench_case = callspec.params["case"]
@@ -120,35 +139,44 @@ class Outcome:
 
 def run_plan(plan, work_dir, name):
     """Run the pytest-benchmark session over plan.cases; JSON and log kept in work_dir."""
-    work_dir = Path(work_dir)
-    work_dir.mkdir(parents=True, exist_ok=True)
+    work_dir = files.make_folder(work_dir)
     ini = work_dir / "pytest.ini"
-    ini.write_text("[pytest]\n# empty: isolates the benchmark session from the project's test "
-                   "configuration\n", encoding="utf-8")
+    files.atomic_write_text(ini, "[pytest]\n# empty: isolates the benchmark session from the "
+                                 "project's test configuration\n")
     json_path = work_dir / f"{name}.json"
     log_path = work_dir / f"{name}.log"
     # -s: the runner's progress lines go straight to the terminal; pytest's own output is
     # redirected to the log. No entry-point plugin discovery and no unraisable-exception
     # plugin (its gc.collect() calls cost tenths of a second with PyTorch loaded).
-    args = [str(BENCH_MODULE), "-c", str(ini), "--rootdir", str(work_dir), "-s",
-            "--disable-plugin-autoload", "-p", "pytest_benchmark.plugin",
-            "-p", "no:cacheprovider", "-p", "no:unraisableexception",
-            "-o", "filterwarnings=", "-q", f"--benchmark-json={json_path}",
-            "--benchmark-sort=name", "--benchmark-columns=min,median,iqr,max,rounds"]
+    # pytest-benchmark writes its JSON to a temporary name, renamed over json_path when the
+    # session ends (files.replacing); the log is written whole the same way
     output = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-            exit_code = int(pytest.main(args, plugins=[plan]))
-    except Exception:
-        # pytest-benchmark's session end can fail on a benchmark cut short by Ctrl-C
-        if not plan.interrupted:
-            raise
-        exit_code = int(pytest.ExitCode.INTERRUPTED)
-    except KeyboardInterrupt:
-        exit_code = int(pytest.ExitCode.INTERRUPTED)
-    finally:
-        log_path.write_text(output.getvalue(), encoding="utf-8")
-    if plan.interrupted:
+    with files.replacing(json_path) as json_temporary:
+        args = [str(BENCH_MODULE), "-c", str(ini), "--rootdir", str(work_dir), "-s",
+                "--disable-plugin-autoload", "-p", "pytest_benchmark.plugin",
+                "-p", "no:cacheprovider", "-p", "no:unraisableexception",
+                "-o", "filterwarnings=", "-q", f"--benchmark-json={json_temporary}",
+                "--benchmark-sort=name", "--benchmark-columns=min,median,iqr,max,rounds"]
+        try:
+            with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+                exit_code = int(pytest.main(args, plugins=[plan]))
+        except OSError as error:
+            # pytest-benchmark could not write its JSON (a full disk)
+            raise files.WriteError(json_path, error) from error
+        except Exception:
+            # pytest-benchmark's session end can fail on a benchmark cut short by Ctrl-C
+            if not plan.interrupted:
+                raise
+            exit_code = int(pytest.ExitCode.INTERRUPTED)
+        except KeyboardInterrupt:
+            exit_code = int(pytest.ExitCode.INTERRUPTED)
+        finally:
+            try:
+                files.atomic_write_text(log_path, output.getvalue())
+            except files.WriteError:
+                if plan.write_error is None:  # else the first failure is the one to report
+                    raise
+    if plan.interrupted and plan.write_error is None:
         exit_code = int(pytest.ExitCode.INTERRUPTED)
     return Outcome(exit_code, plan.errors, log_path)
 

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.metadata
+import importlib.util
+import re
 from pathlib import Path
 
 IMPLEMENTATIONS = ("python", "numpy", "fortran")
 PEERS = ("torch", "sklearn", "numpy-loop")
 ALL = IMPLEMENTATIONS + PEERS
 REFERENCE = "numpy"
+DISTRIBUTION = "backprop-bench"   # this project, as pip knows it
+# The peers' packages: (module to find, distribution to install, label).
+PEER_PACKAGES = {"torch": ("torch", "torch", "PyTorch"),
+                 "sklearn": ("sklearn", "scikit-learn", "scikit-learn")}
 
 
 class ImplementationError(RuntimeError):
@@ -49,20 +56,39 @@ def _registry_modules():
     return registry
 
 
+def install_hint(distribution):
+    """The pip command that installs a peer's distribution, as this installation of the
+    project requires it (its 'peers' extra), so that it works wherever the project is
+    installed: `pip install 'torch==2.13.0'`."""
+    try:
+        requirements = importlib.metadata.requires(DISTRIBUTION) or []
+    except importlib.metadata.PackageNotFoundError:
+        requirements = []
+    for requirement in requirements:
+        spec, _, marker = requirement.partition(";")
+        name = re.split(r"[\s<>=!~\[]", spec.strip(), maxsplit=1)[0]
+        if name.lower() == distribution.lower() and "peers" in marker:
+            return f"pip install '{spec.strip()}'"
+    return f"pip install {distribution}"
+
+
+def _not_installed(name):
+    module, distribution, label = PEER_PACKAGES[name]
+    if importlib.util.find_spec(module) is None:
+        return f"{label} is not installed ({install_hint(distribution)})"
+    return None
+
+
 def _import_one(name):
-    if name == "torch":
+    if name in PEER_PACKAGES:
+        reason = _not_installed(name)
+        if reason:
+            raise ImplementationError(name, reason)
         from bench import peers  # noqa: PLC0415
 
-        if not peers.installed("torch"):
-            raise ImplementationError(name, "PyTorch is not installed (pip install '.[peers]')")
-        importlib.import_module("torch")
-        return peers.TorchNetwork
-    if name == "sklearn":
-        from bench import peers  # noqa: PLC0415
-
-        if not peers.installed("sklearn"):
-            raise ImplementationError(name, "scikit-learn is not installed "
-                                            "(pip install '.[peers]')")
+        if name == "torch":
+            importlib.import_module("torch")
+            return peers.TorchNetwork
         importlib.import_module("sklearn.neural_network")
         return None  # run through bench.peers' scikit-learn adapter, not a Network class
     if name == "numpy-loop":
@@ -101,11 +127,21 @@ def load(names):
 
 
 def availability():
-    """{name: (available, version-or-reason)} for every implementation and peer."""
+    """{name: (available, reason-if-not)} for every implementation and peer. The three
+    implementations are imported (a broken build shows here); the peers are only looked up
+    (importlib.util.find_spec), never imported: they are imported only to run them."""
     status = {}
     for name in ALL:
         try:
-            _import_one(name)
+            if name in PEER_PACKAGES:
+                reason = _not_installed(name)
+                if reason:
+                    raise ImplementationError(name, reason)
+            elif name == "numpy-loop":
+                if importlib.util.find_spec("numpy") is None:
+                    raise ImplementationError(name, "NumPy is not installed")
+            else:
+                _import_one(name)
         except ImplementationError as error:
             status[name] = (False, error.reason)
         else:

@@ -19,6 +19,10 @@ A results file is JSON, `results.json` in a run's folder:
       "sampling": {workload: {...}}  # optional: how each workload's cycles went
     }
 
+`validate` (run by `load`) checks every field a reader uses (types, ranges, finiteness,
+known implementation and workload names, no duplicate results) and raises ResultsError
+naming the file and the field; fields it does not name are let through.
+
 Non-finite floats are stored as the strings "nan", "inf", "-inf" (the file stays strict
 JSON); `load` turns them back into floats. Fields beyond those below may be present (notes,
 per-phase timings); readers ignore what they do not know.
@@ -48,7 +52,8 @@ environment:
                        "compiler": str, ...},      # fortran_impl.build_info()
      "packages": {"numpy": str, "torch": str|null, "scikit-learn": str|null,
                   "reportlab": str, "pypdf": str, "pytest-benchmark": str, ...},
-     "git_commit": str|null, "git_dirty": bool|null,
+     "version": str|null,                          # backprop-bench's version (pip metadata)
+     "git_commit": str|null, "git_dirty": bool|null,   # null unless run from a checkout
      "dgemm": {"n": int, "gflops_median": float, "gflops_iqr": float, "rounds": int,
                "threads": 1, "measured": str},     # NumPy's single-thread matrix multiply,
                                                    # "just before the first timing of wide",
@@ -173,9 +178,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
+from datetime import datetime
 from pathlib import Path
+
+from bench import files
 
 SCHEMA = "backprop-bench-results"
 SCHEMA_VERSION = 1
@@ -195,9 +201,6 @@ TIMED_FIELDS = ("time_per_epoch", "samples_per_second", "gflops", "final_loss",
 TIME_STATS = ("median", "iqr", "min", "max", "mean", "stddev", "rounds")
 AGREEMENT_FIELDS = ("reference", "max_rel_param_diff", "max_rel_history_diff",
                     "within_tolerance", "epochs_compared", "tolerance")
-RUN_FIELDS = ("started", "command", "complete", "options")
-WORKLOAD_FIELDS = ("layer_sizes", "hidden_activation", "output_activation", "loss", "config",
-                   "n_train", "flops_per_epoch")
 
 
 class ResultsError(ValueError):
@@ -292,128 +295,502 @@ def _key(result, section):
     return result_key(result) + ((result.get("threads"),) if section else ())
 
 
-def _require(condition, path, problem):
-    if not condition:
-        raise ResultsError(path, problem)
+# ---- validation --------------------------------------------------------------------------------
+# Everything a reader (bench's summary and resume, the reports) takes from a file is checked
+# here: types, ranges, finiteness, known names, no duplicates. Fields not named here (notes,
+# per-phase timings, fields added by later versions) are let through unread.
+
+MAX_INT = 2 ** 53                  # integers beyond this do not survive a float; none is real
+MAX_THREADS = 4096                 # a thread count in a file (a run's own bound is the CLI's)
+TIME_RANGE = (1e-12, 1e7)          # seconds: a picosecond to about four months
+RATE_MAX = 1e6                     # GFLOP/s
+DEPTH_MAX = 6                      # nesting of the worked example's arrays
+TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def _check_number(value, path, where, allow_none=False):
-    if value is None and allow_none:
-        return
-    _require(isinstance(value, (int, float)) and not isinstance(value, bool),
-             path, f"{where} must be a number, got {value!r}")
+def known_workload(name):
+    """Whether name is a workload this version defines."""
+    from bench.workloads import WORKLOADS  # noqa: PLC0415 - standard library only, cheap
+
+    return isinstance(name, str) and name in WORKLOADS
 
 
-def _check_numbers(values, path, where):
-    _require(isinstance(values, list), path, f"{where} must be a list")
-    for position, value in enumerate(values):
-        _check_number(value, path, f"{where}[{position}]")
+def _show(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
-def validate_result(result, path, index, where=None):
+class _Checker:
+    """Checks of one file's fields, each raising ResultsError(path, "<field> <problem>")."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def fail(self, where, problem):
+        raise ResultsError(self.path, f"{where} {problem}")
+
+    def require(self, condition, where, problem):
+        if not condition:
+            self.fail(where, problem)
+
+    def get(self, holder, key, where, optional=False):
+        """holder[key], which must be present unless optional (then None if absent)."""
+        if key not in holder:
+            if optional:
+                return None
+            self.fail(f"{where}.{key}", "is missing")
+        return holder[key]
+
+    def obj(self, value, where, optional=False):
+        if value is None and optional:
+            return None
+        self.require(isinstance(value, dict), where, f"must be an object, got {_show(value)}")
+        return value
+
+    def lst(self, value, where, optional=False):
+        if value is None and optional:
+            return None
+        self.require(isinstance(value, list), where, f"must be a list, got {_show(value)}")
+        return value
+
+    def text(self, value, where, optional=False, choices=None, nonempty=False):
+        if value is None and optional:
+            return None
+        self.require(isinstance(value, str), where, f"must be text, got {_show(value)}")
+        if nonempty:
+            self.require(value.strip() != "", where, "must not be empty")
+        if choices is not None:
+            self.require(value in choices, where,
+                         f"must be one of {', '.join(choices)}, got {_show(value)}")
+        return value
+
+    def boolean(self, value, where, optional=False):
+        if value is None and optional:
+            return None
+        self.require(isinstance(value, bool), where,
+                     f"must be true or false, got {_show(value)}")
+        return value
+
+    def integer(self, value, where, lo=0, hi=MAX_INT, optional=False):
+        if value is None and optional:
+            return None
+        self.require(isinstance(value, int) and not isinstance(value, bool), where,
+                     f"must be an integer, got {_show(value)}")
+        self.require(lo <= value <= hi, where,
+                     f"must be between {lo} and {hi}, got {_show(value)}")
+        return value
+
+    def number(self, value, where, lo=None, hi=None, optional=False, finite=True,
+               above=None):
+        """A JSON number (not true/false) within [lo, hi] (and > above); finite unless
+        finite=False (NaN and infinities then pass the range check unless it excludes
+        them)."""
+        if value is None and optional:
+            return None
+        self.require(isinstance(value, (int, float)) and not isinstance(value, bool), where,
+                     f"must be a number, got {_show(value)}")
+        if isinstance(value, int):
+            self.require(abs(value) <= MAX_INT, where, f"is out of range ({_show(value)})")
+            value = float(value)
+        if math.isnan(value):
+            self.require(not finite, where, "must be a finite number, got NaN")
+            return value
+        if finite:
+            self.require(math.isfinite(value), where,
+                         f"must be a finite number, got {_show(value)}")
+        if lo is not None:
+            self.require(value >= lo, where, f"must be at least {lo:g}, got {_show(value)}")
+        if hi is not None:
+            self.require(value <= hi, where, f"must be at most {hi:g}, got {_show(value)}")
+        if above is not None:
+            self.require(value > above, where, f"must be above {above:g}, got {_show(value)}")
+        return value
+
+    def seconds(self, value, where, optional=False, zero=False):
+        """A duration in seconds: within TIME_RANGE (0 allowed when zero)."""
+        if zero and value == 0 and not isinstance(value, bool):
+            return 0.0
+        return self.number(value, where, TIME_RANGE[0], TIME_RANGE[1], optional)
+
+    def timestamp(self, value, where, optional=False):
+        if value is None and optional:
+            return None
+        self.text(value, where)
+        try:
+            datetime.strptime(value, TIMESTAMP)
+        except ValueError:
+            self.fail(where, f"must be a UTC time like 2026-11-28T04:30:00Z, got {_show(value)}")
+        return value
+
+    def names(self, value, where, known):
+        """A non-empty list of distinct known names."""
+        self.lst(value, where)
+        self.require(value, where, "must not be empty")
+        for position, name in enumerate(value):
+            self.text(name, f"{where}[{position}]")
+            self.require(known(name), f"{where}[{position}]", f"is not a known name: "
+                         f"{_show(name)}")
+        self.require(len(set(value)) == len(value), where, "names an entry twice")
+        return value
+
+    def numeric_tree(self, value, where, depth=DEPTH_MAX):
+        """A number, or nested lists of numbers (finite), at most depth deep."""
+        if isinstance(value, list):
+            self.require(depth > 0, where, "is nested too deeply")
+            for position, item in enumerate(value):
+                self.numeric_tree(item, f"{where}[{position}]", depth - 1)
+        else:
+            self.number(value, where)
+
+
+def _implementation(name):
+    from bench.registry import ALL  # noqa: PLC0415 - standard library only
+
+    return isinstance(name, str) and name in ALL
+
+
+def _check_run(check, run):
+    check.obj(run, "run")
+    check.timestamp(check.get(run, "started", "run"), "run.started")
+    check.timestamp(run.get("finished"), "run.finished", optional=True)
+    check.number(run.get("wall_seconds"), "run.wall_seconds", 0, 1e9, optional=True)
+    check.text(check.get(run, "command", "run"), "run.command")
+    argv = check.lst(run.get("argv"), "run.argv", optional=True)
+    for position, item in enumerate(argv or []):
+        check.text(item, f"run.argv[{position}]")
+    check.boolean(check.get(run, "complete", "run"), "run.complete")
+    options = check.obj(check.get(run, "options", "run"), "run.options")
+    check.boolean(check.get(options, "quick", "run.options"), "run.options.quick")
+    check.integer(check.get(options, "threads", "run.options"), "run.options.threads", 1,
+                  MAX_THREADS)
+    check.integer(options.get("also_threads"), "run.options.also_threads", 0, MAX_THREADS,
+                  optional=True)
+    check.boolean(options.get("peers"), "run.options.peers", optional=True)
+    check.names(check.get(options, "implementations", "run.options"),
+                "run.options.implementations", _implementation)
+    check.names(check.get(options, "workloads", "run.options"), "run.options.workloads",
+                known_workload)
+    check.text(options.get("out"), "run.options.out", optional=True)
+    methodology = check.obj(run.get("methodology"), "run.methodology", optional=True)
+    if methodology is not None:
+        timing = check.obj(methodology.get("timing"), "run.methodology.timing", optional=True)
+        for key, value in (timing or {}).items():
+            if isinstance(value, (int, float)) or key in ("min_time_per_round",
+                                                          "budget_seconds"):
+                check.number(value, f"run.methodology.timing.{key}", 0, 1e9)
+    sessions = check.lst(run.get("sessions"), "run.sessions", optional=True)
+    for position, session in enumerate(sessions or []):
+        where = f"run.sessions[{position}]"
+        check.obj(session, where)
+        check.timestamp(check.get(session, "started", where), f"{where}.started")
+        check.timestamp(session.get("finished"), f"{where}.finished", optional=True)
+        check.number(session.get("wall_seconds"), f"{where}.wall_seconds", 0, 1e9,
+                     optional=True)
+        check.text(session.get("command"), f"{where}.command", optional=True)
+
+
+def _check_environment(check, env):
+    check.obj(env, "environment")
+    for key in ("cpu_model", "os", "python", "numpy", "gfortran", "git_commit", "version",
+                "openblas_coretype"):
+        check.text(env.get(key), f"environment.{key}", optional=True)
+    check.integer(env.get("cpu_count"), "environment.cpu_count", 1, MAX_THREADS,
+                  optional=True)
+    check.integer(env.get("threads"), "environment.threads", 1, MAX_THREADS, optional=True)
+    check.boolean(env.get("git_dirty"), "environment.git_dirty", optional=True)
+    for position, library in enumerate(check.lst(env.get("blas"), "environment.blas",
+                                                 optional=True) or []):
+        where = f"environment.blas[{position}]"
+        check.obj(library, where)
+        for key in ("user_api", "internal_api", "version", "architecture", "filepath",
+                    "prefix", "threading_layer"):
+            check.text(library.get(key), f"{where}.{key}", optional=True)
+        check.integer(library.get("num_threads"), f"{where}.num_threads", 1, MAX_THREADS,
+                      optional=True)
+    for key in ("fortran_build", "packages", "thread_variables"):
+        holder = check.obj(env.get(key), f"environment.{key}", optional=True)
+        for name, value in (holder or {}).items():
+            if key != "fortran_build" or name in ("blas", "flags", "compiler", "error"):
+                check.text(value, f"environment.{key}.{name}", optional=True)
+    for key in ("dgemm", "dgemm_threads"):
+        dgemm = check.obj(env.get(key), f"environment.{key}", optional=True)
+        if dgemm is not None:
+            where = f"environment.{key}"
+            check.integer(check.get(dgemm, "n", where), f"{where}.n", 1)
+            check.number(check.get(dgemm, "gflops_median", where), f"{where}.gflops_median",
+                         0, RATE_MAX, above=0)
+            check.number(check.get(dgemm, "gflops_iqr", where), f"{where}.gflops_iqr", 0,
+                         RATE_MAX)
+            check.integer(dgemm.get("rounds"), f"{where}.rounds", 1, optional=True)
+            check.integer(dgemm.get("threads"), f"{where}.threads", 1, MAX_THREADS,
+                          optional=True)
+            check.text(dgemm.get("measured"), f"{where}.measured", optional=True)
+    floor = check.obj(env.get("python_floor"), "environment.python_floor", optional=True)
+    if floor is not None:
+        where = "environment.python_floor"
+        check.seconds(check.get(floor, "seconds_per_step_median", where),
+                      f"{where}.seconds_per_step_median")
+        check.seconds(floor.get("seconds_per_step_iqr"), f"{where}.seconds_per_step_iqr",
+                      optional=True, zero=True)
+        check.integer(floor.get("rounds"), f"{where}.rounds", 1, optional=True)
+        check.integer(floor.get("steps_per_round"), f"{where}.steps_per_round", 1,
+                      optional=True)
+        check.text(floor.get("workload"), f"{where}.workload", optional=True)
+        check.text(floor.get("what"), f"{where}.what", optional=True)
+
+
+def _check_workload(check, name, workload):
+    where = f"workloads[{name!r}]"
+    check.require(known_workload(name), where, "is not a workload this version knows")
+    check.obj(workload, where)
+    sizes = check.lst(check.get(workload, "layer_sizes", where), f"{where}.layer_sizes")
+    check.require(len(sizes) >= 2, f"{where}.layer_sizes", "must have at least two layers")
+    for position, size in enumerate(sizes):
+        check.integer(size, f"{where}.layer_sizes[{position}]", 1, 10 ** 7)
+    for key in ("hidden_activation", "output_activation", "loss"):
+        check.text(check.get(workload, key, where), f"{where}.{key}")
+    check.text(workload.get("description"), f"{where}.description", optional=True)
+    config = check.obj(check.get(workload, "config", where), f"{where}.config")
+    check.integer(check.get(config, "epochs", f"{where}.config"), f"{where}.config.epochs", 1)
+    check.integer(check.get(config, "batch_size", f"{where}.config"),
+                  f"{where}.config.batch_size", 1)
+    check.number(check.get(config, "learning_rate", f"{where}.config"),
+                 f"{where}.config.learning_rate", 0, 1e6, above=0)
+    check.number(config.get("momentum"), f"{where}.config.momentum", 0, 1, optional=True)
+    check.number(config.get("l2"), f"{where}.config.l2", 0, 1e6, optional=True)
+    check.boolean(config.get("shuffle"), f"{where}.config.shuffle", optional=True)
+    check.integer(config.get("seed"), f"{where}.config.seed", -MAX_INT, optional=True)
+    check.integer(check.get(workload, "n_train", where), f"{where}.n_train", 1)
+    check.integer(workload.get("n_test"), f"{where}.n_test", 0, optional=True)
+    check.integer(workload.get("n_classes"), f"{where}.n_classes", 1, optional=True)
+    check.integer(check.get(workload, "flops_per_epoch", where), f"{where}.flops_per_epoch", 0)
+    data = check.obj(workload.get("data"), f"{where}.data", optional=True)
+    if data is not None:
+        for key in ("name", "source", "licence"):
+            check.text(data.get(key), f"{where}.data.{key}", optional=True)
+        check.boolean(data.get("synthetic"), f"{where}.data.synthetic", optional=True)
+    sweep = check.obj(workload.get("sweep"), f"{where}.sweep", optional=True)
+    if sweep is not None:
+        check.text(check.get(sweep, "name", f"{where}.sweep"), f"{where}.sweep.name")
+        check.integer(check.get(sweep, "value", f"{where}.sweep"), f"{where}.sweep.value", 1)
+
+
+def validate_result(result, path, index, where=None, workloads=None, check=None):
     """Check one result entry; raise ResultsError naming the entry and the field."""
+    check = check or _Checker(path)
     where = where or f"results[{index}]"
-    _require(isinstance(result, dict), path, f"{where} must be an object")
-    for field in ("implementation", "kind", "workload", "status"):
-        _require(isinstance(result.get(field), str), path, f"{where}.{field} missing or not text")
-    _require(result["kind"] in KINDS, path, f"{where}.kind must be one of {KINDS}")
-    _require(result["status"] in STATUSES, path, f"{where}.status must be one of {STATUSES}")
-    if result["status"] == "skipped":
-        _require(isinstance(result.get("reason"), str) and result["reason"],
-                 path, f"{where} is skipped without a reason")
+    check.obj(result, where)
+    impl = check.text(check.get(result, "implementation", where), f"{where}.implementation")
+    check.require(_implementation(impl), f"{where}.implementation",
+                  f"is not a known implementation or peer: {_show(impl)}")
+    from bench.registry import kind  # noqa: PLC0415
+
+    check.text(check.get(result, "kind", where), f"{where}.kind", choices=KINDS)
+    check.require(result["kind"] == kind(impl), f"{where}.kind",
+                  f"must be {kind(impl)!r} for {impl}")
+    workload = check.text(check.get(result, "workload", where), f"{where}.workload")
+    if workloads is not None:
+        check.require(workload in workloads, f"{where}.workload",
+                      f"names {workload!r}, which is not defined in workloads")
+    status = check.text(check.get(result, "status", where), f"{where}.status", choices=STATUSES)
+    check.integer(result.get("threads"), f"{where}.threads", 1, MAX_THREADS, optional=True)
+    check.text(result.get("agreement_note"), f"{where}.agreement_note", optional=True)
+    check.number(result.get("seconds_spent"), f"{where}.seconds_spent", 0, 1e9, optional=True)
+    for position, line in enumerate(check.lst(result.get("notes"), f"{where}.notes",
+                                              optional=True) or []):
+        check.text(line, f"{where}.notes[{position}]")
+    if status == "skipped":
+        check.require(isinstance(result.get("reason"), str) and result["reason"].strip(),
+                      where, "is skipped without a reason")
         return
+    check.text(result.get("reason"), f"{where}.reason", optional=True)
     for field in TIMED_FIELDS:
-        _require(field in result, path, f"{where} ({result['implementation']}, "
-                 f"{result['workload']}) lacks field {field!r}")
-    stats = result["time_per_epoch"]
-    _require(isinstance(stats, dict), path, f"{where}.time_per_epoch must be an object")
-    for stat in TIME_STATS:
-        _check_number(stats.get(stat), path, f"{where}.time_per_epoch.{stat}")
-    _require(stats["median"] > 0, path, f"{where}.time_per_epoch.median must be positive")
-    for field in ("samples_per_second", "gflops", "final_loss", "peak_memory_bytes"):
-        _check_number(result[field], path, f"{where}.{field}", allow_none=True)
-    _check_numbers(result["history"], path, f"{where}.history")
+        check.get(result, field, where)
+    stats = check.obj(result["time_per_epoch"], f"{where}.time_per_epoch")
+    for stat in ("median", "min", "max", "mean"):
+        check.seconds(check.get(stats, stat, f"{where}.time_per_epoch"),
+                      f"{where}.time_per_epoch.{stat}")
+    for stat in ("iqr", "stddev"):
+        check.number(check.get(stats, stat, f"{where}.time_per_epoch"),
+                     f"{where}.time_per_epoch.{stat}", 0, TIME_RANGE[1])
+    check.integer(check.get(stats, "rounds", f"{where}.time_per_epoch"),
+                  f"{where}.time_per_epoch.rounds", 1)
+    check.number(result["samples_per_second"], f"{where}.samples_per_second", 0, 1e15,
+                 optional=True)
+    check.number(result["gflops"], f"{where}.gflops", 0, RATE_MAX, optional=True)
+    check.number(result["final_loss"], f"{where}.final_loss", 0, None, optional=True)
     for field in ("train_accuracy", "test_accuracy"):
-        _check_number(result[field], path, f"{where}.{field}", allow_none=True)
-    agreement = result["agreement"]
+        check.number(result[field], f"{where}.{field}", 0, 1, optional=True)
+    check.integer(result["peak_memory_bytes"], f"{where}.peak_memory_bytes", 0, optional=True)
+    check.text(result.get("peak_memory_method"), f"{where}.peak_memory_method", optional=True)
+    history = check.lst(result["history"], f"{where}.history")
+    for position, value in enumerate(history):
+        check.number(value, f"{where}.history[{position}]", 0)
+    agreement = check.obj(result["agreement"], f"{where}.agreement", optional=True)
     if agreement is not None:
-        _require(isinstance(agreement, dict), path, f"{where}.agreement must be an object")
+        at = f"{where}.agreement"
         for field in AGREEMENT_FIELDS:
-            _require(field in agreement, path, f"{where}.agreement lacks field {field!r}")
-        _check_number(agreement["max_rel_param_diff"], path,
-                      f"{where}.agreement.max_rel_param_diff")
-        _require(isinstance(agreement["within_tolerance"], bool), path,
-                 f"{where}.agreement.within_tolerance must be true or false")
-    if result["status"] == "partial":
-        _require(isinstance(result.get("timed_batches"), int) and result["timed_batches"] > 0,
-                 path, f"{where} is partial without a positive timed_batches")
+            check.get(agreement, field, at)
+        check.text(agreement["reference"], f"{at}.reference")
+        check.require(_implementation(agreement["reference"]), f"{at}.reference",
+                      "is not a known implementation")
+        check.number(agreement["max_rel_param_diff"], f"{at}.max_rel_param_diff", 0,
+                     finite=False)
+        check.number(agreement["max_rel_history_diff"], f"{at}.max_rel_history_diff", 0,
+                     finite=False, optional=True)
+        check.boolean(agreement["within_tolerance"], f"{at}.within_tolerance")
+        check.integer(agreement["epochs_compared"], f"{at}.epochs_compared", 0)
+        check.number(agreement["tolerance"], f"{at}.tolerance", 0, 1, above=0)
+        check.text(agreement.get("note"), f"{at}.note", optional=True)
+    if status == "partial":
+        check.integer(result.get("timed_batches"), f"{where}.timed_batches", 1)
+    else:
+        check.integer(result.get("timed_batches"), f"{where}.timed_batches", 1, optional=True)
 
 
-def validate_profiles(profiles, path):
+def validate_profiles(profiles, path, workloads=None, check=None):
     """Check the optional profiles field: {impl: {workload: entry}}."""
-    _require(isinstance(profiles, dict), path, "profiles must be an object")
+    check = check or _Checker(path)
+    check.obj(profiles, "profiles")
     for impl, per_workload in profiles.items():
-        _require(isinstance(per_workload, dict), path, f"profiles[{impl!r}] must be an object")
+        check.require(_implementation(impl), f"profiles[{impl!r}]",
+                      "is not a known implementation")
+        check.obj(per_workload, f"profiles[{impl!r}]")
         for workload, entry in per_workload.items():
             where = f"profiles[{impl!r}][{workload!r}]"
-            _require(isinstance(entry, dict), path, f"{where} must be an object")
-            _require(entry.get("status") in ("ok", "skipped"), path,
-                     f"{where}.status must be 'ok' or 'skipped'")
-            if entry["status"] == "skipped":
-                _require(isinstance(entry.get("reason"), str) and entry["reason"], path,
-                         f"{where} is skipped without a reason")
+            if workloads is not None:
+                check.require(workload in workloads, where, "names a workload not defined in "
+                              "workloads")
+            check.obj(entry, where)
+            status = check.text(entry.get("status"), f"{where}.status",
+                                choices=("ok", "skipped"))
+            if status == "skipped":
+                check.require(isinstance(entry.get("reason"), str) and entry["reason"],
+                              where, "is skipped without a reason")
                 continue
-            top = entry.get("top")
-            _require(isinstance(top, list), path, f"{where}.top must be a list")
+            check.text(entry.get("method"), f"{where}.method", optional=True)
+            for key in ("seconds", "wall_seconds"):
+                check.number(entry.get(key), f"{where}.{key}", 0, 1e9, optional=True)
+            check.number(entry.get("other_share"), f"{where}.other_share", 0, 1, optional=True)
+            call = check.obj(entry.get("call"), f"{where}.call", optional=True)
+            for key, value in (call or {}).items():
+                check.integer(value, f"{where}.call.{key}", 0)
+            modules = check.obj(entry.get("modules"), f"{where}.modules", optional=True)
+            for key, value in (modules or {}).items():
+                check.number(value, f"{where}.modules[{key!r}]", 0, 1)
+            top = check.lst(entry.get("top"), f"{where}.top")
             for position, item in enumerate(top):
-                _require(isinstance(item, dict) and isinstance(item.get("function"), str),
-                         path, f"{where}.top[{position}] must name its function")
-                _check_number(item.get("share"), path, f"{where}.top[{position}].share")
-                _require(0.0 <= item["share"] <= 1.0, path,
-                         f"{where}.top[{position}].share must be between 0 and 1")
+                at = f"{where}.top[{position}]"
+                check.require(isinstance(item, dict) and isinstance(item.get("function"), str),
+                              at, "must name its function")
+                check.number(item.get("share"), f"{at}.share", 0, 1)
+                check.number(item.get("seconds"), f"{at}.seconds", 0, 1e9, optional=True)
+                check.integer(item.get("calls"), f"{at}.calls", 0, optional=True)
+
+
+def _check_worked_example(check, example):
+    if check.obj(example, "worked_example", optional=True) is None:
+        return
+    traces = check.obj(check.get(example, "traces", "worked_example"), "worked_example.traces")
+    for key in ("x", "y", "params"):
+        if key in example:
+            check.numeric_tree(example[key], f"worked_example.{key}")
+    sizes = check.lst(example.get("layer_sizes"), "worked_example.layer_sizes", optional=True)
+    for position, size in enumerate(sizes or []):
+        check.integer(size, f"worked_example.layer_sizes[{position}]", 1)
+    check.number(example.get("learning_rate"), "worked_example.learning_rate", 0,
+                 optional=True)
+    for impl, trace in traces.items():
+        where = f"worked_example.traces[{impl!r}]"
+        check.require(_implementation(impl), where, "is not a known implementation")
+        check.obj(trace, where)
+        check.number(check.get(trace, "loss", where), f"{where}.loss", 0)
+        for key in ("z", "a", "delta", "nabla_w", "nabla_b", "updated_params"):
+            check.numeric_tree(check.lst(check.get(trace, key, where), f"{where}.{key}"),
+                               f"{where}.{key}")
+    errors = check.obj(example.get("errors"), "worked_example.errors", optional=True)
+    for impl, message in (errors or {}).items():
+        check.text(message, f"worked_example.errors[{impl!r}]")
+
+
+def _check_gradient_checks(check, checks):
+    check.obj(checks, "gradient_checks")
+    for impl, entry in checks.items():
+        where = f"gradient_checks[{impl!r}]"
+        check.require(_implementation(impl), where, "is not a known implementation")
+        check.obj(entry, where)
+        check.number(check.get(entry, "max_rel_error", where), f"{where}.max_rel_error", 0,
+                     finite=False)
+        check.number(check.get(entry, "tolerance", where), f"{where}.tolerance", 0, 1,
+                     above=0)
+        check.number(entry.get("step"), f"{where}.step", 0, 1, optional=True)
+        check.integer(entry.get("cases"), f"{where}.cases", 0, optional=True)
+        check.boolean(check.get(entry, "passed", where), f"{where}.passed")
+        check.text(entry.get("error"), f"{where}.error", optional=True)
+
+
+def _check_sources(check, sources):
+    check.obj(sources, "sources")
+    for impl, entry in sources.items():
+        where = f"sources[{impl!r}]"
+        check.require(_implementation(impl), where, "is not a known implementation")
+        check.obj(entry, where)
+        check.text(check.get(entry, "path", where), f"{where}.path")
+        check.integer(entry.get("first_line"), f"{where}.first_line", 1, optional=True)
+        check.text(check.get(entry, "language", where), f"{where}.language")
+        check.text(check.get(entry, "text", where), f"{where}.text")
+        check.text(entry.get("error"), f"{where}.error", optional=True)
 
 
 def validate(doc, path):
-    """Check a loaded results document; return it, or raise ResultsError naming the problem."""
-    _require(isinstance(doc, dict), path, "not a results file (top level is not an object)")
-    _require(doc.get("schema") == SCHEMA, path,
-             f"not a backprop-bench results file (schema is {doc.get('schema')!r})")
+    """Check a loaded results document; return it, or raise ResultsError naming the file and
+    the field."""
+    check = _Checker(path)
+    if not isinstance(doc, dict):
+        raise ResultsError(path, "not a results file (top level is not an object)")
+    if doc.get("schema") != SCHEMA:
+        raise ResultsError(path, f"not a backprop-bench results file (schema is "
+                                 f"{_show(doc.get('schema'))})")
     version = doc.get("schema_version")
-    _require(version == SCHEMA_VERSION, path,
-             f"schema_version {version!r} is not supported (this version reads {SCHEMA_VERSION})")
+    if type(version) is not int or version != SCHEMA_VERSION:  # true == 1 in Python
+        raise ResultsError(path, f"schema_version {_show(version)} is not supported (this "
+                                 f"version reads {SCHEMA_VERSION})")
     for key in TOP_LEVEL:
-        _require(key in doc, path, f"missing top-level field {key!r}")
-    for key in ("run", "environment", "workloads", "gradient_checks", "sources"):
-        _require(isinstance(doc[key], dict), path, f"{key} must be an object")
-    _require(isinstance(doc["results"], list), path, "results must be a list")
-    for field in RUN_FIELDS:
-        _require(field in doc["run"], path, f"run lacks field {field!r}")
-    _require(isinstance(doc["run"]["options"], dict), path, "run.options must be an object")
-    for name, workload in doc["workloads"].items():
-        _require(isinstance(workload, dict), path, f"workloads[{name!r}] must be an object")
-        for field in WORKLOAD_FIELDS:
-            _require(field in workload, path, f"workloads[{name!r}] lacks field {field!r}")
-    example = doc["worked_example"]
-    _require(example is None or (isinstance(example, dict)
-                                 and isinstance(example.get("traces"), dict)),
-             path, "worked_example must be null or an object with traces")
+        if key not in doc:
+            raise ResultsError(path, f"missing top-level field {key!r}")
+    _check_run(check, doc["run"])
+    _check_environment(check, doc["environment"])
+    workloads = check.obj(doc["workloads"], "workloads")
+    for name, workload in workloads.items():
+        _check_workload(check, name, workload)
+    _check_worked_example(check, doc["worked_example"])
+    _check_gradient_checks(check, doc["gradient_checks"])
+    _check_sources(check, doc["sources"])
     if doc.get("profiles") is not None:
-        validate_profiles(doc["profiles"], path)
-    for index, result in enumerate(doc["results"]):
-        validate_result(result, path, index)
-        _require(result["workload"] in doc["workloads"], path,
-                 f"results[{index}] names workload {result['workload']!r}, which is not defined")
+        validate_profiles(doc["profiles"], path, workloads, check)
+    seen = set()
+    for index, result in enumerate(check.lst(doc["results"], "results")):
+        validate_result(result, path, index, workloads=workloads, check=check)
+        key = result_key(result)
+        check.require(key not in seen, f"results[{index}]",
+                      f"repeats ({key[0]}, {key[1]}), which has an earlier result")
+        seen.add(key)
     more = doc.get(MORE_THREADS)
     if more is not None:
-        _require(isinstance(more, dict) and isinstance(more.get("results"), list), path,
-                 f"{MORE_THREADS} must be an object with a results list")
-        _require(isinstance(more.get("threads"), int) and more["threads"] > 1, path,
-                 f"{MORE_THREADS}.threads must be an integer above 1")
-        for index, result in enumerate(more["results"]):
+        check.obj(more, MORE_THREADS)
+        check.integer(check.get(more, "threads", MORE_THREADS), f"{MORE_THREADS}.threads", 2,
+                      MAX_THREADS)
+        seen = set()
+        for index, result in enumerate(check.lst(check.get(more, "results", MORE_THREADS),
+                                                 f"{MORE_THREADS}.results")):
             where = f"{MORE_THREADS}.results[{index}]"
-            validate_result(result, path, index, where)
-            _require(result["workload"] in doc["workloads"], path,
-                     f"{where} names workload {result['workload']!r}, which is not defined")
+            validate_result(result, path, index, where, workloads=workloads, check=check)
+            check.integer(check.get(result, "threads", where), f"{where}.threads", 1,
+                          MAX_THREADS)
+            key = _key(result, MORE_THREADS)
+            check.require(key not in seen, where, f"repeats ({key[0]}, {key[1]}, {key[2]} "
+                                                  "threads), which has an earlier result")
+            seen.add(key)
     return doc
 
 
@@ -424,21 +801,28 @@ def results_path(path):
 
 
 def load(path):
-    """Read and validate a results file (or a run folder holding one)."""
+    """Read and validate a results file (or a run folder holding one); ResultsError naming
+    the file and the problem if it cannot be used, whatever is in it."""
     path = results_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ResultsError(path, "no such results file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ResultsError(path, f"cannot be read ({error})") from None
+    except OSError as error:
+        raise ResultsError(path, f"cannot be read ({error.strerror or error})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ResultsError(path, f"is not UTF-8 text ({error})") from None
     if not text.strip():
         raise ResultsError(path, "is empty")
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as error:
+        doc = _restore_non_finite(json.loads(text))
+    except RecursionError:
+        raise ResultsError(path, "is not a results file (JSON nested too deeply)") from None
+    except ValueError as error:  # JSONDecodeError, and integers too long to convert
         raise ResultsError(path, f"is not valid JSON, truncated or corrupt ({error})") from None
-    return validate(_restore_non_finite(doc), path)
+    return validate(doc, path)
 
 
 NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
@@ -467,17 +851,10 @@ def _json_safe(value):
 
 
 def save(doc, path):
-    """Write doc to path atomically (a temporary file renamed over it): never half a file."""
+    """Write doc to path atomically (bench.files: temporary file, sync, rename, folder
+    sync): the file on disk is the previous version or this one, never half of one. A
+    failure raises bench.files.WriteError naming the file; the previous version stays."""
     path = results_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(_json_safe(doc), indent=1, sort_keys=True, allow_nan=False)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    files.make_folder(path.parent)
+    files.atomic_write_text(path, text + "\n")

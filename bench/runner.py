@@ -38,7 +38,7 @@ from pathlib import Path
 
 from pytest_benchmark.stats import Stats
 
-from bench import adapters, checks, environment, floor, machine, measure, profiles
+from bench import adapters, checks, environment, files, floor, machine, measure, profiles
 from bench import registry
 from bench import results, schedule, stats, summary
 from bench import workloads as wl
@@ -288,6 +288,8 @@ class Runner:
         name = f"benchmarks-{len(self.doc['run']['sessions'])}"
         self.benchmark_json = f"benchmarks/{name}.json"
         outcome = run_plan(plan, self.out_dir / "benchmarks", name)
+        if plan.write_error is not None:  # a result could not be saved: the run stops
+            raise plan.write_error
         if outcome.exit_code == 2:  # pytest: interrupted (Ctrl-C)
             raise KeyboardInterrupt
         for error in outcome.errors:

@@ -115,10 +115,24 @@ def _median(doc, impl, workload, section=None, threads=None):
     return result["time_per_epoch"]["median"], result["status"]
 
 
+def workload_order(doc):
+    """The run's workloads in the order the run asked for them (its options), then any
+    others in the order bench.workloads defines them: never the file's key order, which
+    is alphabetical once saved."""
+    from bench.workloads import WORKLOADS  # noqa: PLC0415 - standard library only
+
+    asked = [w for w in (doc["run"].get("options") or {}).get("workloads", [])
+             if w in doc["workloads"]]
+    defined = list(WORKLOADS)
+    rest = sorted((w for w in doc["workloads"] if w not in asked),
+                  key=lambda w: (defined.index(w) if w in defined else len(defined), w))
+    return asked + rest
+
+
 def summary_rows(doc):
     """Per workload: fastest, its time, speed-ups over pure Python and NumPy, agreement."""
     rows = []
-    for workload in doc["workloads"]:
+    for workload in workload_order(doc):
         timed = [r for r in doc["results"]
                  if r["workload"] == workload and r["status"] in TIMED]
         if not timed:

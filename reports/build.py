@@ -14,6 +14,8 @@ import reportlab
 from pypdf import PdfReader, PdfWriter
 from reportlab import rl_config
 
+from bench.files import atomic_write_bytes, make_folder  # every file whole or absent
+
 from reports import (agreement, efficiency, fmt, methodology, scaling, speed, summary,
                      worked)
 from reports.data import all_implementations, all_workloads, runs_from
@@ -118,11 +120,11 @@ def assemble(sections, runs, out_path, *, title, subject, heading, keywords):
         metadata["/ModDate"] = date
     writer.add_metadata(metadata)
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     writer.write(buffer)
-    out_path.write_bytes(buffer.getvalue())
-    return out_path
+    # whole or absent: a temporary file, synced and renamed over (bench.files)
+    make_folder(out_path.parent)
+    return atomic_write_bytes(out_path, buffer.getvalue())
 
 
 def _section_story(module, runs):
