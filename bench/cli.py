@@ -182,6 +182,7 @@ def build_parser(prog=None):
                          help="terminal output (default text)")
     compare.add_argument("-o", "--output", type=Path, metavar="FILE.pdf",
                          help="the PDF (default: compare.pdf in the last run's folder)")
+    compare.set_defaults(command_parser=compare)
 
     commands.add_parser("list", help="list the workloads and implementations",
                         description="The workloads (network, training, data source) and "

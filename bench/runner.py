@@ -26,6 +26,7 @@ its reason; the others of its workload stand.
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import itertools
 import os
@@ -210,6 +211,16 @@ class Runner:
     def save(self):
         results.save(self.doc, self.results_file)
 
+    def save_or_restore(self, before):
+        """Save; if the save fails (files.WriteError), put the document back as it was
+        (before), so that what was not saved is missing, never kept as skipped, and
+        `run --resume` measures it again; the plan then stops the session."""
+        try:
+            self.save()
+        except files.WriteError:
+            self.doc = before
+            raise
+
     def once_per_run(self):
         """Worked example, gradient checks and source excerpts (if not saved yet)."""
         # (numpy-loop is NumPy's own gradient code called per sample: its trace and gradient
@@ -377,6 +388,7 @@ class Runner:
         spent = (time.perf_counter() - started) / len(cases)
         entry = dict(sampling.as_dict(rules), arms=[case.id for case in arms], **load.figures)
         section = results.MORE_THREADS if cases[0].threads else None
+        before = copy.deepcopy(self.doc)
         holder = self.doc if section is None else self.doc[section]
         holder.setdefault("sampling", {})[workload] = entry
         lines = []
@@ -404,7 +416,7 @@ class Runner:
                     "implementation": a.implementation, "workload": workload,
                     "threads": [a.threads, b.threads], "ratio": ratio.value,
                     "ci_low": ratio.low, "ci_high": ratio.high, "cycles": sampling.cycles})
-        self.save()
+        self.save_or_restore(before)
         for case, result in lines:
             self.report_progress(case, result)
         self.progress(summary.sampling_line(workload, entry, section))
@@ -464,8 +476,9 @@ class Runner:
                                      message)
         result["threads"] = case.threads or self.threads
         result["seconds_spent"] = 0.0
+        before = copy.deepcopy(self.doc)
         results.put_result(self.doc, result, results.MORE_THREADS if case.threads else None)
-        self.save()
+        self.save_or_restore(before)
         self.report_progress(case, result)
 
     def finish(self):
