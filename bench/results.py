@@ -304,6 +304,8 @@ MAX_INT = 2 ** 53                  # integers beyond this do not survive a float
 MAX_THREADS = 4096                 # a thread count in a file (a run's own bound is the CLI's)
 TIME_RANGE = (1e-12, 1e7)          # seconds: a picosecond to about four months
 RATE_MAX = 1e6                     # GFLOP/s
+RATIO_MAX = 1e9                    # a ratio of two times per epoch
+SAMPLING_STOPS = ("precision", "budget", "max_cycles")   # why a workload's cycles stopped
 DEPTH_MAX = 6                      # nesting of the worked example's arrays
 TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -613,8 +615,19 @@ def validate_result(result, path, index, where=None, workloads=None, check=None)
     for stat in ("iqr", "stddev"):
         check.number(check.get(stats, stat, f"{where}.time_per_epoch"),
                      f"{where}.time_per_epoch.{stat}", 0, TIME_RANGE[1])
-    check.integer(check.get(stats, "rounds", f"{where}.time_per_epoch"),
-                  f"{where}.time_per_epoch.rounds", 1)
+    rounds = check.integer(check.get(stats, "rounds", f"{where}.time_per_epoch"),
+                           f"{where}.time_per_epoch.rounds", 1)
+    for stat in ("ci_low", "ci_high"):      # optional: files from before intervals lack them
+        check.seconds(stats.get(stat), f"{where}.time_per_epoch.{stat}", optional=True)
+    if stats.get("ci_low") is not None:
+        check.require(stats["ci_low"] <= stats["median"] <= (stats.get("ci_high") or 0),
+                      f"{where}.time_per_epoch", "must have ci_low <= median <= ci_high")
+    samples = check.lst(stats.get("samples"), f"{where}.time_per_epoch.samples", optional=True)
+    if samples is not None:
+        check.require(len(samples) == rounds, f"{where}.time_per_epoch.samples",
+                      f"must hold one time per round ({rounds}), got {len(samples)}")
+        for position, value in enumerate(samples):
+            check.seconds(value, f"{where}.time_per_epoch.samples[{position}]")
     check.number(result["samples_per_second"], f"{where}.samples_per_second", 0, 1e15,
                  optional=True)
     check.number(result["gflops"], f"{where}.gflops", 0, RATE_MAX, optional=True)
@@ -742,6 +755,66 @@ def _check_sources(check, sources):
         check.text(entry.get("error"), f"{where}.error", optional=True)
 
 
+def _check_interval(check, entry, where):
+    """A ratio with its optional 95% interval: ratio > 0, low <= ratio <= high."""
+    ratio = check.number(check.get(entry, "ratio", where), f"{where}.ratio", 0, RATIO_MAX,
+                         above=0)
+    low = check.number(entry.get("ci_low"), f"{where}.ci_low", 0, RATIO_MAX, optional=True)
+    high = check.number(entry.get("ci_high"), f"{where}.ci_high", 0, RATIO_MAX, optional=True)
+    check.require((low is None) == (high is None), where, "must have both ci_low and ci_high, "
+                  "or neither")
+    if low is not None:
+        check.require(low <= ratio <= high, where, "must have ci_low <= ratio <= ci_high")
+    check.integer(check.get(entry, "cycles", where), f"{where}.cycles", 1)
+
+
+def _check_ratios(check, doc, workloads):
+    """The optional paired ratios, more-threads gains and sampling records."""
+    seen = set()
+    for index, entry in enumerate(check.lst(doc.get("ratios"), "ratios", optional=True) or []):
+        where = f"ratios[{index}]"
+        check.obj(entry, where)
+        workload = check.text(check.get(entry, "workload", where), f"{where}.workload")
+        check.require(workload in workloads, f"{where}.workload",
+                      f"names {workload!r}, which is not defined in workloads")
+        pair = []
+        for side in ("numerator", "denominator"):
+            name = check.text(check.get(entry, side, where), f"{where}.{side}")
+            check.require(_implementation(name), f"{where}.{side}",
+                          f"is not a known implementation or peer: {_show(name)}")
+            pair.append(name)
+        key = (workload, frozenset(pair))
+        check.require(len(key[1]) == 2 and key not in seen, where,
+                      "repeats a pair of its workload, or pairs one with itself")
+        seen.add(key)
+        _check_interval(check, entry, where)
+    more = doc.get(MORE_THREADS) or {}
+    gains = check.lst(more.get("gains"), f"{MORE_THREADS}.gains", optional=True) or []
+    for index, entry in enumerate(gains):
+        where = f"{MORE_THREADS}.gains[{index}]"
+        check.obj(entry, where)
+        name = check.text(check.get(entry, "implementation", where), f"{where}.implementation")
+        check.require(_implementation(name), f"{where}.implementation",
+                      f"is not a known implementation or peer: {_show(name)}")
+        check.require(check.text(check.get(entry, "workload", where), f"{where}.workload")
+                      in workloads, f"{where}.workload", "is not defined in workloads")
+        _check_interval(check, entry, where)
+    for holder, at in ((doc, "sampling"), (more, f"{MORE_THREADS}.sampling")):
+        sampling = check.obj(holder.get("sampling"), at, optional=True) or {}
+        for workload, entry in sampling.items():
+            where = f"{at}[{workload!r}]"
+            check.require(workload in workloads, where, "is not defined in workloads")
+            check.obj(entry, where)
+            check.integer(check.get(entry, "cycles", where), f"{where}.cycles", 0)
+            check.text(check.get(entry, "stopped", where), f"{where}.stopped",
+                       choices=SAMPLING_STOPS)
+            check.number(check.get(entry, "worst_half_width", where),
+                         f"{where}.worst_half_width", 0, finite=False)
+            check.number(entry.get("other_cores"), f"{where}.other_cores", 0, 1e4,
+                         optional=True)
+            check.boolean(entry.get("heavy"), f"{where}.heavy", optional=True)
+
+
 def validate(doc, path):
     """Check a loaded results document; return it, or raise ResultsError naming the file and
     the field."""
@@ -791,6 +864,7 @@ def validate(doc, path):
             check.require(key not in seen, where, f"repeats ({key[0]}, {key[1]}, {key[2]} "
                                                   "threads), which has an earlier result")
             seen.add(key)
+    _check_ratios(check, doc, workloads)
     return doc
 
 

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 
 from bench import stats
 
-STOPPED = ("precision", "budget", "max_cycles")
-
 
 @dataclass(frozen=True)
 class Rules:

@@ -141,6 +141,20 @@ CORRUPTED = {
                                 "run.finished must be a UTC time"),
     "layer size zero": (mutated(lambda d: d["workloads"]["xor"].update(layer_sizes=[2, 0])),
                         "workloads['xor'].layer_sizes[1] must be between 1"),
+    # the interleaved timing's fields
+    "samples not one per round": (mutated(stats0(samples=[1e-4, 1e-4])),
+                                  "results[0].time_per_epoch.samples must hold one time per"),
+    "interval not around the median": (mutated(stats0(ci_low=2e-4, ci_high=3e-4)),
+                                       "must have ci_low <= median <= ci_high"),
+    "ratio interval inverted": (mutated(lambda d: d.update(ratios=[{
+        "workload": "xor", "numerator": "numpy", "denominator": "fortran", "ratio": 2.0,
+        "ci_low": 2.5, "ci_high": 1.5, "cycles": 9}])), "ratios[0] must have ci_low <= ratio"),
+    "ratio of an unknown implementation": (mutated(lambda d: d.update(ratios=[{
+        "workload": "xor", "numerator": "numpy", "denominator": "cobol", "ratio": 2.0,
+        "cycles": 9}])), "ratios[0].denominator is not a known implementation"),
+    "sampling stopped for no reason": (mutated(lambda d: d.update(sampling={"xor": {
+        "cycles": 6, "stopped": "tired", "worst_half_width": 0.1}})),
+        "sampling['xor'].stopped must be one of"),
     "truncated": (None, "not valid JSON"),
     "empty": ("", "is empty"),
     "not UTF-8": ("\udcff", "is not UTF-8"),
