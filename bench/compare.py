@@ -69,12 +69,19 @@ def _samples(result):
     return result["time_per_epoch"].get("samples") or None
 
 
+def _heavy(result):
+    """The CPU other processes took while result was timed, when they took time from the
+    benchmark itself (its workload flagged as measured under heavy interference), or None."""
+    interference = (result or {}).get("interference") or {}
+    return interference.get("other_cores") if interference.get("heavy") else None
+
+
 def _row(impl, workload, old, new, min_effect):
     row = {"implementation": impl, "workload": workload,
            "kind": (new or old)["kind"],
            "old_median": _median(old), "new_median": _median(new),
            "ratio": None, "ci_low": None, "ci_high": None, "p_value": None,
-           "verdict": None, "why": None}
+           "verdict": None, "why": None, "disturbed": None}
     if row["old_median"] is None or row["new_median"] is None:
         sides = [f"{side}: {r['status']}{': ' + r['reason'] if r.get('reason') else ''}"
                  if r is not None else f"{side}: not run"
@@ -90,6 +97,14 @@ def _row(impl, workload, old, new, min_effect):
     change = stats.decide(a, b, min_effect)
     row.update(ratio=change.ratio.value, ci_low=change.ratio.low, ci_high=change.ratio.high,
                p_value=change.p_value, verdict=change.verdict, why=change.why)
+    disturbed = [f"{side} run: other processes took {cores:.2f} cores, more than the run "
+                 "left free" for side, cores in (("old", _heavy(old)), ("new", _heavy(new)))
+                 if cores is not None]
+    if disturbed:
+        row["disturbed"] = "; ".join(disturbed)
+        if change.verdict != "no change":
+            row.update(verdict="no change", why=f"{change.verdict} ({change.why}), but "
+                       f"measured under heavy interference ({row['disturbed']}): not called")
     return row
 
 
@@ -111,8 +126,15 @@ def compare(docs, names, min_effect=DEFAULT_MIN_EFFECT):
                 new = results.find_result(doc, impl, workload)
                 if old is not None or new is not None:
                     rows.append(_row(impl, workload, old, new, min_effect))
-        comparisons.append({"new": name, "new_run": describe(doc),
-                            "warnings": differences(baseline, doc), "rows": rows})
+        warnings = differences(baseline, doc)
+        for label, run in (("the baseline", baseline), (name, doc)):
+            heavy = [w for w, entry in (run.get("sampling") or {}).items() if entry.get("heavy")]
+            if heavy:
+                warnings.append(f"{label} was measured under heavy interference (other "
+                                f"processes took CPU from it) on {', '.join(heavy)}: no change "
+                                "is called there")
+        comparisons.append({"new": name, "new_run": describe(doc), "warnings": warnings,
+                            "rows": rows})
     return {"baseline": names[0], "baseline_run": describe(baseline),
             "min_effect": min_effect, "confidence": stats.CONFIDENCE,
             "method": "new / old time per epoch: Hodges-Lehmann estimate with Moses' 95% "
@@ -123,9 +145,10 @@ def compare(docs, names, min_effect=DEFAULT_MIN_EFFECT):
 
 
 def slowdowns_above(comparison, factor):
-    """Rows whose slowdown is larger than factor with confidence (interval above it)."""
+    """Rows whose slowdown is larger than factor with confidence (interval above it), among
+    those compared (not measured under heavy interference)."""
     return [(c["new"], row) for c in comparison["comparisons"] for row in c["rows"]
-            if row["ci_low"] is not None and row["ci_low"] > factor]
+            if row["ci_low"] is not None and row["ci_low"] > factor and not row["disturbed"]]
 
 
 # ---- output ----------------------------------------------------------------------------------
@@ -144,10 +167,13 @@ def _cells(row):
     if verdict in ("slower", "faster"):
         verdict = f"* {verdict}"
     p = "-" if row["p_value"] is None else f"{row['p_value']:.2g}"
+    why = row["why"] or ""
     return (row["implementation"], row["workload"], fmt_time(row["old_median"]),
-            fmt_time(row["new_median"]), _interval(row), p, verdict, row["why"] or "")
+            fmt_time(row["new_median"]), _interval(row), p, verdict,
+            why if len(why) <= WHY_WIDTH else why[:WHY_WIDTH - 3] + "...")
 
 
+WHY_WIDTH = 90      # in the text and Markdown tables (JSON has the whole sentence)
 HEADER = ("implementation", "workload", "old/epoch", "new/epoch", "new/old [95%]", "p",
           "change", "why")
 

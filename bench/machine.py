@@ -14,9 +14,10 @@ from pathlib import Path
 PROC_STAT = Path("/proc/stat")
 CPUINFO = Path("/proc/cpuinfo")
 GOVERNOR = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
-# Other processes that took at least this many cores on average during a workload's timing
-# mark its results as measured under heavy interference.
-HEAVY_INTERFERENCE_CORES = 0.5
+# Other processes that took more than the cores the benchmark left free (the CPU count less
+# its threads) by this margin, on average over a workload's timing, took time from the
+# benchmark itself: its results are marked as measured under heavy interference.
+HEAVY_MARGIN_CORES = 0.1
 
 
 def _read(path):
@@ -82,11 +83,17 @@ def busy_warning(snapshot):
 
 class OtherLoad:
     """Context: the CPU that other processes took while the block ran, in cores on average
-    (the machine's busy CPU time less this process's), and the steal time, as shares."""
+    (the machine's busy CPU time less this process's), this process's own, and the steal
+    time, as shares; heavy when the others took more than the cores that a benchmark running
+    `threads` threads leaves free, so that they must have taken time from it."""
+
+    def __init__(self, threads=1):
+        self.threads = threads
 
     def __enter__(self):
         self.start = (time.perf_counter(), cpu_seconds(), own_cpu_seconds())
-        self.figures = {"other_cores": None, "steal_share": None, "heavy": None}
+        self.figures = {"other_cores": None, "own_cores": None, "steal_share": None,
+                        "heavy": None}
         return self
 
     def __exit__(self, *exc):
@@ -95,9 +102,11 @@ class OtherLoad:
         machine1 = cpu_seconds()
         if machine0 is None or machine1 is None or wall <= 0:
             return False
-        others = max(0.0, (machine1[0] - machine0[0]) - (own_cpu_seconds() - own0)) / wall
-        self.figures = {"other_cores": round(others, 3),
+        own = (own_cpu_seconds() - own0) / wall
+        others = max(0.0, (machine1[0] - machine0[0]) / wall - own)
+        free = max(0, cpu_count() - self.threads)
+        self.figures = {"other_cores": round(others, 3), "own_cores": round(own, 3),
                         "steal_share": round((machine1[1] - machine0[1]) / (wall * cpu_count()),
                                              4),
-                        "heavy": others >= HEAVY_INTERFERENCE_CORES}
+                        "heavy": others > free + HEAVY_MARGIN_CORES}
         return False

@@ -165,7 +165,9 @@ sampling (optional; more_threads has its own): {workload: {
      "precision_goal": 0.05, "worst_half_width": float,  # widest ratio interval, relative
      "seconds": float, "arms": [case id, ...],
      "other_cores": float|null,         # CPU other processes took meanwhile, in cores
-     "steal_share": float|null, "heavy": bool|null}}  # heavy: other_cores >= 0.5
+     "own_cores": float|null,           # CPU this process took meanwhile, in cores
+     "steal_share": float|null, "heavy": bool|null}}  # heavy: the others took more than
+                                        # the cores the run left free (bench/machine.py)
     Each timed result also has "interference": {"other_cores", "heavy"} of its workload.
 
 sources: {impl: {"path": "python_impl/pure.py", "first_line": int,

@@ -119,9 +119,11 @@ def methodology(settings):
                        "samples timed; if even one batch would not fit the budget it is "
                        "skipped with the estimate as reason",
         "interference": "the CPU other processes took while each workload was timed "
-                        "(/proc/stat less this process's CPU time), in cores on average; at "
-                        f"{machine.HEAVY_INTERFERENCE_CORES:g} cores or more its results are "
-                        "flagged as measured under heavy interference",
+                        "(/proc/stat less this process's CPU time), in cores on average; when "
+                        "they took more than the cores the benchmark left free (the CPU count "
+                        f"less its threads) by {machine.HEAVY_MARGIN_CORES:g}, they took time "
+                        "from the benchmark itself, and its results are flagged as measured "
+                        "under heavy interference (bench compare calls no change on them)",
         "memory": measure.MEMORY_NOTES,
         "settings": settings.as_dict(),
         "profiling": profiles.METHOD_NOTE.format(
@@ -381,7 +383,8 @@ class Runner:
                 return time_round(prepared[case])
 
         rules = self.settings.rules(len(arms))
-        with machine.OtherLoad() as load:
+        threads = max(case.threads or self.threads for case in cases)
+        with machine.OtherLoad(threads) as load:
             sampling = schedule.interleave(arms, run_round, rules, time.perf_counter,
                                            seed=zlib.crc32(workload.encode()))
         failed.update(sampling.failed)

@@ -525,3 +525,40 @@ def test_compare_calls_a_real_slowdown_and_not_noise(tmp_path, capsys):
     assert text.count("* slower") == 1 and "warning: BLAS kernels differ" in text
     with pytest.raises(SystemExit):
         cli.main(["compare", runs[0]])
+
+
+def test_compare_calls_nothing_measured_under_heavy_interference():
+    from bench import compare
+
+    noise = [1.00, 1.04, 0.97, 1.02, 0.99, 1.05, 0.96, 1.01, 1.03, 0.98]
+    old = timed_doc({"numpy": [1e-3 * v for v in noise]})
+    new = timed_doc({"numpy": [1.5e-3 * v for v in noise]})
+    new["results"][0]["interference"] = {"other_cores": 1.3, "heavy": True}
+    new["sampling"] = {"xor": {"cycles": 10, "stopped": "budget", "worst_half_width": 0.02,
+                               "other_cores": 1.3, "heavy": True}}
+    comparison = compare.compare([old, new], ["A", "B"])
+    row = comparison["comparisons"][0]["rows"][0]
+    assert row["verdict"] == "no change" and "heavy interference" in row["why"]
+    assert row["ratio"] == pytest.approx(1.5) and row["disturbed"]
+    assert any("heavy interference" in w for w in comparison["comparisons"][0]["warnings"])
+    assert not compare.slowdowns_above(comparison, 1.1)
+
+
+def test_heavy_interference_is_more_than_the_cores_left_free(monkeypatch):
+    from bench import machine
+
+    clock = iter([0.0, 1.0])
+    busy = iter([(10.0, 0.0), (12.3, 0.0)])    # the machine: 2.3 busy cores over the block
+    own = iter([5.0, 6.0])                     # of which this process took 1
+    monkeypatch.setattr(machine.time, "perf_counter", lambda: next(clock))
+    monkeypatch.setattr(machine, "cpu_seconds", lambda: next(busy))
+    monkeypatch.setattr(machine, "own_cpu_seconds", lambda: next(own))
+    monkeypatch.setattr(machine, "cpu_count", lambda: 2)
+    with machine.OtherLoad(threads=1) as load:
+        pass
+    assert load.figures["other_cores"] == pytest.approx(1.3)
+    assert load.figures["own_cores"] == pytest.approx(1.0) and load.figures["heavy"]
+    clock, busy, own = iter([0.0, 1.0]), iter([(0.0, 0.0), (1.6, 0.0)]), iter([0.0, 1.0])
+    with machine.OtherLoad(threads=1) as load:   # 0.6 cores on the free one: not heavy
+        pass
+    assert load.figures["other_cores"] == pytest.approx(0.6) and not load.figures["heavy"]
