@@ -283,3 +283,118 @@ def _marker(s, x, y):
         marker.fillColor = colors.white
         marker.strokeWidth = 1.0
     return marker
+
+
+def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=None,
+              width=WIDTH, refs=(), value_width=118):
+    """Dots with their intervals on a log axis: one row per item, items grouped in bands.
+
+    groups: [(group label or None, [item, ...])]; an item is a dict with label, value (None:
+    `note` is written in the plot instead), low and high (the interval drawn as a whisker;
+    dashed when item["spread"] is True, i.e. a spread rather than a confidence interval),
+    style (colour, dash, marker), hollow (an open marker: a peer), and note. value_label(item)
+    gives the text of the column right of the plot (no label ever sits inside the plot).
+    refs: [(value, text)] dashed vertical lines, labelled above the plot.
+    """
+    rows = sum(len(items) for _, items in groups)
+    row = 11.0
+    group_w = max((_width(g, LABEL_SIZE, COND_BOLD) for g, _ in groups if g), default=0)
+    group_w = group_w + 8 if group_w else 0
+    label_w = max((_width(item["label"], LABEL_SIZE) for _, items in groups for item in items),
+                  default=30) + 8
+    top = 4 + (12 if refs else 0)
+    axis_h = 30
+    height = top + row * max(rows, 1) + axis_h
+    drawing = Drawing(width, height)
+    x0 = group_w + label_w
+    plot_w = width - x0 - (value_width if value_label else 6)
+    values = [v for _, items in groups for item in items
+              for v in (item.get("value"), item.get("low"), item.get("high"))]
+    values += [v for v, _ in refs]
+    positive = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    if not positive:
+        positive = [1.0, 10.0]
+    lo, hi = min(positive) / 10 ** 0.08, max(positive) * 10 ** 0.08
+    if math.log10(hi / lo) < 0.5:                      # at least half a decade on the axis
+        middle = math.sqrt(lo * hi)
+        lo, hi = middle / 10 ** 0.25, middle * 10 ** 0.25
+    axis = Axis(lo, hi, x0, plot_w, log=True)
+    y_axis, y_top = axis_h, height - top
+    # bands: every other group on a light ground, so the groups read as blocks
+    y = y_top
+    for k, (group, items) in enumerate(groups):
+        band = row * len(items)
+        if k % 2 == 0:
+            drawing.add(Rect(0, y - band, x0 + plot_w, band, fillColor=colors.HexColor(
+                "#f4f5f7"), strokeColor=None, strokeWidth=0))
+        if group:
+            drawing.add(_text(0, y - band / 2 - 3, group, LABEL_SIZE, font=COND_BOLD))
+        y -= band
+    ticks = _dot_ticks(lo, hi, tick_label)
+    for value, text in ticks:
+        x = axis(value)
+        drawing.add(Line(x, y_axis, x, y_top, strokeColor=LIGHT if text is None else RULE,
+                         strokeWidth=0.4))
+        drawing.add(Line(x, y_axis, x, y_axis - (2.5 if text is None else 4), strokeColor=INK,
+                         strokeWidth=0.5))
+        if text is not None:
+            drawing.add(_text(x, y_axis - 12, text, TICK_SIZE, "middle"))
+    drawing.add(Line(x0, y_axis, x0 + plot_w, y_axis, strokeColor=INK, strokeWidth=0.6))
+    drawing.add(_text(x0 + plot_w / 2, 2, axis_title, LABEL_SIZE, "middle"))
+    for value, text in refs:
+        if not axis.inside(value):
+            continue
+        x = axis(value)
+        drawing.add(Line(x, y_axis, x, y_top, strokeColor=INK, strokeWidth=0.8,
+                         strokeDashArray=(3, 2)))
+        anchor = "end" if x + _width(text, TICK_SIZE) / 2 > x0 + plot_w else "middle"
+        drawing.add(_text(x, y_top + 3, text, TICK_SIZE, anchor))
+    y = y_top
+    for _, items in groups:
+        for item in items:
+            yc = y - row / 2
+            y -= row
+            colour = item["style"][0]
+            drawing.add(_text(x0 - 4, yc - 2.8, item["label"], LABEL_SIZE, "end",
+                              colour=GREY if item.get("hollow") else INK))
+            if value_label:
+                drawing.add(_text(x0 + plot_w + 6, yc - 2.8, value_label(item), LABEL_SIZE))
+            value = item.get("value")
+            if value is None or not axis.inside(value):
+                drawing.add(_text(x0 + 4, yc - 2.8, item.get("note") or "no value", TICK_SIZE,
+                                  colour=GREY))
+                continue
+            low, high = item.get("low"), item.get("high")
+            if low is not None and high is not None and axis.inside(low) and axis.inside(high):
+                xl, xh = axis(low), axis(high)
+                dash = (1.5, 1) if item.get("spread") else None
+                drawing.add(Line(xl, yc, xh, yc, strokeColor=colour, strokeWidth=1.2,
+                                 strokeDashArray=dash))
+                for xe in (xl, xh):
+                    drawing.add(Line(xe, yc - 2.5, xe, yc + 2.5, strokeColor=colour,
+                                     strokeWidth=0.8))
+            marker = item["style"][2]
+            if item.get("hollow"):
+                marker = {"FilledSquare": "Square", "FilledCircle": "Circle",
+                          "FilledTriangle": "Triangle", "FilledDiamond": "Diamond"}.get(
+                    marker, marker)
+            drawing.add(_marker({"marker": marker, "colour": colour}, axis(value), yc))
+    return drawing
+
+
+def _dot_ticks(lo, hi, label):
+    """[(value, text or None)] inside [lo, hi]: decades labelled; 2 and 5 labelled too when
+    the axis spans under about two decades; at least two labelled ticks."""
+    span = math.log10(hi / lo)
+    ticks = []
+    for d in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
+        base = 10.0 ** d
+        for m in range(1, 10):
+            v = m * base
+            if not lo <= v <= hi:
+                continue
+            if m == 1 or (span <= 2.2 and m in (2, 5)) or (span <= 0.8 and m in (3, 4, 6, 8)):
+                ticks.append((v, label(v)))
+            elif span <= 7:
+                ticks.append((v, None))
+    return ticks

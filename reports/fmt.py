@@ -247,3 +247,28 @@ def names(items, conjunction="and"):
 def network(layer_sizes):
     """[64, 64, 10] -> 64-64-10."""
     return "-".join(str(n) for n in layer_sizes)
+
+
+def _bare_ratio(x):
+    return ratio(x).rstrip(TIMES)
+
+
+def ratio_ci(x, low=None, high=None):
+    """A ratio with its 95% interval: 2.31x [2.25-2.38]; the ratio alone without one."""
+    if low is None or high is None:
+        return ratio(x)
+    return f"{ratio(x)} [{_bare_ratio(low)}\u2013{_bare_ratio(high)}]"
+
+
+def time_ci(median, low=None, high=None):
+    """A time with its 95% interval in the median's unit: 1.23 ms [1.20-1.25]."""
+    if low is None or high is None:
+        return time(median)
+    text = time(median)
+    if number(median) is None or not math.isfinite(number(median)) or number(median) >= 600:
+        return f"{text} [{time(low)}\u2013{time(high)}]"
+    unit = text.split(" ")[-1]
+    scale = {"ns": 1e-9, "\u00b5s": 1e-6, "ms": 1e-3, "s": 1.0}.get(unit)
+    if scale is None:
+        return text
+    return f"{text} [{sig(low / scale)}\u2013{sig(high / scale)}]"

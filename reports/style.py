@@ -49,6 +49,8 @@ def _find_fonts():
 def _register():
     paths = _find_fonts()
     if paths is None:
+        if "ReportMono" not in pdfmetrics.getRegisteredFontNames():   # <font face=ReportMono>
+            pdfmetrics.registerFont(pdfmetrics.Font("ReportMono", "Courier", "WinAnsiEncoding"))
         return {"Sans": "Helvetica", "Sans-Bold": "Helvetica-Bold",
                 "Sans-Oblique": "Helvetica-Oblique", "Cond": "Helvetica",
                 "Cond-Bold": "Helvetica-Bold", "Mono": "Courier", "Mono-Bold": "Courier-Bold"
@@ -71,6 +73,7 @@ def _register():
 FONTS, UNICODE = _register()
 SANS, BOLD, COND, COND_BOLD, MONO = (FONTS["Sans"], FONTS["Sans-Bold"], FONTS["Cond"],
                                      FONTS["Cond-Bold"], FONTS["Mono"])
+CODE_FONT = "ReportMono"    # for <font face=...> in paragraphs: embedded like the rest
 
 
 def sym(unicode_text, ascii_text):
@@ -132,7 +135,7 @@ CELL_RIGHT = _style("cellright", fontName=COND, fontSize=8, leading=9.6, alignme
 H1 = _style("h1", fontName=BOLD, fontSize=17, leading=21, spaceBefore=0, spaceAfter=8)
 H2 = _style("h2", fontName=BOLD, fontSize=12, leading=15, spaceBefore=10, spaceAfter=4)
 H3 = _style("h3", fontName=BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3)
-CODE = _style("code", fontName=MONO, fontSize=6.6, leading=8.0)
+CODE = _style("code", fontName=MONO, fontSize=7.5, leading=9.0)
 CODE_TITLE = _style("codetitle", fontName=COND_BOLD, fontSize=8, leading=10)
 
 
@@ -169,6 +172,16 @@ class Heading(Paragraph):
         self.outline_level = outline_level
         self.outline_title = outline_title
         self.keepWithNext = 1
+
+
+class Mark(Spacer):
+    """A bookmark without ink: for headings drawn inside a table (whose cells the document
+    template does not see flow by)."""
+
+    def __init__(self, title, level=1):
+        super().__init__(0, 0)
+        self.outline_level = level
+        self.outline_title = title
 
 
 def h1(text):

@@ -279,10 +279,9 @@ def code_story(run):
     return [t]
 
 
-def build(runs):
+def build(run):
     story = [h1(TITLE)]
-    run = next((r for r in runs if r.doc.get("worked_example")), None)
-    if run is None:
+    if not run.doc.get("worked_example"):
         story.append(note("No worked example was saved with these results (the run stopped "
                           "before it, or an older bench wrote them): there are no traced "
                           "numbers to show."))
@@ -310,8 +309,6 @@ def build(runs):
                   f"were saved ({esc(fmt.names(sorted(traces, key=impl_key)))}); the values "
                   f"shown are {esc(reference)}'s, and the last column says whether the others "
                   f"computed exactly the same bits or by how much (relative) they differ.")
-        if run.multi:
-            intro += f" (Traces of run {run.label}.)"
         story.append(para(intro))
         story.append(para(
             f"Notation: one row per sample, so a layer computes <i>z</i> = <i>a</i><i>W</i> + "
@@ -350,15 +347,13 @@ def build(runs):
     story.append(PageBreak())
     story.append(h2("The backward pass in code, side by side",
                     title="The backward pass in code"))
-    code_run = next((r for r in runs if r.doc.get("sources")), None)
+    code_run = run if run.doc.get("sources") else None
     story.append(para("The backward pass of each implementation, from the output delta through "
                       "the loop back over the layers, exactly as it stood in the source files "
                       "when the results were saved (between the comment lines "
-                      "<font face='Courier'>backward pass: begin</font> and "
-                      "<font face='Courier'>backward pass: end</font>), with the files' line "
-                      "numbers."
-                      + (f" (Sources of run {code_run.label}.)" if code_run and code_run.multi
-                         else "")))
+                      "<font face='ReportMono'>backward pass: begin</font> and "
+                      "<font face='ReportMono'>backward pass: end</font>), with the files' line "
+                      "numbers."))
     story.extend(code_story(code_run) if code_run else
                  [note("No source excerpts were saved with these results.")])
     story.append(space(4))
