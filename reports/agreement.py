@@ -11,7 +11,7 @@ from reportlab.platypus import Table, TableStyle
 from reports import fmt
 from reports.charts import line_chart
 from reports.data import curve_difference, impl_key
-from reports.style import (BAD_BG, WIDTH, Mark, esc, h1, h2, h3, impl_style, note, para,
+from reports.style import (BAD_BG, COND, WIDTH, Mark, esc, h1, h2, h3, impl_style, note, para,
                            space, sym, table)
 
 TITLE = "Agreement"
@@ -188,7 +188,7 @@ def curve_grid(run):
         pair += [[]] * (2 - len(pair))
         out.extend(Mark(w) for w, _ in cells[i:i + 2])
         grid = Table([pair], colWidths=[half + 12, half], hAlign="LEFT")
-        grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+        grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), COND),
                                   ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                   ("RIGHTPADDING", (0, 0), (0, -1), 12),
                                   ("RIGHTPADDING", (1, 0), (1, -1), 0),

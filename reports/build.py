@@ -17,7 +17,7 @@ from reportlab import rl_config
 from reports import (agreement, answer, efficiency, fmt, methodology, scaling, speed,
                      summary, worked)
 from reports.data import Run
-from reports.style import CODE_FONT, H1, TITLE, SectionDoc, esc, glue, h1, note, para, space, table
+from reports.style import CODE_FONT, COVER, H1, TITLE, SectionDoc, esc, glue, h1, note, para, space, table
 
 rl_config.invariant = 1
 
@@ -44,8 +44,8 @@ def cover(runs, contents, *, heading, lines, front=None):
     """The front page. With `front` (a single run's report): the title, what was run, the
     answer (page 1's figure and sentences) and the contents. Without it: the title, the runs
     in a table and the contents."""
-    story = [para(esc(TITLE), H1)]
     if front is not None:
+        story = [para(esc(TITLE), COVER)]
         run = runs[0]
         story.append(para(f"{esc(heading)} This run: {esc(run.describe())}, "
                           f"<font face='{CODE_FONT}'>{esc(run.run.get('command') or '')}</font>"
@@ -56,7 +56,7 @@ def cover(runs, contents, *, heading, lines, front=None):
         rows = [["Section", "What it shows", "Page"]] + [list(item) for item in contents]
         story.append(table(rows, [90, None, 30], right=(2,)))
         return story
-    story.append(para(esc(heading)))
+    story = [para(esc(TITLE), H1), para(esc(heading))]
     story.extend(lines)
     story.append(space(6))
     rows = [["Run", "Started", "Machine", "Commit", "Status", "Command"]]
@@ -126,6 +126,14 @@ def assemble(sections, runs, out_path, *, title, subject, heading, keywords, fro
         metadata["/CreationDate"] = date
         metadata["/ModDate"] = date
     writer.add_metadata(metadata)
+    # the sections embed identical font subsets (style.prime_fonts): keep one of each. A
+    # font's dictionary becomes identical to its twins only once the objects it refers to
+    # (descriptor, font file, ToUnicode map) are merged, so repeat until nothing changes.
+    for _ in range(4):
+        before = len(writer._objects) - writer._objects.count(None)
+        writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+        if len(writer._objects) - writer._objects.count(None) == before:
+            break
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
+from reportlab.graphics.shapes import STATE_DEFAULTS, Drawing, Line, PolyLine, Rect, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -16,6 +16,10 @@ from reports.style import COND, COND_BOLD, GREY, INK, LIGHT, RULE, WIDTH
 
 TICK_SIZE = 7
 LABEL_SIZE = 8
+
+# reportlab's drawings start from Helvetica, a font the report would not embed; every String
+# here names its font, so the default only decides what the page's resources list.
+STATE_DEFAULTS["fontName"] = COND
 
 
 class Axis:
@@ -297,7 +301,7 @@ def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=Non
     refs: [(value, text)] dashed vertical lines, labelled above the plot.
     """
     rows = sum(len(items) for _, items in groups)
-    row = 11.0
+    row = 10.0
     group_w = max((_width(g, LABEL_SIZE, COND_BOLD) for g, _ in groups if g), default=0)
     group_w = group_w + 8 if group_w else 0
     label_w = max((_width(item["label"], LABEL_SIZE) for _, items in groups for item in items),

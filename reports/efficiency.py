@@ -317,14 +317,10 @@ def targets_table(run):
 def targets_line(run, page=None):
     """Page 1's sentence on the targets: how many met, not met, undecided."""
     verdicts = [row[2] for row in targets(run) + threads_rows(run)]
-    counts = {v: verdicts.count(v) for v in ("met", "not met", "undecided")}
-    missed = [row[0] for row in targets(run) + threads_rows(run) if row[2] == "not met"]
-    text = (f"Speed targets: <b>{counts['met']} met, {counts['not met']} not met, "
-            f"{counts['undecided']} undecided</b> (their 95% interval straddles the goal), "
-            f"{verdicts.count(None)} not measured")
-    if missed:
-        text += f"; not met: {esc('; '.join(missed))}"
-    return text + (f" (Efficiency, page {page})." if page else ".")
+    text = (f"Speed targets (judged on the 95% intervals): <b>{verdicts.count('met')} met, "
+            f"{verdicts.count('not met')} not met, {verdicts.count('undecided')} undecided"
+            f"</b>, {verdicts.count(None)} not measured")
+    return text + (f"; which and why in Efficiency, page {page}." if page else ".")
 
 
 def build(run):

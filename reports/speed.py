@@ -1,11 +1,9 @@
-"""Speed: per workload a table of the saved timings and a dot chart (median and its interval,
-log axis) with every implementation and peer."""
+"""Speed: per workload a table of the saved timings of every implementation and peer (the
+figure on page 1 draws them)."""
 
 from __future__ import annotations
 
-from reportlab.platypus import KeepTogether
-
-from reports import answer, fmt
+from reports import fmt
 from reports.style import cell, esc, h1, h2, note, para, space, table
 
 TITLE = "Speed"
@@ -113,9 +111,9 @@ def build(run):
         "rounds as the noise, the samples trained per second, the achieved GFLOP/s (the "
         "workload's matrix-product operations per epoch divided by the median time), and how "
         "many times faster it is than pure Python and than NumPy (the paired ratio per "
-        "interleaved cycle, with its interval; above 1\u00d7 is faster). The charts draw "
-        "each median as a dot and its interval as a whisker on a log axis, so that "
-        "implementations a thousand times apart fit on one chart. Results marked "
+        "interleaved cycle, with its interval; above 1\u00d7 is faster). The figure on the "
+        "first page draws these medians as dots and their intervals as whiskers on a log "
+        "axis, so that implementations a thousand times apart fit on one chart. Results marked "
         "<i>partial</i> were timed over a bounded number of batches and scaled to an epoch."))
     workloads = run.main_workloads()
     sweep = run.sweep_workloads()
@@ -132,10 +130,6 @@ def build(run):
         if not run.rows(workload):
             story.append(note(f"No implementation has a result for {esc(workload)}."))
             continue
-        block = [single_table(run, workload), space(6)]
-        drawing = answer.figure(run, [workload])
-        if drawing is not None:
-            block.append(drawing)
-        story.append(KeepTogether(block))
+        story.append(single_table(run, workload))
         story.append(space(4))
     return story

@@ -71,6 +71,27 @@ def _register():
 
 
 FONTS, UNICODE = _register()
+
+# Every character beyond ASCII that the report prints, in a fixed order. Each section's PDF
+# gives these the same codes in the same font subset before it draws anything (prime_fonts),
+# so that every section embeds byte-identical subsets and the merge keeps one copy of each
+# face. A character not listed still prints; it only costs that section its own subset.
+GLYPHS = ("\u00b1\u00b5\u00b7\u00bd\u00d7\u03a3\u03b4\u03b7\u03c3\u2013\u2014\u2026"
+          "\u2032\u2190\u21aa\u2207\u2212\u2264\u2265\u2299\u2713\u2717\u00b2\u00b0\u00e9")
+
+
+# The faces the report sets (the others only if markup asks for them: bold italic, ...).
+PRIMED = ("Sans", "Sans-Bold", "Sans-Oblique", "Cond", "Cond-Bold", "Mono")
+
+
+def prime_fonts(canvas):
+    """Give every embedded font of canvas's document its internal name, and GLYPHS their
+    codes, in a fixed order: the same font objects in every section."""
+    for key in PRIMED:
+        font = pdfmetrics.getFont(FONTS[key])
+        if isinstance(font, TTFont):
+            font.getSubsetInternalName(0, canvas._doc)
+            font.splitString(GLYPHS, canvas._doc)
 SANS, BOLD, COND, COND_BOLD, MONO = (FONTS["Sans"], FONTS["Sans-Bold"], FONTS["Cond"],
                                      FONTS["Cond-Bold"], FONTS["Mono"])
 CODE_FONT = "ReportMono"    # for <font face=...> in paragraphs: embedded like the rest
@@ -133,6 +154,7 @@ CELL_BOLD_RIGHT = _style("cellboldright", fontName=COND_BOLD, fontSize=8, leadin
                          alignment=2)
 CELL_RIGHT = _style("cellright", fontName=COND, fontSize=8, leading=9.6, alignment=2)
 H1 = _style("h1", fontName=BOLD, fontSize=17, leading=21, spaceBefore=0, spaceAfter=8)
+COVER = _style("cover", fontName=BOLD, fontSize=15, leading=19, spaceAfter=4)
 H2 = _style("h2", fontName=BOLD, fontSize=12, leading=15, spaceBefore=10, spaceAfter=4)
 H3 = _style("h3", fontName=BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3)
 CODE = _style("code", fontName=MONO, fontSize=7.5, leading=9.0)
@@ -233,6 +255,7 @@ def table(rows, widths, *, header=1, right=(), bold_rows=(), shade=None, keep=Tr
             styled.append(cell(value, style))
         body.append(styled)
     commands = [
+        ("FONTNAME", (0, 0), (-1, -1), COND),       # else reportlab sets Helvetica per cell
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
@@ -303,7 +326,7 @@ class SectionDoc(BaseDocTemplate):
         super().__init__(stream, pagesize=PAGE, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
                          topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=title,
                          subject=subject, author="", creator="reports", invariant=1,
-                         pageCompression=1)
+                         pageCompression=1, initialFontName=SANS, initialFontSize=9.5)
         self.section = section
         self.first_page_label = first_page_label
         self.label_style = label_style
@@ -322,6 +345,8 @@ class SectionDoc(BaseDocTemplate):
         return roman(number) if self.label_style == "r" else str(number)
 
     def _footer(self, canvas, doc):
+        if doc.page == 1:
+            prime_fonts(canvas)
         canvas.saveState()
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)

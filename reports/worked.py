@@ -8,13 +8,12 @@ import textwrap
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, String
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import (NextPageTemplate, PageBreak, Paragraph, Preformatted, Table,
-                                TableStyle)
+from reportlab.platypus import Paragraph, Preformatted, Table, TableStyle
 
 from reports import fmt
 from reports.data import impl_key, nested_difference
 from reports.style import (BODY, CELL, CODE, CODE_TITLE, COND, COND_BOLD, INK, LIGHT, MONO, RULE,
-                           WIDE_WIDTH, esc, h1, h2, note, para, space, sym, table)
+                           WIDTH, esc, h1, h2, note, para, space, sym, table)
 
 TITLE = "The algorithm, worked"
 BLURB = "the 2-2-2 network traced number by number beside the equations; the code"
@@ -224,59 +223,55 @@ def diagram(example, trace):
     return drawing
 
 
-def code_rows(sources, impls, column_width):
-    """Rows of side-by-side code chunks (numbered as in the source file), long lines wrapped."""
-    chars = max(int((column_width - 8) / (CODE.fontSize * 0.602)), 20)
-    columns = []
-    for impl in impls:
-        src = sources[impl]
-        first = int(src.get("first_line") or 1)
-        lines = []
-        if not src.get("text"):
-            reason = src.get("error") or "no text saved"
-            columns.append(textwrap.wrap(f"(source not available: {reason})", chars))
-            continue
-        for k, line in enumerate((src.get("text") or "").rstrip("\n").split("\n")):
-            number = f"{first + k:4d} "
-            indent = line[:len(line) - len(line.lstrip())]
-            pieces = textwrap.wrap(line, chars - 5, subsequent_indent=indent + sym("\u21aa ", "> "),
-                                   replace_whitespace=False, break_on_hyphens=False) or [""]
-            lines.append(number + pieces[0])
-            lines.extend("     " + piece for piece in pieces[1:])
-        columns.append(lines)
-    per_chunk = 48
-    n = max(len(c) for c in columns)
-    rows = []
-    for start in range(0, n, per_chunk):
-        rows.append([Preformatted("\n".join(c[start:start + per_chunk]), CODE)
-                     for c in columns])
-    return rows
+def code_lines(src, width):
+    """The lines of one excerpt, numbered as in the source file, long lines wrapped to fit
+    width points at the code size."""
+    chars = max(int((width - 8) / (CODE.fontSize * 0.602)), 20)
+    if not src.get("text"):
+        reason = src.get("error") or "no text saved"
+        return textwrap.wrap(f"(source not available: {reason})", chars)
+    first = int(src.get("first_line") or 1)
+    lines = []
+    for k, line in enumerate(src["text"].rstrip("\n").split("\n")):
+        number = f"{first + k:4d} "
+        indent = line[:len(line) - len(line.lstrip())]
+        pieces = textwrap.wrap(line, chars - 5, subsequent_indent=indent + sym("\u21aa ", "> "),
+                               replace_whitespace=False, break_on_hyphens=False) or [""]
+        lines.append(number + pieces[0])
+        lines.extend("     " + piece for piece in pieces[1:])
+    return lines
 
 
 def code_story(run):
+    """Each implementation's excerpt in a ruled block the width of the page, one after the
+    other in the order of the tables (a block may break between chunks of lines)."""
     sources = run.doc.get("sources") or {}
     impls = sorted(sources, key=impl_key)
     if not impls:
         return [note("No source excerpts were saved with these results.")]
-    column = WIDE_WIDTH / len(impls)
-    header = []
+    out = []
     for impl in impls:
         src = sources[impl]
         count = len((src.get("text") or "").rstrip("\n").split("\n"))
         first = int(src.get("first_line") or 1)
         lines = (f", lines {first}\u2013{first + count - 1}" if src.get("text") else "")
-        header.append(Paragraph(f"{esc(impl)} \u2014 {esc(src.get('path', '?'))}{lines} "
-                                f"({esc(src.get('language', ''))})", CODE_TITLE))
-    data = [header] + code_rows(sources, impls, column)
-    t = Table(data, colWidths=[column] * len(impls), repeatRows=1, hAlign="LEFT")
-    t.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK), ("LINEBELOW", (0, 0), (-1, 0), 0.5, INK),
-        ("LINEBELOW", (0, -1), (-1, -1), 0.8, INK), ("BACKGROUND", (0, 0), (-1, 0), LIGHT),
-        ("LINEAFTER", (0, 0), (-2, -1), 0.4, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-    ]))
-    return [t]
+        header = Paragraph(f"{esc(impl)} \u2014 {esc(src.get('path', '?'))}{lines} "
+                           f"({esc(src.get('language', ''))})", CODE_TITLE)
+        text = code_lines(src, WIDTH)
+        chunk = 12
+        data = [[header]] + [[Preformatted("\n".join(text[i:i + chunk]), CODE)]
+                             for i in range(0, len(text), chunk)]
+        t = Table(data, colWidths=[WIDTH], repeatRows=1, hAlign="LEFT")
+        t.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), COND),
+            ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK), ("LINEBELOW", (0, 0), (-1, 0), 0.5, INK),
+            ("LINEBELOW", (0, -1), (-1, -1), 0.8, INK), ("BACKGROUND", (0, 0), (-1, 0), LIGHT),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+            ("TOPPADDING", (0, 1), (-1, -1), 0), ("BOTTOMPADDING", (0, 1), (-1, -1), 0),
+            ("TOPPADDING", (0, 1), (-1, 1), 3), ("BOTTOMPADDING", (0, -1), (-1, -1), 4),
+        ]))
+        out += [t, space(8)]
+    return out
 
 
 def build(run):
@@ -343,10 +338,7 @@ def build(run):
                 rows.append([step, Paragraph(equation, CELL), Paragraph(matrix(value), CELL),
                              _agreement(example, reference, key)])
             story.append(table(rows, [50, 170, 155, None]))
-    story.append(NextPageTemplate("landscape"))
-    story.append(PageBreak())
-    story.append(h2("The backward pass in code, side by side",
-                    title="The backward pass in code"))
+    story.append(h2("The backward pass in code"))
     code_run = run if run.doc.get("sources") else None
     story.append(para("The backward pass of each implementation, from the output delta through "
                       "the loop back over the layers, exactly as it stood in the source files "
