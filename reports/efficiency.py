@@ -172,7 +172,7 @@ def speedup_rows(run, target):
     rows = []
     for w in _workloads_of(run, target["workloads"]):
         text = (f"{faster} on {w}: at least as fast as {than}" if goal == 1 else
-                f"{faster} on {w}: \u2265 {fmt.ratio(goal)} faster than {than}")
+                f"{faster} on {w}: \u2265 {goal:g}\u00d7 faster than {than}")
         if w not in run.workloads:
             rows.append((text, "workload not in this run", None, "not measured"))
             continue

@@ -342,10 +342,9 @@ def with_intervals(doc):
             by_workload.setdefault(result["workload"], []).append(result)
     ratios = []
     for workload, timed in by_workload.items():
-        for i, a in enumerate(timed):
-            for b in timed[i + 1:]:
-                if rng.random() < 0.5:
-                    a, b = b, a
+        for i, first in enumerate(timed):
+            for second in timed[i + 1:]:
+                a, b = (second, first) if rng.random() < 0.5 else (first, second)
                 ratio = (a["time_per_epoch"]["median"] / b["time_per_epoch"]["median"]
                          * rng.uniform(0.99, 1.01))
                 ratios.append({"workload": workload, "numerator": a["implementation"],

@@ -17,7 +17,7 @@ import report_fixture
 import reports
 from bench import results as bench_results
 from reports import build, compare, fmt
-from reports.data import crossovers, loglog_slope, runs_from
+from reports.data import Run, crossovers, loglog_slope
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION_TITLES = [module.TITLE for module in build.SECTIONS]
@@ -95,8 +95,7 @@ def test_text_names_every_implementation_and_workload(report_text, doc):
 
 
 def test_text_holds_saved_numbers_exactly_as_formatted(report_text, doc):
-    runs = runs_from([doc])
-    run = runs[0]
+    run = Run(doc)
     samples = []
     for impl, workload in (("numpy", "digits"), ("fortran", "xor"), ("torch", "iris"),
                            ("python", "wide"), ("fortran", "width-256")):
@@ -177,16 +176,18 @@ def test_methodology_shows_where_the_time_goes(report_text, doc):
     assert "not profiled: not timed in this run" in text        # python on wide, with why
 
 
+LOOP_TARGET = "numpy on mnist-shaped: \u2265 10\u00d7 faster than numpy-loop"
+
+
 def test_speed_targets_read_the_per_sample_loop(report_text, doc):
     from reports import efficiency  # noqa: PLC0415
 
-    run = runs_from([doc])[0]
-    ratio = run.speedup("numpy", "numpy-loop", "mnist-shaped")
-    rows = {target: (measured, ok) for target, measured, ok in efficiency.targets(run)}
-    measured, ok = rows["numpy \u2265 10\u00d7 faster than a per-sample loop (numpy-loop) on "
-                        "mnist-shaped"]
-    assert measured.startswith(fmt.ratio(ratio)) and "12 batches" in measured
-    assert ok is (ratio >= 10)
+    run = Run(doc)
+    ratio, low, high = run.ratio("mnist-shaped", "numpy-loop", "numpy")
+    rows = {target: rest for target, *rest in efficiency.targets(run)}
+    measured, verdict, why = rows[LOOP_TARGET]
+    assert measured.startswith(fmt.ratio_ci(ratio, low, high)) and "12 batches" in measured
+    assert verdict == ("met" if low >= 10 else "not met" if high < 10 else "undecided")
     assert fmt.ratio(ratio) in report_text
     # without the loop's timing the target is not measured, and says why
     skipped = copy.deepcopy(doc)
@@ -194,83 +195,140 @@ def test_speed_targets_read_the_per_sample_loop(report_text, doc):
     loop.clear()
     loop.update({"implementation": "numpy-loop", "kind": "peer", "workload": "mnist-shaped",
                  "status": "skipped", "reason": "over its budget"})
-    rows = {t: (m, o) for t, m, o in efficiency.targets(runs_from([skipped])[0])}
-    assert rows["numpy \u2265 10\u00d7 faster than a per-sample loop (numpy-loop) on "
-                "mnist-shaped"] == ("numpy-loop skipped: over its budget", None)
+    skipped["ratios"] = [r for r in skipped["ratios"] if "numpy-loop" not in
+                         (r["numerator"], r["denominator"]) or r["workload"] != "mnist-shaped"]
+    rows = {t: rest for t, *rest in efficiency.targets(Run(skipped))}
+    assert rows[LOOP_TARGET] == ["numpy-loop skipped: over its budget", None, "not measured"]
+
+
+def test_the_targets_are_data(doc):
+    """The goals come from reports/targets.toml: a changed goal changes the verdict."""
+    from reports import efficiency  # noqa: PLC0415
+
+    run = Run(doc)
+    goals = efficiency.load_targets()
+    assert goals == efficiency.TARGETS
+    assert [t["at_least"] for t in goals["speedup"]][:2] == [30, 100]
+    ratio, low, high = run.ratio("digits", "numpy", "fortran")
+    target = {"faster": "fortran", "than": "numpy", "workloads": ["digits"]}
+    for goal, verdict in ((low * 0.9, "met"), (high * 1.1, "not met"), (ratio, "undecided")):
+        [(text, measured, got, why)] = efficiency.speedup_rows(run, {**target, "at_least": goal})
+        assert got == verdict, (goal, why)
+        assert measured == fmt.ratio_ci(ratio, low, high)
+    assert "lies wholly above" in efficiency.speedup_rows(run, {**target,
+                                                               "at_least": low * 0.9})[0][3]
+    assert "straddles" in efficiency.speedup_rows(run, {**target, "at_least": ratio})[0][3]
+    # a file without intervals: the medians decide, and the reason says so
+    old = Run(report_fixture.without_intervals(doc))
+    [(_, measured, got, why)] = efficiency.speedup_rows(old, {**target, "at_least": 1.0})
+    assert got in ("met", "not met") and why.startswith("no interval saved")
+    assert "[" not in measured
+
+
+def test_verdict_rule():
+    from reports.data import verdict  # noqa: PLC0415
+
+    assert verdict(35, 31, 40, 30) == "met"
+    assert verdict(25, 20, 29, 30) == "not met"
+    assert verdict(31, 28, 33, 30) == "undecided"
+    assert verdict(3e-6, 2e-6, 4e-6, 4.4e-6, at_least=False) == "met"
+    assert verdict(5e-6, 4e-6, 6e-6, 4.4e-6, at_least=False) == "undecided"
+    assert verdict(31, None, None, 30) == "met" and verdict(None, None, None, 30) is None
+
+
+def test_ratios_are_read_in_one_place_and_turned_round(doc):
+    run = Run(doc)
+    saved = next(r for r in doc["ratios"] if r["workload"] == "wide")
+    a, b = saved["numerator"], saved["denominator"]
+    assert run.ratio("wide", a, b) == (saved["ratio"], saved["ci_low"], saved["ci_high"])
+    ratio, low, high = run.ratio("wide", b, a)
+    assert ratio == pytest.approx(1 / saved["ratio"])
+    assert (low, high) == (pytest.approx(1 / saved["ci_high"]), pytest.approx(1 / saved["ci_low"]))
+    assert run.speedup(a, b, "wide") == run.ratio("wide", b, a)[0]
+    # a file without saved ratios: the ratio of the medians, no interval
+    old = Run(report_fixture.without_intervals(doc))
+    assert old.ratio("wide", a, b) == (old.median(a, "wide") / old.median(b, "wide"), None, None)
+    median, low, high, saved_ci = old.interval(a, "wide")
+    assert not saved_ci and low < median < high
+    assert Run(doc).interval(a, "wide")[3]
 
 
 def test_thread_targets_read_the_runs_own_more_threads_results(report_text, doc):
     from reports import efficiency  # noqa: PLC0415
 
-    run = runs_from([doc])[0]
-    rows = {target: (measured, ok) for target, measured, ok in efficiency.threads_rows(run, [run])}
+    run = Run(doc)
+    rows = {target: rest for target, *rest in efficiency.threads_rows(run)}
     assert len(rows) == 4
-    for result in doc["more_threads"]["results"]:
+    for gain in doc["more_threads"]["gains"]:
+        impl, w = gain["implementation"], gain["workload"]
+        measured, verdict, why = rows[f"{impl} on {w}: 2 threads vs 1"]
+        assert measured.startswith(f"{fmt.ratio_ci(gain['ratio'], gain['ci_low'], gain['ci_high'])}"
+                                   " as fast; agreement within tolerance")
+        assert verdict == ("met" if gain["ci_low"] > 1 else "not met" if gain["ci_high"] < 1
+                           else "undecided")
+    # 0.97x [0.931-1.01]: the interval straddles 1
+    assert rows["fortran on mnist-shaped: 2 threads vs 1"][1] == "undecided"
+    assert rows["numpy on wide: 2 threads vs 1"][1] == "met"
+    assert "numpy on wide: 2 threads vs 1" in report_text
+    # without saved gains: the adjacent medians, as before
+    old = report_fixture.without_intervals(doc)
+    run = Run(old)
+    for result in old["more_threads"]["results"]:
         if result["threads"] != 2:
             continue
         impl, w = result["implementation"], result["workload"]
-        # the gain is over the same pair timed with 1 thread just before, not the main result
-        again = bench_results.find_result(doc, impl, w, "more_threads", 1)
+        again = bench_results.find_result(old, impl, w, "more_threads", 1)
         gain = again["time_per_epoch"]["median"] / result["time_per_epoch"]["median"]
-        assert gain != pytest.approx(run.median(impl, w) / result["time_per_epoch"]["median"])
-        measured, ok = rows[f"{impl} on {w}: 2 threads vs 1"]
-        assert measured.startswith(f"{fmt.ratio(gain)} as fast (timed back to back); "
-                                   "agreement within tolerance")
-        assert ok is (gain > 1)
-    assert rows["fortran on mnist-shaped: 2 threads vs 1"][1] is False     # 0.97x: no gain
-    assert "numpy on wide: 2 threads vs 1" in report_text
+        assert run.thread_gain(result) == (pytest.approx(gain), None, None)
     text = " ".join(report_text.split())
-    assert ("With 2 BLAS threads instead of 1, the speed-ups on the large workloads (time with 1 "
-            "over time with 2; below 1\u00d7 a slowdown) were numpy 1.10\u00d7 on mnist-shaped, "
-            "fortran 0.970\u00d7 on mnist-shaped") in text
+    assert "With 2 BLAS threads instead of 1" in text
     # the pair without a gain is explained; with the numpy profile's share of matrix
     # products, by the bound Amdahl's law puts on the gain
-    reason = efficiency.threads_reason(run)
+    reason = efficiency.threads_reason(Run(doc))
     assert reason.startswith("<b>More threads.</b> fortran on mnist-shaped was 0.970\u00d7 as "
                              "fast with 2 threads: only its matrix products")
     assert "not measured" in reason and "numpy" not in reason
-    slow = copy.deepcopy(doc)
+    slow = copy.deepcopy(old)
     for result in slow["more_threads"]["results"]:
         if (result["implementation"], result["workload"], result["threads"]) == (
                 "numpy", "mnist-shaped", 2):
             result["time_per_epoch"]["median"] *= 1.2            # 1.1x becomes 0.917x
-    run = runs_from([slow])[0]
+    run = Run(slow)
     assert ("numpy on mnist-shaped was 0.917\u00d7 as fast with 2 threads: only its matrix "
             "products (BLAS dgemm) use the extra threads, which take 38.0% of its time in this "
             "run's profile") in efficiency.threads_reason(run)
     assert f"at most {fmt.ratio(1 / (0.62 + 0.38 / 2))} as fast (Amdahl's law)" in \
         efficiency.threads_reason(run)
-    run = runs_from([doc])[0]
     # an agreement outside tolerance fails the target even with a gain
     outside = copy.deepcopy(doc)
     outside["more_threads"]["results"][1]["agreement"]["within_tolerance"] = False
-    run = runs_from([outside])[0]
-    assert efficiency.threads_rows(run, [run])[0][2] is False
+    run = Run(outside)
+    assert efficiency.threads_rows(run)[0][2] == "not met"
     # a run without the section says how to measure it
     del outside["more_threads"]
-    run = runs_from([outside])[0]
-    [(target, measured, ok)] = efficiency.threads_rows(run, [run])
-    assert ok is None and "--also-threads" in measured
+    [(target, measured, verdict, why)] = efficiency.threads_rows(Run(outside))
+    assert verdict is None and "--also-threads" in measured
 
 
 def test_python_target_names_the_measured_floor_and_why(report_text, doc):
     from reports import efficiency  # noqa: PLC0415
 
-    run = runs_from([doc])[0]
+    run = Run(doc)
     per_step = run.median("python", "xor") / 4
-    rows = {target: (measured, ok) for target, measured, ok in efficiency.targets(run)}
-    measured, ok = rows["python: about 4 \u00b5s or less per SGD step on xor"]
-    assert ok is False
-    assert measured == (f"{fmt.time(per_step)} per step (4 steps per epoch); a step written by "
-                        f"hand for this one network: 4.12 \u00b5s (python takes "
-                        f"{fmt.ratio(per_step / 4.12e-6)} as long)")
+    median, low, high, _ = run.interval("python", "xor")
+    rows = {target: rest for target, *rest in efficiency.targets(run)}
+    measured, verdict, why = rows["python: about 4 \u00b5s or less per SGD step on xor"]
+    assert verdict == "not met" and "lies wholly above" in why
+    assert measured == (f"{fmt.time_ci(per_step, low / 4, high / 4)} per step (4 steps per "
+                        f"epoch); a step written by hand for this one network: 4.12 \u00b5s "
+                        f"(python takes {fmt.ratio(per_step / 4.12e-6)} as long)")
     text = " ".join(report_text.split())
     assert "Why targets are not met, from this run's measurements" in text
     assert "took 4.12 \u00b5s per step in this run (median of 15 rounds of 800 steps" in text
     # without a saved floor (older results) there is no reason paragraph, and no error
     old = copy.deepcopy(doc)
     del old["environment"]["python_floor"]
-    assert efficiency.python_reason(runs_from([old])[0]) is None
+    assert efficiency.python_reason(Run(old)) is None
 
 
 def test_results_without_profiles_still_report(doc, tmp_path):
@@ -316,17 +374,15 @@ def test_non_finite_numbers_saved_as_strings_are_printed_as_words(doc, tmp_path)
     assert "not a number" in text and "Agreement fails" in text
 
 
-def test_several_runs_side_by_side(doc, tmp_path):
+def test_several_runs_build_the_compare_report(doc, tmp_path, monkeypatch):
+    """The sections are single-run: more than one results document is a comparison, which
+    reports.compare builds (given the documents and the output path)."""
+    calls = []
+    monkeypatch.setattr(compare, "build_compare_report",
+                        lambda docs, out: calls.append((docs, out)) or out)
     other = report_fixture.second_machine(doc)
-    path = reports.build_report([doc, other], tmp_path / "two.pdf")
-    reader = pypdf.PdfReader(path)
-    text = text_of(reader)
-    assert "Run A" in text and "Run B" in text and "AMD EPYC" in text
-    children = {t: kids for t, _, kids in outline(reader)}
-    assert "Time against width \u2014 run B" in children["Scaling"]
-    ratio = (bench_results.find_result(other, "numpy", "digits")["time_per_epoch"]["median"]
-             / bench_results.find_result(doc, "numpy", "digits")["time_per_epoch"]["median"])
-    assert fmt.ratio(ratio) in text
+    out = reports.build_report([doc, other], tmp_path / "two.pdf")
+    assert calls == [([doc, other], tmp_path / "two.pdf")] and out == tmp_path / "two.pdf"
 
 
 def _with_median(doc, impl, workload, median, iqr):
