@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import math
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Table, TableStyle
 
 from reports import fmt
 from reports.charts import line_chart
 from reports.data import curve_difference, impl_key
-from reports.style import (BAD_BG, COND, WIDTH, Mark, esc, h1, h2, h3, impl_style, note, para,
+from reports.style import (BAD_BG, BODY, COND, WIDTH, Mark, esc, h1, h2, h3, impl_style, note, para,
                            space, sym, table)
 
 TITLE = "Agreement"
 BLURB = "parameter differences after training, gradient checks, learning curves"
+BESIDE = ParagraphStyle("beside", parent=BODY, fontSize=8.5, leading=11)   # under a curve
 ONE_LINE = 1e-6     # curves closer than this (relative) are drawn on top of one another
 
 
@@ -73,7 +75,7 @@ def gradient_table(run):
     return table(rows, [80, 80, 60, 50, 40, None], right=(1, 2, 3, 4), shade=shade)
 
 
-def curve_story(run, workload, width=WIDTH):
+def curve_story(run, workload, width=WIDTH, style=BODY):
     """The overlaid learning curves of a workload and a sentence on whether they coincide."""
     reference = run.reference()
     curves, prefix = {}, []
@@ -151,7 +153,7 @@ def curve_story(run, workload, width=WIDTH):
     text += prefix_text
     if epochs == 1:
         text += " (One epoch: a single point per implementation.)"
-    out.append(para(text))
+    out.append(para(text, style))
     return out
 
 
@@ -180,12 +182,13 @@ def curve_grid(run):
     for w in run.main_workloads():
         if not run.rows(w):
             continue
-        block = [h3(f"Learning curves: {w}")] + curve_story(run, w, width=half)
+        block = [h3(f"Learning curves: {w}")] + curve_story(run, w, width=half, style=BESIDE)
         cells.append((w, block))
     out = []
     for i in range(0, len(cells), 2):
         pair = [block for _, block in cells[i:i + 2]]
         pair += [[]] * (2 - len(pair))
+        out.append(space(8))
         out.extend(Mark(w) for w, _ in cells[i:i + 2])
         grid = Table([pair], colWidths=[half + 12, half], hAlign="LEFT")
         grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), COND),

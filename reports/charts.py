@@ -108,6 +108,19 @@ def _vertical_text(drawing, x, y, text, size=LABEL_SIZE):
     drawing.add(group)
 
 
+def _fit_title(text, length, size=LABEL_SIZE):
+    """(size, lines) of an axis title that must fit `length` points: smaller type down to
+    6.5 pt, then two lines."""
+    while size > 6.5 and _width(text, size) > length:
+        size -= 0.5
+    if _width(text, size) <= length or " " not in text:
+        return size, [text]
+    words = text.split(" ")
+    cut = min(range(1, len(words)), key=lambda k: abs(_width(" ".join(words[:k]), size)
+                                                       - _width(" ".join(words[k:]), size)))
+    return size, [" ".join(words[:cut]), " ".join(words[cut:])]
+
+
 def hbar_chart(items, *, axis_title, tick_label=fmt.axis_number, value_label=fmt.sig,
                width=WIDTH, refs=(), caption=None):
     """Horizontal bars on a log axis, one per item, labelled on the left and at the bar's end.
@@ -193,9 +206,12 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
             x_ticks = log_ticks(x_lo, x_hi, x_label)
         else:
             x_lo, x_hi = min(v for v, _ in x_ticks), max(v for v, _ in x_ticks)
-    else:
-        x_lo, x_hi, x_ticks = linear_ticks(min(xs, default=0), max(xs, default=1), x_label,
-                                           integer=x_integer)
+    else:   # the axis spans the data exactly; ticks at round values inside it
+        x_lo, x_hi = min(xs, default=0), max(xs, default=1)
+        if x_hi <= x_lo:
+            x_hi = x_lo + 1
+        _, _, x_ticks = linear_ticks(x_lo, x_hi, x_label, integer=x_integer)
+        x_ticks = [(v, t) for v, t in x_ticks if x_lo - 1e-9 <= v <= x_hi + 1e-9]
     if y_log:
         y_lo, y_hi = log_range(ys)
         y_ticks = log_ticks(y_lo, y_hi, y_label)
@@ -218,9 +234,10 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
         legend_rows.append(current)
     legend_h = 13 * len(legend_rows) + 4
     tick_w = max((_width(t, TICK_SIZE) for _, t in y_ticks if t), default=10)
-    left = tick_w + 22
     bottom = legend_h + 30
     top = 8 + (12 if caption else 0)
+    title_size, title_lines = _fit_title(y_title, height - bottom - top)
+    left = tick_w + 22 + 9 * (len(title_lines) - 1)
     plot_w, plot_h = width - left - 10, height - bottom - top
     drawing = Drawing(width, height)
     if caption:
@@ -248,7 +265,8 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
     drawing.add(Rect(left, bottom, plot_w, plot_h, fillColor=None, strokeColor=INK,
                      strokeWidth=0.6))
     drawing.add(_text(left + plot_w / 2, bottom - 23, x_title, LABEL_SIZE, "middle"))
-    _vertical_text(drawing, 8, bottom + plot_h / 2, y_title)
+    for k, line in enumerate(title_lines):
+        _vertical_text(drawing, 8 + 9 * k, bottom + plot_h / 2, line, title_size)
 
     for k, s in enumerate(series):
         pts = [(ax(x), ay(y)) for x, y in s["points"]
@@ -257,6 +275,13 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
             flat = [c for p in pts for c in p]
             drawing.add(PolyLine(flat, strokeColor=s["colour"], strokeWidth=1.3,
                                  strokeDashArray=s.get("dash"), fillColor=None))
+        for x, low, high in s.get("bars") or []:     # the interval of each point, if saved
+            if ax.inside(x) and ay.inside(low) and ay.inside(high):
+                drawing.add(Line(ax(x), ay(low), ax(x), ay(high), strokeColor=s["colour"],
+                                 strokeWidth=0.9))
+                for yb in (ay(low), ay(high)):
+                    drawing.add(Line(ax(x) - 2.5, yb, ax(x) + 2.5, yb, strokeColor=s["colour"],
+                                     strokeWidth=0.7))
         every = s.get("marker_every", 1)
         phase = s.get("marker_phase", 0) % max(every, 1)
         for i, (x, y) in enumerate(pts):
@@ -365,9 +390,7 @@ def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=Non
                 drawing.add(_text(x0 + plot_w + 6, yc - 2.8, value_label(item), LABEL_SIZE))
             value = item.get("value")
             if value is None or not axis.inside(value):
-                drawing.add(_text(x0 + 4, yc - 2.8, item.get("note") or "no value", TICK_SIZE,
-                                  colour=GREY))
-                continue
+                continue                    # the value column says why (no text in the plot)
             low, high = item.get("low"), item.get("high")
             if low is not None and high is not None and axis.inside(low) and axis.inside(high):
                 xl, xh = axis(low), axis(high)

@@ -142,21 +142,30 @@ TARGETS = load_targets()
 VERDICT_SHADE = {"met": GOOD_BG, "not met": BAD_BG, "undecided": WARN_BG, None: WARN_BG}
 
 
-def judged(value, low, high, goal, *, at_least=True, show=fmt.ratio):
+def _ratio_goal(goal):
+    return f"{goal:g}\u00d7"
+
+
+def _share_goal(goal):
+    return f"{100 * goal:g}%"
+
+
+def judged(value, low, high, goal, *, at_least=True, show=fmt.ratio, show_goal=_ratio_goal):
     """(verdict, why) of a measured value against a goal, from its interval when saved."""
     result = verdict(value, low, high, goal, at_least=at_least)
     if result is None:
         return None, "not measured"
     side = "above" if at_least else "below"
+    goal_text = show_goal(goal)
     if low is None or high is None:
         return result, (f"no interval saved: the median {show(value)} is "
-                        f"{side if result == 'met' else 'not ' + side} {show(goal)}")
+                        f"{side if result == 'met' else 'not ' + side} {goal_text}")
     interval = f"the 95% interval [{show(low)}\u2013{show(high)}]"
     if result == "met":
-        return result, f"{interval} lies wholly {side} {show(goal)}"
+        return result, f"{interval} lies wholly {side} {goal_text}"
     if result == "not met":
-        return result, f"{interval} lies wholly {'below' if at_least else 'above'} {show(goal)}"
-    return result, f"{interval} straddles {show(goal)}"
+        return result, f"{interval} lies wholly {'below' if at_least else 'above'} {goal_text}"
+    return result, f"{interval} straddles {goal_text}"
 
 
 def _workloads_of(run, spec):
@@ -199,7 +208,7 @@ def speedup_rows(run, target):
 
 def share_row(run, target):
     impl, w, goal = target["implementation"], target["workload"], target["at_least"]
-    text = f"{impl} on {w}: \u2265 {fmt.percent(goal)} of the dgemm limit"
+    text = f"{impl} on {w}: \u2265 {_share_goal(goal)} of the dgemm limit"
     share = run.efficiency(impl, w) if w in run.workloads else None
     found = run.interval(impl, w) if share is not None else None
     if share is None:
@@ -210,7 +219,8 @@ def share_row(run, target):
     measured = (f"{fmt.percent(share)}" + (f" [{fmt.percent(lo)}\u2013{fmt.percent(hi)}]"
                                            if saved else "")
                 + f" of {fmt.gflops(run.dgemm())} GFLOP/s")
-    return (text, measured, *judged(share, lo, hi, goal, show=fmt.percent))
+    return (text, measured, *judged(share, lo, hi, goal, show=fmt.percent,
+                                    show_goal=_share_goal))
 
 
 def python_step(run):
@@ -239,7 +249,8 @@ def step_row(run):
     if floor:
         measured += (f"; a step written by hand for this one network: {fmt.time(floor)} "
                      f"(python takes {fmt.ratio(per_step / floor)} as long)")
-    return (text, measured, *judged(per_step, lo, hi, goal, at_least=False, show=fmt.time))
+    return (text, measured, *judged(per_step, lo, hi, goal, at_least=False, show=fmt.time,
+                                    show_goal=fmt.time))
 
 
 def wall_row(run):

@@ -23,6 +23,12 @@ def sweep_points(run, impl):
     return points
 
 
+def sweep_members(run, impl):
+    """[(width, workload)] of the sweep members where impl has a timing."""
+    return [(run.sweep_value(w), w) for w in run.sweep_workloads()
+            if run.median(impl, w) and run.sweep_value(w)]
+
+
 def sweep_shape(run):
     """'64-W-10' style description of the swept network, and the sweep's common settings."""
     names = run.sweep_workloads()
@@ -46,7 +52,8 @@ def chart(run):
             str(x) for x, _, s in points if s == "partial") + ")" if any(
             s == "partial" for _, _, s in points) else ""),
             "points": [(x, y) for x, y, _ in points], "colour": colour, "dash": dash,
-            "marker": marker})
+            "marker": marker, "bars": [(x, *run.interval(impl, w)[1:3])
+                                       for x, w in sweep_members(run, impl)]})
     if not series:
         return None
     widths = sorted({x for s in series for x, _ in s["points"]})
@@ -119,7 +126,8 @@ def build(run):
         f"The work per epoch grows in proportion to W, so a line of slope 1 on these "
         f"log-log axes means the time is all arithmetic; a flatter line means fixed costs "
         f"per batch or per call (interpreter, dispatch, memory allocation) still "
-        f"dominate."))
+        f"dominate. The bars are the 95% intervals of the medians (the IQR of the rounds "
+        f"in files that saved no interval); most are narrower than the markers."))
     drawing = chart(run)
     if drawing is None:
         story.append(note("No implementation has a timed result in the sweep."))

@@ -83,7 +83,7 @@ def single_table(run, workload):
             str(stats.get("rounds", fmt.MISSING)), fmt.rate(result.get("samples_per_second")),
             fmt.gflops(result.get("gflops")), _vs(run, impl, "python", workload),
             _vs(run, impl, "numpy", workload), _note(result)])
-    return table(rows, [60, 78, 56, 32, 38, 38, 66, 66, None], right=(1, 2, 3, 4, 5, 6, 7),
+    return table(rows, [58, 82, 62, 34, 42, 40, 60, 60, None], right=(1, 2, 3, 4, 5, 6, 7),
                  spans=spans)
 
 

@@ -11,8 +11,9 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import (BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph,
-                                Preformatted, Spacer, Table, TableStyle)
+from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, KeepTogether,
+                                PageTemplate, Paragraph, Preformatted, Spacer, Table,
+                                TableStyle)
 
 
 PAGE = A4
@@ -277,6 +278,15 @@ def table(rows, widths, *, header=1, right=(), bold_rows=(), shade=None, keep=Tr
     return result
 
 
+def _height(flowables):
+    """The height flowables take at the text width (with their space before and after)."""
+    total = 0.0
+    for flowable in flowables:
+        total += flowable.wrap(WIDTH, 10000)[1]
+        total += flowable.getSpaceBefore() + flowable.getSpaceAfter()
+    return total
+
+
 def glue(story):
     """Keep each heading with what follows it up to its first table or chart (inclusive), and
     short tables whole, so that no heading or table is stranded at the foot of a page."""
@@ -293,8 +303,18 @@ def glue(story):
                     break
                 j += 1
             group = story[i:j]
-            if j < len(story) and not isinstance(story[j], Heading):
-                nxt = story[j]
+            nxt = story[j] if j < len(story) and not isinstance(story[j], Heading) else None
+            if isinstance(nxt, Table) and not getattr(nxt, "keep_whole", False):
+                # a long table may split: keep the heading with its first rows only, by
+                # starting a new page when fewer than about five rows would follow it
+                for flowable in group:
+                    if isinstance(flowable, Heading):
+                        flowable.keepWithNext = 0
+                out.append(CondPageBreak(_height(group) + 70))
+                out.append(KeepTogether(group))
+                i = j
+                continue
+            if nxt is not None:
                 # a KeepTogether inside a KeepTogether always breaks the page: flatten it
                 group += list(nxt._content) if isinstance(nxt, KeepTogether) else [nxt]
                 j += 1

@@ -18,7 +18,7 @@ from reports.style import (BODY, CELL, CODE, CODE_TITLE, COND, COND_BOLD, INK, L
 TITLE = "The algorithm, worked"
 BLURB = "the 2-2-2 network traced number by number beside the equations; the code"
 L_MINUS_1 = "l\u22121"
-LOOSE = ParagraphStyle("loose", parent=BODY, leading=16)
+LOOSE = ParagraphStyle("loose", parent=BODY, leading=18)
 MAZUR = {"x": [[0.05, 0.10]], "y": [[0.01, 0.99]]}
 
 # Symbols, with ASCII stand-ins when the fonts lack them.
