@@ -315,7 +315,7 @@ def _marker(s, x, y):
 
 
 def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=None,
-              width=WIDTH, refs=(), value_width=118):
+              width=WIDTH, refs=()):
     """Dots with their intervals on a log axis: one row per item, items grouped in bands.
 
     groups: [(group label or None, [item, ...])]; an item is a dict with label, value (None:
@@ -336,7 +336,9 @@ def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=Non
     height = top + row * max(rows, 1) + axis_h
     drawing = Drawing(width, height)
     x0 = group_w + label_w
-    plot_w = width - x0 - (value_width if value_label else 6)
+    value_width = max((_width(value_label(item), LABEL_SIZE) for _, items in groups
+                       for item in items), default=0) + 8 if value_label else 6
+    plot_w = width - x0 - value_width
     values = [v for _, items in groups for item in items
               for v in (item.get("value"), item.get("low"), item.get("high"))]
     values += [v for v, _ in refs]

@@ -101,10 +101,11 @@ def times_table(run):
         row = [w, str(run.sweep_value(w))]
         for impl in impls:
             row.append(fmt.result_cell(
-                run.result(impl, w), lambda result: fmt.time(run.median(impl, w))
+                run.result(impl, w), lambda result: fmt.time_of(run.interval(impl, w))
                 + (" (partial)" if result.get("status") == "partial" else ""), "not run"))
         rows.append(row)
-    return table(rows, [62, 34] + [None] * len(impls), right=tuple(range(1, 2 + len(impls))))
+    return table(rows, [56, 28] + [None] * len(impls), right=tuple(range(1, 2 + len(impls))),
+                 font_size=7.4)
 
 
 def build(run):
@@ -151,5 +152,6 @@ def build(run):
         story.append(para("No crossovers: the order of the implementations is the same at "
                           "every width."))
     story.append(h2("Times per width"))
+    story.append(para("Median time per epoch with its 95% interval in brackets (where saved)."))
     story.append(times_table(run))
     return story

@@ -51,14 +51,6 @@ def _note(result):
     return ""
 
 
-def _time_text(run, impl, workload):
-    found = run.interval(impl, workload)
-    if not found:
-        return fmt.MISSING
-    median, low, high, saved = found
-    return fmt.time_ci(median, low, high) if saved else fmt.time(median)
-
-
 def _vs(run, impl, other, workload):
     if impl == other:
         return "itself"
@@ -79,7 +71,7 @@ def single_table(run, workload):
             continue
         stats = result.get("time_per_epoch") or {}
         rows.append([
-            name, _time_text(run, impl, workload), _iqr_text(result),
+            name, fmt.time_of(run.interval(impl, workload)), _iqr_text(result),
             str(stats.get("rounds", fmt.MISSING)), fmt.rate(result.get("samples_per_second")),
             fmt.gflops(result.get("gflops")), _vs(run, impl, "python", workload),
             _vs(run, impl, "numpy", workload), _note(result)])
