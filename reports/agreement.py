@@ -191,7 +191,8 @@ def curve_grid(run):
         out.append(space(8))
         out.extend(Mark(w) for w, _ in cells[i:i + 2])
         grid = Table([pair], colWidths=[half + 12, half], hAlign="LEFT")
-        grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), COND),
+        grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                  ("FONTNAME", (0, 0), (-1, -1), COND),
                                   ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                   ("RIGHTPADDING", (0, 0), (0, -1), 12),
                                   ("RIGHTPADDING", (1, 0), (1, -1), 0),

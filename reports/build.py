@@ -17,7 +17,8 @@ from reportlab import rl_config
 from reports import (agreement, answer, efficiency, fmt, methodology, scaling, speed,
                      summary, worked)
 from reports.data import Run
-from reports.style import CODE_FONT, COVER, H1, TITLE, SectionDoc, esc, glue, h1, note, para, space, table
+from reports.style import (CODE_FONT, COVER, H1, TITLE, SectionDoc, esc, glue, h1, note, para,
+                           space, table)
 
 rl_config.invariant = 1
 

@@ -1,6 +1,7 @@
-"""Vector charts drawn with reportlab.graphics: horizontal bars on a log axis, and line charts
-with log or linear axes. Every chart has labelled axes with units and a legend (or labelled
-bars); lines differ in colour, dash pattern and marker, so they stay apart in greyscale."""
+"""Vector charts drawn with reportlab.graphics: dots with their intervals on a log axis, and
+line charts with log or linear axes. Every chart has labelled axes with units and a legend (or
+labelled rows); lines differ in colour, dash pattern and marker, so they stay apart in
+greyscale; no text is drawn inside a plot, where a line could cross it."""
 
 from __future__ import annotations
 
@@ -119,72 +120,6 @@ def _fit_title(text, length, size=LABEL_SIZE):
     cut = min(range(1, len(words)), key=lambda k: abs(_width(" ".join(words[:k]), size)
                                                        - _width(" ".join(words[k:]), size)))
     return size, [" ".join(words[:cut]), " ".join(words[cut:])]
-
-
-def hbar_chart(items, *, axis_title, tick_label=fmt.axis_number, value_label=fmt.sig,
-               width=WIDTH, refs=(), caption=None):
-    """Horizontal bars on a log axis, one per item, labelled on the left and at the bar's end.
-
-    items: dicts with label, value (None: no bar, `note` is written instead), colour, and
-    optional note (appended to the value label). refs: [(value, text)] dashed reference lines.
-    """
-    labels = [item["label"] for item in items if not item.get("header")]
-    label_w = max((_width(t, LABEL_SIZE, COND_BOLD) for t in labels), default=30) + 8
-    value_w = 62
-    row, bar = 15, 10.5
-    axis_h = 34
-    top = 6 + (12 if caption else 0) + (10 * min(len(refs), 2))
-    height = top + row * max(len(items), 1) + axis_h
-    drawing = Drawing(width, height)
-    x0 = label_w
-    plot_w = width - label_w - value_w
-    values = [item.get("value") for item in items] + [v for v, _ in refs]
-    lo, hi = log_range(values)
-    axis = Axis(lo, hi, x0, plot_w, log=True)
-    y_axis = axis_h
-    y_top = height - top
-    if caption:
-        drawing.add(_text(0, height - 10, caption, 8.5, font=COND_BOLD))
-    for value, text in log_ticks(lo, hi, tick_label):
-        x = axis(value)
-        drawing.add(Line(x, y_axis, x, y_top, strokeColor=LIGHT if text is None else RULE,
-                         strokeWidth=0.4))
-        drawing.add(Line(x, y_axis, x, y_axis - (3 if text is None else 4), strokeColor=INK,
-                         strokeWidth=0.5))
-        if text is not None:
-            drawing.add(_text(x, y_axis - 12, text, TICK_SIZE, "middle"))
-    drawing.add(Line(x0, y_axis, x0 + plot_w, y_axis, strokeColor=INK, strokeWidth=0.6))
-    drawing.add(_text(x0 + plot_w / 2, 4, axis_title, LABEL_SIZE, "middle"))
-    for i, item in enumerate(items):
-        yc = y_top - (i + 0.5) * row
-        if item.get("header"):
-            drawing.add(_text(0, yc - 3, item["label"], LABEL_SIZE + 0.5, "start", COND_BOLD))
-            drawing.add(Line(0, yc - 6, width, yc - 6, strokeColor=RULE, strokeWidth=0.3))
-            continue
-        drawing.add(_text(x0 - 5, yc - 3, item["label"], LABEL_SIZE, "end", COND_BOLD))
-        value = item["value"]
-        note = item.get("note")
-        if value is None or not axis.inside(value):
-            drawing.add(_text(x0 + 4, yc - 3, note or "no value", LABEL_SIZE, colour=GREY))
-            continue
-        x1 = axis(value)
-        drawing.add(Rect(x0, yc - bar / 2, max(x1 - x0, 0.8), bar, fillColor=item["colour"],
-                         strokeColor=INK, strokeWidth=0.3))
-        text = value_label(value) + (f" ({note})" if note else "")
-        if x1 + 3 + _width(text) <= width:
-            drawing.add(_text(x1 + 3, yc - 3, text))
-        else:
-            drawing.add(_text(x1 - 3, yc - 3, text, anchor="end", colour=colors.white))
-    for k, (value, text) in enumerate(refs):
-        if not axis.inside(value):
-            continue
-        x = axis(value)
-        lift = 10 * (k % 2)
-        drawing.add(Line(x, y_axis, x, y_top + 2 + lift, strokeColor=INK, strokeWidth=0.8,
-                         strokeDashArray=(3, 2)))
-        anchor = "end" if x + _width(text, TICK_SIZE) / 2 > width else "middle"
-        drawing.add(_text(x, y_top + 3 + lift, text, TICK_SIZE, anchor))
-    return drawing
 
 
 def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH, height=220,

@@ -1,8 +1,11 @@
 """Saved results as the sections read them: one `Run` per results document.
 
-Nothing here measures anything. It looks up saved figures and derives only what a reader
-would work out by hand from them: ratios of medians, percentages of the saved dgemm limit,
-log-log slopes and crossover widths fitted to saved medians, differences between saved curves.
+Nothing here measures anything. It looks up saved figures, among them the 95% intervals of
+the medians and the paired ratios the run saved (read in one place, Run.interval and
+Run.ratio, which turns a ratio saved the other way round), and derives only what a reader
+would work out by hand from them: ratios of medians for files without saved ratios,
+percentages of the saved dgemm limit, log-log slopes and crossover widths fitted to saved
+medians, differences between saved curves, and the verdict of a goal on an interval.
 """
 
 from __future__ import annotations

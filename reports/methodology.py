@@ -39,6 +39,7 @@ def timing_text(run):
     if rounds:
         parts.append(f"Rounds per result: {min(rounds)} to {max(rounds)} (median of those "
                      f"rounds reported, with their interquartile range as the noise).")
+    parts.append(interval_text(run))
     details = []
     if timing.get("warmup_rounds") is not None:
         details.append(f"{timing['warmup_rounds']} warm-up round(s) before timing")
@@ -86,6 +87,28 @@ def timing_text(run):
                      f"flags <font face='ReportMono'>{esc(build.get('flags', ''))}</font>, using "
                      f"<b>{esc(build.get('blas', '?'))}</b> for its matrix products.")
     return parts
+
+
+def interval_text(run):
+    """How precise the medians are: the saved intervals and the sampling, or their absence."""
+    sampling = run.doc.get("sampling") or {}
+    if not sampling:
+        return ("<b>Intervals</b>: none saved (results written before the interleaved timing); "
+                "the report draws the interquartile range of the rounds as the spread and "
+                "judges the targets on the medians, saying so where it does.")
+    stopped = {}
+    for workload, record in sampling.items():
+        stopped.setdefault(record.get("stopped"), []).append(workload)
+    goal = next(iter(sampling.values())).get("precision_goal")
+    why = {"precision": "reached the precision goal", "budget": "ran out of time budget first",
+           "max_cycles": "reached the largest number of cycles first"}
+    return (f"<b>Intervals</b>: every implementation of a workload is timed once per cycle, "
+            f"cycle after cycle, until the 95% confidence interval of each median is within "
+            f"\u00b1{fmt.percent(goal)} of it (or the budget runs out); the report shows each "
+            f"median with that interval, and each ratio between two implementations as the "
+            f"median of their per-cycle ratios with its own interval. "
+            + "; ".join(f"{esc(fmt.names(names))} {why.get(reason, esc(str(reason)))}"
+                        for reason, names in stopped.items()) + ".")
 
 
 def noise_table(run):

@@ -4,7 +4,7 @@ figure on page 1 draws them)."""
 from __future__ import annotations
 
 from reports import fmt
-from reports.style import cell, esc, h1, h2, note, para, space, table
+from reports.style import SMALL, cell, esc, h1, h2, note, para, space, table
 
 TITLE = "Speed"
 BLURB = "per workload: time per epoch with its interval, noise, throughput, GFLOP/s, speed-ups"
@@ -47,7 +47,8 @@ def _note(result):
     if status == "skipped":
         return "skipped: " + (result.get("reason") or "no reason saved")
     if status == "partial":
-        return (f"partial: {result.get('timed_batches')} batches timed, scaled to an epoch")
+        n = result.get("timed_batches")
+        return f"partial: {n} batch{'' if n == 1 else 'es'} timed, scaled to an epoch"
     return ""
 
 
@@ -59,24 +60,35 @@ def _vs(run, impl, other, workload):
 
 
 def single_table(run, workload):
+    """The workload's timings, one row per implementation or peer (skipped ones say why)."""
     rows = [["Implementation", "Median time / epoch [95% interval]", "IQR (% of median)",
-             "Rounds", "Samples / s", "GFLOP/s", "vs python", "vs numpy", "Note"]]
+             "Rounds", "Samples / s", "GFLOP/s", "vs python", "vs numpy"]]
     spans = []
     for result in run.rows(workload):
         impl = result["implementation"]
         name = impl + (" (peer)" if result.get("kind") == "peer" else "")
         if result.get("status") == "skipped":
-            rows.append([name, cell(_note(result))] + [""] * 7)
-            spans.append((1, len(rows) - 1, 8))
+            rows.append([name, cell(_note(result))] + [""] * 6)
+            spans.append((1, len(rows) - 1, 7))
             continue
         stats = result.get("time_per_epoch") or {}
         rows.append([
-            name, fmt.time_of(run.interval(impl, workload)), _iqr_text(result),
+            name + (" *" if result.get("status") == "partial" else ""),
+            fmt.time_of(run.interval(impl, workload)), _iqr_text(result),
             str(stats.get("rounds", fmt.MISSING)), fmt.rate(result.get("samples_per_second")),
             fmt.gflops(result.get("gflops")), _vs(run, impl, "python", workload),
-            _vs(run, impl, "numpy", workload), _note(result)])
-    return table(rows, [58, 82, 62, 34, 42, 40, 60, 60, None], right=(1, 2, 3, 4, 5, 6, 7),
-                 spans=spans)
+            _vs(run, impl, "numpy", workload)])
+    return table(rows, [66, 76, 64, 36, 40, 38, None, None], right=(1, 2, 3, 4, 5, 6, 7),
+                 spans=spans, font_size=7.4)
+
+
+def partial_note(run, workload):
+    """'* partial: ...' under the table, for the results timed over part of an epoch."""
+    partial = [r for r in run.rows(workload) if r.get("status") == "partial"]
+    if not partial:
+        return None
+    return para("* " + "; ".join(f"{esc(r['implementation'])}: {esc(_note(r))}"
+                                 for r in partial) + ".", SMALL)
 
 
 def sampling_text(run, workload):
@@ -123,5 +135,8 @@ def build(run):
             story.append(note(f"No implementation has a result for {esc(workload)}."))
             continue
         story.append(single_table(run, workload))
+        footnote = partial_note(run, workload)
+        if footnote is not None:
+            story.append(footnote)
         story.append(space(4))
     return story

@@ -7,7 +7,7 @@ import os
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
-from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -17,10 +17,8 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, KeepToget
 
 
 PAGE = A4
-WIDE_PAGE = landscape(A4)
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 50, 52, 58
 WIDTH = PAGE[0] - 2 * MARGIN_X                      # usable text width in points (495)
-WIDE_WIDTH = WIDE_PAGE[0] - 2 * MARGIN_X            # on a landscape page (742)
 TITLE = "Backpropagation in pure Python, NumPy and Fortran 95"
 
 # ---------------------------------------------------------------------------------- fonts
@@ -351,14 +349,11 @@ class SectionDoc(BaseDocTemplate):
         self.first_page_label = first_page_label
         self.label_style = label_style
         self.marks = []
-        templates = []
-        for name, size in (("page", PAGE), ("landscape", WIDE_PAGE)):
-            frame = Frame(MARGIN_X, MARGIN_BOTTOM, size[0] - 2 * MARGIN_X,
-                          size[1] - MARGIN_TOP - MARGIN_BOTTOM, id=name, leftPadding=0,
-                          rightPadding=0, topPadding=0, bottomPadding=0)
-            templates.append(PageTemplate(id=name, frames=[frame], onPage=self._footer,
-                                          pagesize=size))
-        self.addPageTemplates(templates)
+        frame = Frame(MARGIN_X, MARGIN_BOTTOM, PAGE[0] - 2 * MARGIN_X,
+                      PAGE[1] - MARGIN_TOP - MARGIN_BOTTOM, id="page", leftPadding=0,
+                      rightPadding=0, topPadding=0, bottomPadding=0)
+        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._footer,
+                                            pagesize=PAGE)])
 
     def page_label(self, page):
         number = self.first_page_label + page - 1

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import textwrap
 
-from reportlab.graphics.shapes import Circle, Drawing, Line, String
+from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String
+from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Preformatted, Table, TableStyle
 
 from reports import fmt
@@ -192,6 +194,7 @@ def diagram(example, trace):
 
     params = example["params"]
     radius = 17
+    labels = []
     for l in range(len(sizes) - 1):
         W_l = params[l][0]
         for i, y0 in enumerate(ys(sizes[l])):
@@ -199,9 +202,13 @@ def diagram(example, trace):
                 x0, x1 = xs[l] + radius, xs[l + 1] - radius
                 drawing.add(Line(x0, y0, x1, y1, strokeColor=RULE, strokeWidth=0.8))
                 t = 0.22 if i == j else 0.34
-                lx, ly = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-                drawing.add(String(lx, ly + 2, f"{fmt.value(W_l[i][j])}", fontName=COND,
-                                   fontSize=7, textAnchor="middle", fillColor=INK))
+                labels.append((x0 + t * (x1 - x0), y0 + t * (y1 - y0), fmt.value(W_l[i][j])))
+    for lx, ly, text in labels:     # on a white ground over the edges, so no line crosses one
+        w = stringWidth(text, COND, 7)
+        drawing.add(Rect(lx - w / 2 - 1.5, ly - 2.2, w + 3, 8.4, fillColor=colors.white,
+                         strokeColor=None, strokeWidth=0))
+        drawing.add(String(lx, ly, text, fontName=COND, fontSize=7, textAnchor="middle",
+                           fillColor=INK))
     for l, n in enumerate(sizes):
         for i, y in enumerate(ys(n)):
             drawing.add(Circle(xs[l], y, radius, fillColor=LIGHT, strokeColor=INK,
