@@ -106,9 +106,11 @@ def sentences(run):
         best = max(((run.efficiency(i, w) or 0.0, i, w) for w in workloads for i in run.own()),
                    default=(0.0, None, None))
         if best[1]:
+            _, low, high, saved = run.efficiency_interval(best[1], best[2])
+            spread = f" [{fmt.percent(low)}\u2013{fmt.percent(high)}]" if saved else ""
             out.append(f"Closest to the machine's limit: {esc(best[1])} on {esc(best[2])} at "
-                       f"{fmt.percent(best[0])} of the single-thread dgemm rate measured in "
-                       f"this run ({fmt.gflops(limit)} GFLOP/s).")
+                       f"{fmt.percent(best[0])}{spread} of the single-thread dgemm rate "
+                       f"measured in this run ({fmt.gflops(limit)} GFLOP/s).")
     return [s for s in out if s]
 
 

@@ -43,22 +43,6 @@ class Axis:
             self.lo - 1e-12 <= v <= self.hi + 1e-12
 
 
-def log_range(values, pad_decades=0.0):
-    """Bounds around positive values: a decade below; a decade above, or just past the
-    largest value when the next decade would leave most of it empty."""
-    positive = [v for v in values if v is not None and math.isfinite(v) and v > 0]
-    if not positive:
-        return 1.0, 10.0
-    lo = math.floor(math.log10(min(positive)) - pad_decades)
-    top = math.log10(max(positive)) + pad_decades
-    hi = math.ceil(top)
-    if hi - top > 0.6 and math.floor(top) > lo:
-        hi = top + 0.12
-    if hi <= lo:
-        hi = lo + 1
-    return 10.0 ** lo, 10.0 ** hi
-
-
 def log_ticks(lo, hi, label):
     """[(value, text or None)]: labelled decades; 2 and 5 labelled too on short axes."""
     first, last = round(math.log10(lo)), math.floor(math.log10(hi) + 1e-9)
@@ -136,9 +120,9 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
     if y_log:
         ys = [y for y in ys if y > 0]
     if x_log:
-        x_lo, x_hi = log_range(xs)
+        x_lo, x_hi = fitted_log_range(xs, pad=0.03)
         if x_ticks is None:
-            x_ticks = log_ticks(x_lo, x_hi, x_label)
+            x_ticks = _dot_ticks(x_lo, x_hi, x_label)
         else:
             x_lo, x_hi = min(v for v, _ in x_ticks), max(v for v, _ in x_ticks)
     else:   # the axis spans the data exactly; ticks at round values inside it
@@ -148,8 +132,9 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
         _, _, x_ticks = linear_ticks(x_lo, x_hi, x_label, integer=x_integer)
         x_ticks = [(v, t) for v, t in x_ticks if x_lo - 1e-9 <= v <= x_hi + 1e-9]
     if y_log:
-        y_lo, y_hi = log_range(ys)
-        y_ticks = log_ticks(y_lo, y_hi, y_label)
+        bars = [v for s in series for _, low, high in s.get("bars") or [] for v in (low, high)]
+        y_lo, y_hi = fitted_log_range(ys + bars)
+        y_ticks = _dot_ticks(y_lo, y_hi, y_label)
     else:
         lo = min(ys, default=0.0)
         y_lo, y_hi, y_ticks = linear_ticks(min(lo, 0.0) if lo >= 0 else lo, max(ys, default=1.0),
@@ -277,13 +262,7 @@ def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=Non
     values = [v for _, items in groups for item in items
               for v in (item.get("value"), item.get("low"), item.get("high"))]
     values += [v for v, _ in refs]
-    positive = [v for v in values if v is not None and math.isfinite(v) and v > 0]
-    if not positive:
-        positive = [1.0, 10.0]
-    lo, hi = min(positive) / 10 ** 0.08, max(positive) * 10 ** 0.08
-    if math.log10(hi / lo) < 0.5:                      # at least half a decade on the axis
-        middle = math.sqrt(lo * hi)
-        lo, hi = middle / 10 ** 0.25, middle * 10 ** 0.25
+    lo, hi = fitted_log_range(values)
     axis = Axis(lo, hi, x0, plot_w, log=True)
     y_axis, y_top = axis_h, height - top
     # bands: every other group on a light ground, so the groups read as blocks
@@ -344,6 +323,19 @@ def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=Non
                     marker, marker)
             drawing.add(_marker({"marker": marker, "colour": colour}, axis(value), yc))
     return drawing
+
+
+def fitted_log_range(values, pad=0.08):
+    """Log-axis bounds fitted to the positive values: pad decades beyond the smallest and
+    the largest, and at least half a decade in all."""
+    positive = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    if not positive:
+        positive = [1.0, 10.0]
+    lo, hi = min(positive) / 10 ** pad, max(positive) * 10 ** pad
+    if math.log10(hi / lo) < 0.5:
+        middle = math.sqrt(lo * hi)
+        lo, hi = middle / 10 ** 0.25, middle * 10 ** 0.25
+    return lo, hi
 
 
 def _dot_ticks(lo, hi, label):

@@ -239,6 +239,15 @@ class Run:
         gflops = fmt.number(result.get("gflops"))
         return None if gflops is None else gflops / limit
 
+    def efficiency_interval(self, impl, workload):
+        """(share, low, high, saved) of the dgemm limit, or None: GFLOP/s is the epoch's
+        operations over its time, so the time's interval (or spread) turned round."""
+        share, found = self.efficiency(impl, workload), self.interval(impl, workload)
+        if share is None or found is None:
+            return None
+        median, low, high, saved = found
+        return share, share * median / high, share * median / low, saved
+
     def reference(self):
         """The agreement reference the results name (numpy unless saved otherwise)."""
         for result in self.results:

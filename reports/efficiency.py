@@ -42,13 +42,13 @@ def chart(run):
         items = []
         for result in run.timed_rows(w):
             impl = result["implementation"]
-            share = run.efficiency(impl, w)
-            if share is None:
+            found = run.efficiency_interval(impl, w)
+            if found is None:
                 continue
-            median, low, high, saved = run.interval(impl, w)
+            share, low, high, saved = found
             items.append({"label": impl + (" (peer)" if result.get("kind") == "peer" else ""),
-                          "value": 100 * share, "low": 100 * share * median / high,
-                          "high": 100 * share * median / low, "spread": not saved,
+                          "value": 100 * share, "low": 100 * low, "high": 100 * high,
+                          "spread": not saved,
                           "style": impl_style(impl), "hollow": result.get("kind") == "peer",
                           "status": result.get("status")})
         if items:
@@ -209,13 +209,11 @@ def speedup_rows(run, target):
 def share_row(run, target):
     impl, w, goal = target["implementation"], target["workload"], target["at_least"]
     text = f"{impl} on {w}: \u2265 {_share_goal(goal)} of the dgemm limit"
-    share = run.efficiency(impl, w) if w in run.workloads else None
-    found = run.interval(impl, w) if share is not None else None
-    if share is None:
+    found = run.efficiency_interval(impl, w) if w in run.workloads else None
+    if found is None:
         return text, "no timing or no dgemm limit", None, "not measured"
-    median, low, high, saved = found
-    # GFLOP/s is the epoch's operations over the time: the time's interval, turned round
-    lo, hi = (share * median / high, share * median / low) if saved else (None, None)
+    share, lo, hi, saved = found
+    lo, hi = (lo, hi) if saved else (None, None)
     measured = (f"{fmt.percent(share)}" + (f" [{fmt.percent(lo)}\u2013{fmt.percent(hi)}]"
                                            if saved else "")
                 + f" of {fmt.gflops(run.dgemm())} GFLOP/s")
