@@ -17,7 +17,7 @@ from reports.style import (BAD_BG, BODY, COND, WIDTH, Mark, esc, h1, h2, h3, imp
 
 TITLE = "Agreement"
 BLURB = "parameter differences after training, gradient checks, learning curves"
-BESIDE = ParagraphStyle("beside", parent=BODY, fontSize=8.5, leading=11)   # under a curve
+BESIDE = ParagraphStyle("beside", parent=BODY, fontSize=8, leading=10)   # under a curve
 ONE_LINE = 1e-6     # curves closer than this (relative) are drawn on top of one another
 
 
@@ -122,39 +122,48 @@ def curve_story(run, workload, width=WIDTH, style=BODY):
     epochs = max(len(h) for h in curves.values())
     out.append(line_chart(series, x_title="epoch", y_log=y_log, x_log=False,
                           y_title="training loss" + (" (log scale)" if y_log else ""),
-                          height=170, x_integer=True, width=width))
+                          height=140, x_integer=True, width=width))
     if n > 1:
-        text = (f"{esc(fmt.names(together))} lie on one line: their saved curves differ by at "
-                f"most {fmt.sci(closeness)} (relative), so only one line is visible; the "
-                f"staggered markers show each is there.")
+        text = (f"On one line: {esc(fmt.names(together))} (their curves differ by at most "
+                f"{fmt.sci(closeness)}, relative).")
     else:
         text = f"Only {esc(base_name)}'s curve is on the reference line."
     if apart:
         parts = []
         for impl, diff, history in apart:
             final = history[-1] if history else None
-            parts.append(f"<b>{esc(impl)}</b> (differs by up to {fmt.percent(diff)}"
-                         if diff is not None and diff > 1e-3 else
-                         f"<b>{esc(impl)}</b> (differs by up to {fmt.sci(diff)}")
-            parts[-1] += (f"; final loss {fmt.loss(final)} against {fmt.loss(base[-1])} for "
-                          f"{esc(base_name)})" if final is not None and base else ")")
-        text += f" <b>Not on that line</b>: {fmt.names(parts)}."
-        uncompared = [impl for impl, _, _ in apart
-                      if not (run.timed(impl, workload) or {}).get("agreement")]
-        if uncompared:
-            one = len(uncompared) == 1
-            text += (f" {esc(fmt.names(uncompared))} {'is' if one else 'are'} not held to the "
-                     f"reference (no agreement saved: {'it trains' if one else 'they train'} "
-                     f"from {'its' if one else 'their'} own start; see the notes in "
-                     f"Methodology), so {'its' if one else 'their'} curve is not expected on "
-                     f"the line.")
+            part = (f"<b>{esc(impl)}</b> (up to {fmt.percent(diff)}" if diff is not None
+                    and diff > 1e-3 else f"<b>{esc(impl)}</b> (up to {fmt.sci(diff)}")
+            part += (f"; final loss {fmt.loss(final)} against {fmt.loss(base[-1])} for "
+                     f"{esc(base_name)})" if final is not None and base else ")")
+            parts.append(part)
+        text += f" <b>Not on it</b>: {fmt.names(parts)}."
     if missing:
         text += f" No curve saved for {esc(fmt.names(missing))}."
-    text += prefix_text
+    if prefix:
+        text += f" Left off (timed over part of an epoch): {esc(fmt.names(prefix))}."
     if epochs == 1:
         text += " (One epoch: a single point per implementation.)"
     out.append(para(text, style))
     return out
+
+
+def curves_intro(run):
+    """What every learning-curve chart below has in common, said once."""
+    text = (f"The training loss after each epoch, as saved. Curves that differ from "
+            f"{esc(run.reference())}'s by less than {fmt.sci(ONE_LINE)} (relative) lie on one "
+            f"line, so only one is visible; staggered markers show that each is there. Results "
+            f"timed over part of an epoch saved the loss of that part only and are left off.")
+    uncompared = sorted({r["implementation"] for w in run.main_workloads()
+                         for r in run.timed_rows(w) if not r.get("agreement")
+                         and r["implementation"] != run.reference()}, key=impl_key)
+    if uncompared:
+        one = len(uncompared) == 1
+        text += (f" {esc(fmt.names(uncompared))} {'is' if one else 'are'} not held to the "
+                 f"reference (no agreement saved: {'it trains' if one else 'they train'} from "
+                 f"{'its' if one else 'their'} own start; see the notes above), so "
+                 f"{'its curve is' if one else 'their curves are'} not expected on the line.")
+    return para(text)
 
 
 def outcomes_table(run):
@@ -182,15 +191,17 @@ def curve_grid(run):
     for w in run.main_workloads():
         if not run.rows(w):
             continue
-        block = [h3(f"Learning curves: {w}")] + curve_story(run, w, width=half, style=BESIDE)
+        block = [h3(w)] + curve_story(run, w, width=half, style=BESIDE)
         cells.append((w, block))
     out = []
     for i in range(0, len(cells), 2):
         pair = [block for _, block in cells[i:i + 2]]
         pair += [[]] * (2 - len(pair))
-        out.append(space(8))
+        if i:
+            out.append(space(8))
         out.extend(Mark(w) for w, _ in cells[i:i + 2])
         grid = Table([pair], colWidths=[half + 12, half], hAlign="LEFT")
+        grid.keep_whole = True          # one row: kept with a heading above it
         grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                   ("FONTNAME", (0, 0), (-1, -1), COND),
                                   ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -238,5 +249,9 @@ def build(run):
         story.append(para("The final training loss, the accuracies and the peak memory growth "
                           "of each timed result (partial results: of the timed prefix)."))
         story.append(outcome)
-    story.extend(curve_grid(run))
+    grid = curve_grid(run)
+    if grid:
+        story.append(h2("Learning curves"))
+        story.append(curves_intro(run))
+        story.extend(grid)
     return story
