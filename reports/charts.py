@@ -17,6 +17,7 @@ from reports.style import COND, COND_BOLD, GREY, INK, LIGHT, RULE, WIDTH
 
 TICK_SIZE = 7
 LABEL_SIZE = 8
+LEGEND_X = 24       # where a line chart's legend rows start
 
 # reportlab's drawings start from Helvetica, a font the report would not embed; every String
 # here names its font, so the default only decides what the page's resources list.
@@ -145,7 +146,7 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
     entry_w = [34 + _width(name) + 14 for name, _ in entries]
     legend_rows, current, used = [], [], 0
     for (name, s), w in zip(entries, entry_w):
-        if current and used + w > width - 20:
+        if current and used + w - 14 > width - LEGEND_X:
             legend_rows.append(current)
             current, used = [], 0
         current.append((name, s, w))
@@ -210,7 +211,7 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
 
     y = legend_h - 10
     for row in legend_rows:
-        x = left
+        x = LEGEND_X
         for name, s, w in row:
             drawing.add(Line(x, y + 3, x + 26, y + 3, strokeColor=s["colour"], strokeWidth=1.3,
                              strokeDashArray=s.get("dash")))
