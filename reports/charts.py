@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from reportlab.graphics.shapes import STATE_DEFAULTS, Drawing, Line, PolyLine, Rect, String
+from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -18,10 +18,6 @@ from reports.style import COND, COND_BOLD, GREY, INK, LIGHT, RULE, WIDTH
 TICK_SIZE = 7
 LABEL_SIZE = 8
 LEGEND_X = 24       # where a line chart's legend rows start
-
-# reportlab's drawings start from Helvetica, a font the report would not embed; every String
-# here names its font, so the default only decides what the page's resources list.
-STATE_DEFAULTS["fontName"] = COND
 
 
 class Axis:
@@ -76,6 +72,12 @@ def linear_ticks(lo, hi, label, target=5, integer=False):
     hi = math.ceil(hi / step - 1e-9) * step
     n = round((hi - lo) / step)
     return lo, hi, [(lo + i * step, label(lo + i * step)) for i in range(n + 1)]
+
+
+def canvas_for(width, height):
+    """An empty drawing. Its initial font is the report's: reportlab's default, Helvetica, is
+    a font the report would otherwise list (unembedded) on every page with a chart."""
+    return Drawing(width, height, initialFontName=COND, initialFontSize=LABEL_SIZE)
 
 
 def _text(x, y, text, size=LABEL_SIZE, anchor="start", font=COND, colour=INK):
@@ -160,7 +162,7 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
     title_size, title_lines = _fit_title(y_title, height - bottom - top)
     left = tick_w + 22 + 9 * (len(title_lines) - 1)
     plot_w, plot_h = width - left - 10, height - bottom - top
-    drawing = Drawing(width, height)
+    drawing = canvas_for(width, height)
     if caption:
         drawing.add(_text(0, height - 10, caption, 8.5, font=COND_BOLD))
     ax = Axis(x_lo, x_hi, left, plot_w, x_log)
@@ -255,7 +257,7 @@ def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=Non
     top = 4 + (12 if refs else 0)
     axis_h = 30
     height = top + row * max(rows, 1) + axis_h
-    drawing = Drawing(width, height)
+    drawing = canvas_for(width, height)
     x0 = group_w + label_w
     value_width = max((_width(value_label(item), LABEL_SIZE) for _, items in groups
                        for item in items), default=0) + 8 if value_label else 6

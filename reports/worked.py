@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import textwrap
 
-from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String
+from reportlab.graphics.shapes import Circle, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Preformatted, Table, TableStyle
 
 from reports import fmt
+from reports.charts import canvas_for
 from reports.data import impl_key, nested_difference
 from reports.style import (BODY, CELL, CODE, CODE_TITLE, COND, COND_BOLD, INK, LIGHT, MONO, RULE,
                            WIDTH, esc, h1, h2, note, para, space, sym, table)
@@ -183,7 +184,7 @@ def diagram(example, trace):
     if max(sizes) > 4 or len(sizes) > 4:
         return None
     width, height = 470, 150
-    drawing = Drawing(width, height)
+    drawing = canvas_for(width, height)
     xs = [40 + i * (width - 120) / (len(sizes) - 1) for i in range(len(sizes))]
     names = ["x"] + ["h"] * (len(sizes) - 2) + ["o"]
 
