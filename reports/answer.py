@@ -35,7 +35,7 @@ def time_label(item):
     if item["value"] is None:
         return item.get("note") or fmt.MISSING
     text = (fmt.time_ci(item["value"], item["low"], item["high"]) if not item.get("spread")
-            else f"{fmt.time(item['value'])} (IQR)")
+            else fmt.time(item["value"]))
     return text + (" partial" if item.get("status") == "partial" else "")
 
 
@@ -50,16 +50,12 @@ def figure(run, workloads=None):
 
 
 def legend_text(run):
-    saved = any(r.get("time_per_epoch", {}).get("ci_low") is not None for r in run.results)
-    text = ("Dot: median time per epoch; whisker: its 95% confidence interval "
-            "[in brackets]. Filled markers: the project's implementations; open markers and "
-            "grey names: peers. ")
-    if not saved:
-        text = ("Dot: median time per epoch; dashed whisker: the interquartile range of the "
-                "rounds (no interval saved: these results predate confidence intervals). "
-                "Filled markers: the project's implementations; open markers and grey names: "
-                "peers. ")
-    return text
+    """The key under the page-1 figure (which says when no interval was saved)."""
+    whisker = ("whisker: its 95% confidence interval [in brackets]" if run.has_intervals() else
+               "dashed whisker: the interquartile range of the rounds (no interval saved: "
+               "these results predate confidence intervals)")
+    return (f"Dot: median time per epoch; {whisker}. Filled markers: the project's "
+            f"implementations; open markers and grey names: peers.")
 
 
 def _faster_text(run, workload, best, other):

@@ -167,6 +167,11 @@ class Run:
             return None
         return time_interval(result)
 
+    def has_intervals(self):
+        """Whether the run saved confidence intervals with its timings (newer files do)."""
+        return any(time_interval(r) and time_interval(r)[3] for r in self.results
+                   if r.get("status") in TIMED)
+
     def ratio(self, workload, a, b):
         """(ratio, low, high) of time(a) / time(b) on workload, or None.
 

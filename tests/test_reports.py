@@ -608,7 +608,7 @@ def test_page_one_answers_the_question(report, doc):
 
 def test_old_results_fall_back_to_the_spread(old_report):
     text = " ".join(text_of(pypdf.PdfReader(old_report)).split())
-    assert "no interval saved" in text and "(IQR)" in text
+    assert "no interval saved" in text and "dashed whisker: the interquartile range" in text
 
 
 def test_each_font_face_is_embedded_once_and_the_report_is_small(report):
