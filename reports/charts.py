@@ -224,9 +224,9 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
     return drawing
 
 
-def _marker(s, x, y):
+def _marker(s, x, y, size=5):
     marker = makeMarker(s["marker"])
-    marker.x, marker.y, marker.size = x, y, 5
+    marker.x, marker.y, marker.size = x, y, size
     marker.fillColor = s["colour"]
     marker.strokeColor = INK if s["marker"] not in ("Circle", "Square", "Triangle", "Diamond") \
         else s["colour"]
@@ -266,6 +266,8 @@ def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=Non
               for v in (item.get("value"), item.get("low"), item.get("high"))]
     values += [v for v, _ in refs]
     lo, hi = fitted_log_range(values)
+    pad = 6 / plot_w * math.log10(hi / lo)      # and 6 points clear of the frame: a dot's size
+    lo, hi = lo / 10 ** pad, hi * 10 ** pad
     axis = Axis(lo, hi, x0, plot_w, log=True)
     y_axis, y_top = axis_h, height - top
     # bands: every other group on a light ground, so the groups read as blocks
@@ -324,7 +326,8 @@ def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=Non
                 marker = {"FilledSquare": "Square", "FilledCircle": "Circle",
                           "FilledTriangle": "Triangle", "FilledDiamond": "Diamond"}.get(
                     marker, marker)
-            drawing.add(_marker({"marker": marker, "colour": colour}, axis(value), yc))
+            drawing.add(_marker({"marker": marker, "colour": colour}, axis(value), yc,
+                                size=6.5 if "Triangle" in marker else 5.5))
     return drawing
 
 
