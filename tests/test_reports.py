@@ -648,3 +648,17 @@ def test_every_page_but_a_sections_last_is_at_least_half_full(report):
         bottom = int(h * (PAGE[1] - MARGIN_BOTTOM) / PAGE[1])
         inked = [y for y in range(top, bottom) if min(pixels[y * w:(y + 1) * w]) < 200]
         assert inked and (bottom - max(inked)) / (bottom - top) <= 0.5, index + 1
+
+
+def test_code_excerpts_are_set_at_readable_size(report, doc):
+    """The backward pass in code: 7.5 pt or more (read back from the PDF), long lines wrapped
+    rather than cut."""
+    pages = word_boxes(report[0])
+    for impl, src in doc["sources"].items():
+        first = src["text"].splitlines()[0].split()[0]
+        sizes = [w[3] - w[1] for words in pages for w in words if w[4] == first]
+        assert sizes and min(sizes) >= 7.5 - 1e-6, (impl, sizes)
+    text = " ".join(text_of(report[1]).split())
+    for src in doc["sources"].values():
+        last = src["text"].rstrip().splitlines()[-1].split()[-1]
+        assert last in text
