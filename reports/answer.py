@@ -6,7 +6,7 @@ how the speed targets came out."""
 from __future__ import annotations
 
 from reports import fmt
-from reports.charts import dot_chart
+from reports.charts import dot_chart, fitted_log_range
 from reports.data import IMPLEMENTATIONS
 from reports.style import SMALL, esc, impl_style, para, space
 
@@ -39,14 +39,26 @@ def time_label(item):
     return text + (" partial" if item.get("status") == "partial" else "")
 
 
-def figure(run, workloads=None):
-    """The page-1 figure (None without a timed result)."""
-    groups = [(w, time_items(run, w)) for w in (workloads or run.main_workloads())]
+def figure(run, rows_per_chart=36):
+    """The page-1 figure: [drawing, ...] (one for a default run; a run with many workloads
+    gets several, on one axis, so that the figure can continue on the next page)."""
+    groups = [(w, time_items(run, w)) for w in run.main_workloads()]
     groups = [(w, items) for w, items in groups if items]
-    if not any(item["value"] for _, items in groups for item in items):
-        return None
-    return dot_chart(groups, axis_title="time per training epoch (log scale; left is faster)",
-                     tick_label=fmt.time_axis, value_label=time_label)
+    values = [v for _, items in groups for item in items
+              for v in (item["value"], item.get("low"), item.get("high")) if v]
+    if not values:
+        return []
+    lo, hi = fitted_log_range(values, pad=0.15)
+    chunks, current = [], []
+    for group in groups:
+        if current and sum(len(items) for _, items in current + [group]) > rows_per_chart:
+            chunks.append(current)
+            current = []
+        current.append(group)
+    chunks.append(current)
+    return [dot_chart(chunk, axis_title="time per training epoch (log scale; left is faster)",
+                      tick_label=fmt.time_axis, value_label=time_label, span=(lo, hi))
+            for chunk in chunks]
 
 
 def legend_text(run):
@@ -142,9 +154,9 @@ def agreement_sentence(run):
 def story(run, targets_line=None):
     """The flowables of page 1 below the title."""
     out = []
-    drawing = figure(run)
-    if drawing is not None:
-        out.append(drawing)
+    drawings = figure(run)
+    if drawings:
+        out.extend(drawings)
         out.append(space(3))
         out.append(para(legend_text(run), SMALL))
     for text in sentences(run):

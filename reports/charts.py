@@ -238,7 +238,7 @@ def _marker(s, x, y, size=5):
 
 
 def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=None,
-              width=WIDTH, refs=()):
+              width=WIDTH, refs=(), max_height=560, span=None):
     """Dots with their intervals on a log axis: one row per item, items grouped in bands.
 
     groups: [(group label or None, [item, ...])]; an item is a dict with label, value (None:
@@ -246,28 +246,32 @@ def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=Non
     dashed when item["spread"] is True, i.e. a spread rather than a confidence interval),
     style (colour, dash, marker), hollow (an open marker: a peer), and note. value_label(item)
     gives the text of the column right of the plot (no label ever sits inside the plot).
-    refs: [(value, text)] dashed vertical lines, labelled above the plot.
+    refs: [(value, text)] dashed vertical lines, labelled above the plot. Rows get closer
+    when there are many, so that the chart stays within max_height points where it can.
+    span: (low, high) of the axis, for charts that continue one another (else fitted).
     """
     rows = sum(len(items) for _, items in groups)
-    row = 10.0
+    row = max(min(10.0, (max_height - 50) / max(rows, 1)), 7.5)   # many rows: tighter rows
+    size = min(LABEL_SIZE, row - 1.5)                                # and smaller labels
     group_w = max((_width(g, LABEL_SIZE, COND_BOLD) for g, _ in groups if g), default=0)
     group_w = group_w + 8 if group_w else 0
-    label_w = max((_width(item["label"], LABEL_SIZE) for _, items in groups for item in items),
+    label_w = max((_width(item["label"], size) for _, items in groups for item in items),
                   default=30) + 8
     top = 4 + (12 if refs else 0)
     axis_h = 30
     height = top + row * max(rows, 1) + axis_h
     drawing = canvas_for(width, height)
     x0 = group_w + label_w
-    value_width = max((_width(value_label(item), LABEL_SIZE) for _, items in groups
+    value_width = max((_width(value_label(item), size) for _, items in groups
                        for item in items), default=0) + 8 if value_label else 6
     plot_w = width - x0 - value_width
     values = [v for _, items in groups for item in items
               for v in (item.get("value"), item.get("low"), item.get("high"))]
     values += [v for v, _ in refs]
-    lo, hi = fitted_log_range(values)
-    pad = 6 / plot_w * math.log10(hi / lo)      # and 6 points clear of the frame: a dot's size
-    lo, hi = lo / 10 ** pad, hi * 10 ** pad
+    lo, hi = span or fitted_log_range(values)
+    if span is None:
+        pad = 6 / plot_w * math.log10(hi / lo)  # and 6 points clear of the frame: a dot's size
+        lo, hi = lo / 10 ** pad, hi * 10 ** pad
     axis = Axis(lo, hi, x0, plot_w, log=True)
     y_axis, y_top = axis_h, height - top
     # bands: every other group on a light ground, so the groups read as blocks
@@ -305,10 +309,10 @@ def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=Non
             yc = y - row / 2
             y -= row
             colour = item["style"][0]
-            drawing.add(_text(x0 - 4, yc - 2.8, item["label"], LABEL_SIZE, "end",
+            drawing.add(_text(x0 - 4, yc - 0.35 * size, item["label"], size, "end",
                               colour=GREY if item.get("hollow") else INK))
             if value_label:
-                drawing.add(_text(x0 + plot_w + 6, yc - 2.8, value_label(item), LABEL_SIZE))
+                drawing.add(_text(x0 + plot_w + 6, yc - 0.35 * size, value_label(item), size))
             value = item.get("value")
             if value is None or not axis.inside(value):
                 continue                    # the value column says why (no text in the plot)

@@ -567,7 +567,7 @@ def chart_drawings(doc):
     from reports import agreement, answer, efficiency, scaling  # noqa: PLC0415
 
     run = Run(doc)
-    drawings = {"page 1": answer.figure(run), "efficiency": efficiency.chart(run),
+    drawings = {"page 1": answer.figure(run)[0], "efficiency": efficiency.chart(run),
                 "scaling": scaling.chart(run)}
     for w in run.main_workloads():
         for flowable in agreement.curve_story(run, w, width=240):
