@@ -67,7 +67,8 @@ def legend_text(run):
                "dashed whisker: the interquartile range of the rounds (no interval saved: "
                "these results predate confidence intervals)")
     return (f"Dot: median time per epoch; {whisker}. Filled markers: the project's "
-            f"implementations; open markers and grey names: peers.")
+            f"implementations; open markers and grey names: peers. Every figure in this report "
+            f"was saved by the run; nothing was measured while writing it.")
 
 
 def _faster_text(run, workload, best, other):
