@@ -1,13 +1,14 @@
 """Efficiency: achieved GFLOP/s of each implementation against the machine's measured
 single-thread dgemm GFLOP/s (saved with the run), as a percentage; and the project's speed
-targets checked against the saved medians."""
+targets (reports/targets.toml) judged on the intervals the run saved: met, not met or
+undecided."""
 
 from __future__ import annotations
 
-from reportlab.platypus import KeepTogether
-
 import tomllib
 from pathlib import Path
+
+from reportlab.platypus import KeepTogether
 
 from reports import fmt
 from reports.charts import dot_chart
@@ -18,6 +19,17 @@ from reports.style import (BAD_BG, GOOD_BG, WARN_BG, esc, h1, h2, impl_style, no
 TITLE = "Efficiency"
 BLURB = "GFLOP/s as a share of the machine's measured dgemm limit; the speed targets"
 
+TARGETS_FILE = Path(__file__).with_name("targets.toml")
+
+
+def load_targets(path=TARGETS_FILE):
+    """The project's speed targets (reports/targets.toml)."""
+    with open(path, "rb") as stream:
+        return tomllib.load(stream)
+
+
+TARGETS = load_targets()
+VERDICT_SHADE = {"met": GOOD_BG, "not met": BAD_BG, "undecided": WARN_BG, None: WARN_BG}
 
 
 def efficiency_table(run):
@@ -73,7 +85,7 @@ def python_reason(run):
     """Why python is above the per-step target, from this run's floor and profile (or None
     when it meets the target or the run saved neither)."""
     per_step, floor = python_step(run), python_floor(run)
-    if not per_step or per_step <= TARGETS['python_step']['at_most_seconds'] or not floor:
+    if not per_step or per_step <= TARGETS["python_step"]["at_most_seconds"] or not floor:
         return None
     saved = run.env["python_floor"]
     text = (f"<b>python per SGD step.</b> The target is about the interpreter's floor: a step "
@@ -128,18 +140,6 @@ def threads_reason(run):
         return None
     return "<b>More threads.</b> " + " ".join(parts)
 
-
-TARGETS_FILE = Path(__file__).with_name("targets.toml")
-
-
-def load_targets(path=TARGETS_FILE):
-    """The project's speed targets (reports/targets.toml)."""
-    with open(path, "rb") as stream:
-        return tomllib.load(stream)
-
-
-TARGETS = load_targets()
-VERDICT_SHADE = {"met": GOOD_BG, "not met": BAD_BG, "undecided": WARN_BG, None: WARN_BG}
 
 
 def _ratio_goal(goal):
