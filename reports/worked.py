@@ -22,6 +22,8 @@ TITLE = "The algorithm, worked"
 BLURB = "the 2-2-2 network traced number by number beside the equations; the code"
 L_MINUS_1 = "l\u22121"
 LOOSE = ParagraphStyle("loose", parent=BODY, leading=18)
+# an equation in a table cell: room below for subscripts, which would otherwise reach the rule
+EQUATION = ParagraphStyle("equation", parent=CELL, leading=11, spaceAfter=2)
 MAZUR = {"x": [[0.05, 0.10]], "y": [[0.01, 0.99]]}
 
 # Symbols, with ASCII stand-ins when the fonts lack them.
@@ -343,7 +345,7 @@ def build(run):
             for g, step, equation, value, key in steps:
                 if g != group:
                     continue
-                rows.append([step, Paragraph(equation, CELL), Paragraph(matrix(value), CELL),
+                rows.append([step, Paragraph(equation, EQUATION), Paragraph(matrix(value), CELL),
                              _agreement(example, reference, key)])
             story.append(table(rows, [50, 170, 155, None]))
     story.append(h2("The backward pass in code"))

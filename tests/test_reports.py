@@ -525,6 +525,91 @@ def test_no_text_overlaps_or_leaves_the_page(report, old_report):
             assert not outside, (path.name, number, outside)
 
 
+def stroked_segments(reader, page):
+    """([(order, (x0, y0), (x1, y1))] of the stroked line segments of a page, in page
+    coordinates, and [(order, x0, y0, x1, y1)] of the white rectangles painted on it), read
+    from the page's content stream (q/Q, cm, m, l, h, re; S/s/B/b stroke, f/F fill)."""
+    from pypdf.generic import ContentStream  # noqa: PLC0415
+
+    ctm, stack, path, current, start, white = (1, 0, 0, 1, 0, 0), [], [], None, None, False
+    segments, masks = [], []
+
+    def at(x, y):
+        a, b, c, d, e, f = ctm
+        return a * x + c * y + e, b * x + d * y + f
+
+    for order, (operands, op) in enumerate(ContentStream(page.get_contents(),
+                                                           reader).operations):
+        op = op.decode() if isinstance(op, bytes) else op
+        values = [float(v) for v in operands] if op in ("cm", "m", "l", "re", "rg", "g") \
+            else []
+        if op == "q":
+            stack.append((ctm, white))
+        elif op == "Q":
+            ctm, white = stack.pop()
+        elif op == "cm":
+            a, b, c, d, e, f = values
+            A, B, C, D, E, F = ctm
+            ctm = (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
+                   e * A + f * C + E, e * B + f * D + F)
+        elif op == "m":
+            current = start = at(*values)
+        elif op == "l":
+            point = at(*values)
+            path.append((current, point))
+            current = point
+        elif op == "h" and current and start:
+            path.append((current, start))
+        elif op == "re":
+            x, y, w, h = values
+            corners = [at(x, y), at(x + w, y), at(x + w, y + h), at(x, y + h)]
+            path += [(corners[i], corners[(i + 1) % 4]) for i in range(4)]
+        elif op in ("rg", "g"):
+            white = all(v > 0.99 for v in values)
+        elif op in ("S", "s", "B", "B*", "b", "b*"):
+            segments += [(order, p, q) for p, q in path]
+            path = []
+        elif op in ("f", "F", "f*", "n"):
+            if op != "n" and white and path:
+                xs = [p[0] for pair in path for p in pair]
+                ys = [p[1] for pair in path for p in pair]
+                masks.append((order, min(xs), min(ys), max(xs), max(ys)))
+            path = []
+    return segments, masks
+
+
+def lines_through_words(path, inset=1.0):
+    """[(page, word)] where a stroked line runs through a word's box (shrunk by inset) and
+    no white ground is painted over that spot after the line."""
+    reader = pypdf.PdfReader(path)
+    found = []
+    for number, (page, words) in enumerate(zip(reader.pages, word_boxes(path)), start=1):
+        height = float(page.mediabox.height)
+        segments, masks = stroked_segments(reader, page)
+        for x0, y0, x1, y1, text in words:
+            box = (x0 + inset, height - y1 + inset, x1 - inset, height - y0 - inset)
+            if box[0] >= box[2] or box[1] >= box[3]:
+                continue
+            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            for order, p, q in segments:
+                if (max(p[0], q[0]) <= box[0] or min(p[0], q[0]) >= box[2]
+                        or max(p[1], q[1]) <= box[1] or min(p[1], q[1]) >= box[3]):
+                    continue                            # nowhere near the word
+                covered = any(m[0] > order and m[1] <= cx <= m[3] and m[2] <= cy <= m[4]
+                              for m in masks)
+                if not covered and _crosses((*p, *q), box):
+                    found.append((number, text))
+                    break
+    return found
+
+
+def test_no_line_runs_through_text_on_any_page(report, old_report):
+    """Read back from the PDFs: no stroked line (axis, grid, reference line, whisker, curve,
+    table rule, diagram edge) crosses a word, on any page."""
+    for path in (report[0], old_report):
+        assert not lines_through_words(path), path.name
+
+
 def _drawing_parts(node, transform=(1, 0, 0, 1, 0, 0)):
     """(strings [(x0, y0, x1, y1, text)], segments [(x0, y0, x1, y1)]) of a drawing, in its
     coordinates (rotated text as its rotated box)."""
