@@ -1,5 +1,5 @@
 """Summary: the verdict per workload, a reading of the results written from the numbers, what
-is missing, and the environment of each run."""
+is missing, and the environment of the run (environment_rows also serves the comparison)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The algorithm, worked: the 2-2-2 network traced step by step with the numbers the
 implementations computed, the equations of backpropagation in matrix form beside them, and the
-backward pass of each implementation as saved from its source file, side by side."""
+backward pass of each implementation as saved from its source file, one after another."""
 
 from __future__ import annotations
 
