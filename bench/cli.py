@@ -149,9 +149,11 @@ def build_parser(prog=None):
                           "implementation x workload pairs, with the options saved in it")
 
     report = commands.add_parser("report", help="build the PDF report from saved results",
-                                 description="Build the merged PDF report from one or more "
-                                             "saved runs (results.json files or run folders); "
-                                             "several runs are shown side by side.")
+                                 description="Build the merged PDF report of a saved run "
+                                             "(a results.json file or a run folder). Given "
+                                             "several runs, it builds their comparison "
+                                             "instead, as `compare` does: each later run "
+                                             "against the first, with intervals.")
     report.set_defaults(command_parser=report)
     report.add_argument("results", nargs="+", type=Path, metavar="RESULTS",
                         help="results.json files or run folders")
@@ -368,9 +370,14 @@ def cmd_report(args):
             output = results.results_path(args.results[0]).parent / "report.pdf"
         else:
             output = Path("report.pdf")
+    comparison = None
+    if len(docs) > 1:            # several runs: their comparison, as `compare` makes it
+        from bench import compare  # noqa: PLC0415
+
+        comparison = compare.compare(docs, [str(path) for path in args.results])
     import reports  # noqa: PLC0415
 
-    path = reports.build_report(docs, output)
+    path = reports.build_report(docs, output, comparison)
     print(f"report: {path}")
     return 0
 

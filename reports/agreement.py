@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import math
 
-from reportlab.platypus import KeepTogether
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Table, TableStyle
 
 from reports import fmt
 from reports.charts import line_chart
 from reports.data import curve_difference, impl_key
-from reports.style import (BAD_BG, esc, h1, h2, impl_style, note, para, space, sym,
-                           table)
+from reports.style import (BAD_BG, BODY, COND, WIDTH, Mark, esc, h1, h2, h3, impl_style, note, para,
+                           space, sym, table)
 
 TITLE = "Agreement"
 BLURB = "parameter differences after training, gradient checks, learning curves"
+BESIDE = ParagraphStyle("beside", parent=BODY, fontSize=8, leading=10)   # under a curve
 ONE_LINE = 1e-6     # curves closer than this (relative) are drawn on top of one another
 
 
@@ -73,23 +75,7 @@ def gradient_table(run):
     return table(rows, [80, 80, 60, 50, 40, None], right=(1, 2, 3, 4), shade=shade)
 
 
-def outcome_table(run, workload):
-    """What training reached: final loss, accuracies, and the peak memory of the run."""
-    rows = [["Implementation", "Final training loss", "Train accuracy", "Test accuracy",
-             "Peak memory growth"]]
-    for result in run.timed_rows(workload):
-        partial = result.get("status") == "partial"
-        rows.append([result["implementation"] + (" (partial)" if partial else ""),
-                     fmt.loss(result.get("final_loss")),
-                     fmt.accuracy(result.get("train_accuracy")),
-                     fmt.accuracy(result.get("test_accuracy")),
-                     fmt.nbytes(result.get("peak_memory_bytes"))])
-    if len(rows) == 1:
-        return None
-    return table(rows, [90, 90, 80, 80, None], right=(1, 2, 3, 4))
-
-
-def curve_story(run, workload):
+def curve_story(run, workload, width=WIDTH, style=BODY):
     """The overlaid learning curves of a workload and a sentence on whether they coincide."""
     reference = run.reference()
     curves, prefix = {}, []
@@ -135,85 +121,137 @@ def curve_story(run, workload):
     y_log = bool(positive) and len(positive) == len(values) and max(values) / min(values) > 20
     epochs = max(len(h) for h in curves.values())
     out.append(line_chart(series, x_title="epoch", y_log=y_log, x_log=False,
-                          y_title="training loss (mean per sample)"
-                          + (", log scale" if y_log else ""), height=190,
-                          x_integer=True))
+                          y_title="training loss" + (" (log scale)" if y_log else ""),
+                          height=140, x_integer=True, width=width))
     if n > 1:
-        text = (f"{esc(fmt.names(together))} lie on one line: their saved curves differ by at "
-                f"most {fmt.sci(closeness)} (relative), so only one line is visible; the "
-                f"staggered markers show each is there.")
+        text = (f"On one line: {esc(fmt.names(together))} (their curves differ by at most "
+                f"{fmt.sci(closeness)}, relative).")
     else:
         text = f"Only {esc(base_name)}'s curve is on the reference line."
     if apart:
         parts = []
         for impl, diff, history in apart:
             final = history[-1] if history else None
-            parts.append(f"<b>{esc(impl)}</b> (differs by up to {fmt.percent(diff)}"
-                         if diff is not None and diff > 1e-3 else
-                         f"<b>{esc(impl)}</b> (differs by up to {fmt.sci(diff)}")
-            parts[-1] += (f"; final loss {fmt.loss(final)} against {fmt.loss(base[-1])} for "
-                          f"{esc(base_name)})" if final is not None and base else ")")
-        text += f" <b>Not on that line</b>: {fmt.names(parts)}."
-        uncompared = [impl for impl, _, _ in apart
-                      if not (run.timed(impl, workload) or {}).get("agreement")]
-        if uncompared:
-            one = len(uncompared) == 1
-            text += (f" {esc(fmt.names(uncompared))} {'is' if one else 'are'} not held to the "
-                     f"reference (no agreement saved: {'it trains' if one else 'they train'} "
-                     f"from {'its' if one else 'their'} own start; see the notes in "
-                     f"Methodology), so {'its' if one else 'their'} curve is not expected on "
-                     f"the line.")
+            part = (f"<b>{esc(impl)}</b> (up to {fmt.percent(diff)}" if diff is not None
+                    and diff > 1e-3 else f"<b>{esc(impl)}</b> (up to {fmt.sci(diff)}")
+            part += (f"; final loss {fmt.loss(final)} against {fmt.loss(base[-1])} for "
+                     f"{esc(base_name)})" if final is not None and base else ")")
+            parts.append(part)
+        text += f" <b>Not on it</b>: {fmt.names(parts)}."
     if missing:
         text += f" No curve saved for {esc(fmt.names(missing))}."
-    text += prefix_text
+    if prefix:
+        text += f" Left off (timed over part of an epoch): {esc(fmt.names(prefix))}."
     if epochs == 1:
         text += " (One epoch: a single point per implementation.)"
-    out.append(para(text))
+    out.append(para(text, style))
     return out
 
 
-def build(runs):
-    story = [h1(TITLE)]
-    for run in runs:
-        suffix = f" \u2014 run {run.label}" if run.multi else ""
-        tolerance = _tolerance(run)
-        reference = run.reference()
-        story.append(h2("Trained parameters" + suffix))
-        story.append(para(
-            f"Each implementation trains from the same initial parameters with the same sample "
-            f"orders as {esc(reference)}, the reference; the cell gives the largest relative "
-            f"difference between its trained parameters and the reference's (max norm per "
-            f"layer), {sym(chr(0x2713), 'ok')} within the tolerance of "
-            f"{fmt.sci(tolerance) if tolerance else 'the contract'}, "
-            f"{sym(chr(0x2717), 'NO')} beyond it. Where fewer epochs were compared than the "
-            f"workload trains (a partial timing), the number compared is given."))
-        story.append(parameter_table(run))
-        notes = {(r["implementation"], str(r["agreement"].get("note")))
-                 for r in run.results if r.get("agreement") and r["agreement"].get("note")}
-        notes |= {(r["implementation"], "not compared: " + str(r["agreement_note"]))
-                  for r in run.results if not r.get("agreement") and r.get("agreement_note")}
-        if notes:
-            story.append(space(4))
-            story.append(para("Notes saved with the comparisons: " + "; ".join(
-                f"<b>{esc(i)}</b>: {esc(t.rstrip('.'))}"
-                for i, t in sorted(notes, key=lambda n: (impl_key(n[0]), n[1]))) + "."))
-        story.append(h2("Gradient checks" + suffix))
-        if run.doc.get("gradient_checks"):
-            story.append(para("Each implementation's analytic gradient against central finite "
-                              "differences, over the saved number of random cases."))
-            story.append(gradient_table(run))
-        else:
-            story.append(note("No gradient checks were saved with this run."))
-        for w in run.main_workloads():
-            story.append(h2(f"Learning curves: {w}{suffix}", title=w + suffix))
-            if not run.rows(w):
-                story.append(note("No results for this workload."))
-                continue
-            block = curve_story(run, w)
-            outcome = outcome_table(run, w)
-            if outcome is not None:
-                block += [space(2), outcome]
-            story.append(KeepTogether(block))
-            story.append(space(4))
-    return story
+def curves_intro(run):
+    """What every learning-curve chart below has in common, said once."""
+    text = (f"The training loss after each epoch, as saved. Curves that differ from "
+            f"{esc(run.reference())}'s by less than {fmt.sci(ONE_LINE)} (relative) lie on one "
+            f"line, so only one is visible; staggered markers show that each is there. Results "
+            f"timed over part of an epoch saved the loss of that part only and are left off.")
+    uncompared = sorted({r["implementation"] for w in run.main_workloads()
+                         for r in run.timed_rows(w) if not r.get("agreement")
+                         and r["implementation"] != run.reference()}, key=impl_key)
+    if uncompared:
+        one = len(uncompared) == 1
+        text += (f" {esc(fmt.names(uncompared))} {'is' if one else 'are'} not held to the "
+                 f"reference (no agreement saved: {'it trains' if one else 'they train'} from "
+                 f"{'its' if one else 'their'} own start; see the notes above), so "
+                 f"{'its curve is' if one else 'their curves are'} not expected on the line.")
+    return para(text)
 
+
+def outcomes_table(run):
+    """What training reached on every main workload, one table."""
+    rows = [["Workload", "Implementation", "Final training loss", "Train accuracy",
+             "Test accuracy", "Peak memory growth"]]
+    for w in run.main_workloads():
+        for k, result in enumerate(run.timed_rows(w)):
+            partial = result.get("status") == "partial"
+            rows.append([w if k == 0 else "",
+                         result["implementation"] + (" (partial)" if partial else ""),
+                         fmt.loss(result.get("final_loss")),
+                         fmt.accuracy(result.get("train_accuracy")),
+                         fmt.accuracy(result.get("test_accuracy")),
+                         fmt.nbytes(result.get("peak_memory_bytes"))])
+    if len(rows) == 1:
+        return None
+    return table(rows, [66, 90, 80, 70, 70, None], right=(2, 3, 4, 5), keep=False)
+
+
+def curve_grid(run):
+    """The learning curves two to a row, each with its heading (a bookmark) and sentence."""
+    cells = []
+    half = (WIDTH - 12) / 2
+    for w in run.main_workloads():
+        if not run.rows(w):
+            continue
+        block = [h3(w)] + curve_story(run, w, width=half, style=BESIDE)
+        cells.append((w, block))
+    out = []
+    for i in range(0, len(cells), 2):
+        pair = [block for _, block in cells[i:i + 2]]
+        pair += [[]] * (2 - len(pair))
+        if i:
+            out.append(space(8))
+        out.extend(Mark(w) for w, _ in cells[i:i + 2])
+        grid = Table([pair], colWidths=[half + 12, half], hAlign="LEFT")
+        grid.keep_whole = True          # one row: kept with a heading above it
+        grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                  ("FONTNAME", (0, 0), (-1, -1), COND),
+                                  ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                  ("RIGHTPADDING", (0, 0), (0, -1), 12),
+                                  ("RIGHTPADDING", (1, 0), (1, -1), 0),
+                                  ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                  ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+        out.append(grid)
+    return out
+
+
+def build(run):
+    story = [h1(TITLE)]
+    tolerance = _tolerance(run)
+    reference = run.reference()
+    story.append(h2("Trained parameters"))
+    story.append(para(
+        f"Each implementation trains from the same initial parameters with the same sample "
+        f"orders as {esc(reference)}, the reference; the cell gives the largest relative "
+        f"difference between its trained parameters and the reference's (max norm per "
+        f"layer), {sym(chr(0x2713), 'ok')} within the tolerance of "
+        f"{fmt.sci(tolerance) if tolerance else 'the contract'}, "
+        f"{sym(chr(0x2717), 'NO')} beyond it. Where fewer epochs were compared than the "
+        f"workload trains (a partial timing), the number compared is given."))
+    story.append(parameter_table(run))
+    notes = {(r["implementation"], str(r["agreement"].get("note")))
+             for r in run.results if r.get("agreement") and r["agreement"].get("note")}
+    notes |= {(r["implementation"], "not compared: " + str(r["agreement_note"]))
+              for r in run.results if not r.get("agreement") and r.get("agreement_note")}
+    if notes:
+        story.append(space(4))
+        story.append(para("Notes saved with the comparisons: " + "; ".join(
+            f"<b>{esc(i)}</b>: {esc(t.rstrip('.'))}"
+            for i, t in sorted(notes, key=lambda n: (impl_key(n[0]), n[1]))) + "."))
+    story.append(h2("Gradient checks"))
+    if run.doc.get("gradient_checks"):
+        story.append(para("Each implementation's analytic gradient against central finite "
+                          "differences, over the saved number of random cases."))
+        story.append(gradient_table(run))
+    else:
+        story.append(note("No gradient checks were saved with this run."))
+    outcome = outcomes_table(run)
+    if outcome is not None:
+        story.append(h2("What training reached"))
+        story.append(para("The final training loss, the accuracies and the peak memory growth "
+                          "of each timed result (partial results: of the timed prefix)."))
+        story.append(outcome)
+    grid = curve_grid(run)
+    if grid:
+        story.append(h2("Learning curves"))
+        story.append(curves_intro(run))
+        story.extend(grid)
+    return story

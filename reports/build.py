@@ -16,10 +16,11 @@ from reportlab import rl_config
 
 from bench.files import atomic_write_bytes, make_folder  # every file whole or absent
 
-from reports import (agreement, efficiency, fmt, methodology, scaling, speed, summary,
-                     worked)
-from reports.data import all_implementations, all_workloads, runs_from
-from reports.style import H1, TITLE, SectionDoc, esc, glue, h1, note, para, space, table
+from reports import (agreement, answer, efficiency, fmt, methodology, scaling, speed,
+                     summary, worked)
+from reports.data import Run
+from reports.style import (CODE_FONT, COVER, H1, TITLE, SectionDoc, esc, glue, h1, note, para,
+                           space, table)
 
 rl_config.invariant = 1
 
@@ -42,15 +43,29 @@ def creation_date(runs):
     return fmt.pdf_date(stamps[-1]) if stamps else None
 
 
-def cover(runs, contents, *, heading, lines):
-    """The front page: title, what was run, the contents with page numbers, how to read."""
+def cover(runs, contents, *, heading, lines, front=None):
+    """The front page. With `front` (a single run's report): the title, what was run, the
+    answer (page 1's figure and sentences) and the contents. Without it: the title, the runs
+    in a table and the contents."""
+    if front is not None:
+        story = [para(esc(TITLE), COVER)]
+        run = runs[0]
+        story.append(para(f"{esc(heading)} This run: {esc(run.describe())}, "
+                          f"<font face='{CODE_FONT}'>{esc(run.run.get('command') or '')}</font>"
+                          f"{'' if run.run.get('complete') else ' (INTERRUPTED)'}."))
+        story.extend(lines)
+        story.extend(front)
+        story.append(space(6))
+        rows = [["Section", "What it shows", "Page"]] + [list(item) for item in contents]
+        story.append(table(rows, [90, None, 30], right=(2,)))
+        return story
     story = [para(esc(TITLE), H1), para(esc(heading))]
     story.extend(lines)
     story.append(space(6))
     rows = [["Run", "Started", "Machine", "Commit", "Status", "Command"]]
     for run in runs:
         commit = run.env.get("git_commit")
-        rows.append([run.label if run.multi else "this run", fmt.when(run.run.get("started")),
+        rows.append([run.label, fmt.when(run.run.get("started")),
                      f"{run.env.get('cpu_model', '?')}, {run.env.get('cpu_count', '?')} CPUs",
                      (commit[:7] + (" (modified)" if run.env.get("git_dirty") else ""))
                      if commit else fmt.MISSING,
@@ -65,20 +80,14 @@ def cover(runs, contents, *, heading, lines):
 
 
 def _reading_guide(runs):
-    notes = [note(f"<b>Run {run.label + ' ' if run.multi else ''}did not finish</b>: this "
-                  f"report shows the results saved before it stopped.")
-             for run in runs if not run.run.get("complete")]
-    impls = all_implementations(runs)
-    workloads = all_workloads(runs)
-    return notes + [para(
-        f"Implementations: {esc(fmt.names(impls)) or 'none'}. Workloads: "
-        f"{esc(fmt.names(workloads)) or 'none'}. Times are medians per training epoch; a "
-        f"ratio such as 12\u00d7 is a ratio of two saved medians. Every figure in this document "
-        f"was read from the saved results; nothing was measured while writing it.")]
+    return [note(f"<b>Run {run.label + ' ' if len(runs) > 1 else ''}did not finish</b>: this "
+                 f"report shows the results saved before it stopped.")
+            for run in runs if not run.run.get("complete")]
 
 
-def assemble(sections, runs, out_path, *, title, subject, heading, keywords):
-    """Render (title, story, one-line description) sections; merge them behind a cover."""
+def assemble(sections, runs, out_path, *, title, subject, heading, keywords, front=None):
+    """Render (title, story, one-line description) sections; merge them behind a cover
+    (which holds `front`, the answer, in a single run's report)."""
     rendered, page = [], 1
     blurbs = {}
     for section_title, story, blurb in sections:
@@ -89,7 +98,8 @@ def assemble(sections, runs, out_path, *, title, subject, heading, keywords):
         page += count
     contents = [(t, blurbs[t], str(first)) for t, _, _, first, _ in rendered]
     front, _, front_pages = render(
-        cover(runs, contents, heading=heading, lines=_reading_guide(runs)),
+        cover(runs, contents, heading=heading, lines=_reading_guide(runs),
+              front=front(contents) if callable(front) else front),
         section="Contents", first_page=1, title=title, subject=subject, label_style="r")
 
     writer = PdfWriter()
@@ -119,6 +129,14 @@ def assemble(sections, runs, out_path, *, title, subject, heading, keywords):
         metadata["/CreationDate"] = date
         metadata["/ModDate"] = date
     writer.add_metadata(metadata)
+    # the sections embed identical font subsets (style.prime_fonts): keep one of each. A
+    # font's dictionary becomes identical to its twins only once the objects it refers to
+    # (descriptor, font file, ToUnicode map) are merged, so repeat until nothing changes.
+    for _ in range(4):
+        before = len(writer._objects) - writer._objects.count(None)
+        writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+        if len(writer._objects) - writer._objects.count(None) == before:
+            break
     out_path = Path(out_path)
     buffer = io.BytesIO()
     writer.write(buffer)
@@ -127,11 +145,11 @@ def assemble(sections, runs, out_path, *, title, subject, heading, keywords):
     return atomic_write_bytes(out_path, buffer.getvalue())
 
 
-def _section_story(module, runs):
+def _section_story(module, run):
     """A section's flowables; results that are valid but hold something this section cannot
     read give a page saying so, instead of no report at all."""
     try:
-        return module.build(runs)
+        return module.build(run)
     except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError,
             AttributeError) as error:
         return [h1(module.TITLE),
@@ -140,25 +158,40 @@ def _section_story(module, runs):
                      f"complete; please report this with the results file.")]
 
 
-def report_title(runs):
-    if len(runs) == 1:
-        return f"Backpropagation benchmark report: {runs[0].describe()}"
-    return f"Backpropagation benchmark report: {len(runs)} runs side by side"
+def _front(run):
+    """Page 1's answer; if it cannot be drawn, a note saying so (like a section)."""
+    def front(contents):
+        pages = {title: page for title, _, page in contents}
+        try:
+            return answer.story(run, efficiency.targets_line(run, pages.get(efficiency.TITLE)))
+        except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError,
+                AttributeError) as error:
+            return [note(f"<b>The answer could not be drawn from these results</b>: "
+                         f"{esc(type(error).__name__)}: {esc(error)}.")]
+    return front
 
 
-def build_report(docs, out_path):
-    """Write the merged, bookmarked PDF report of one or more loaded results documents."""
+def build_report(docs, out_path, comparison=None):
+    """Write the merged, bookmarked PDF report of one loaded results document; with more
+    than one, the report comparing them (reports.compare), laid out from `comparison`, which
+    bench.compare computed from their saved rounds."""
     docs = list(docs)
     if not docs:
         raise ValueError("build_report needs at least one results document")
-    runs = runs_from(docs)
-    sections = [(module.TITLE, _section_story(module, runs), module.BLURB)
+    if len(docs) > 1:
+        if comparison is None:
+            raise ValueError("a report of several runs is their comparison: compute it with "
+                             "bench.compare.compare and pass it as comparison")
+        from reports import compare  # noqa: PLC0415  (compare imports this module)
+        return compare.build_compare_report(docs, comparison, out_path)
+    run = Run(docs[0])
+    sections = [(module.TITLE, _section_story(module, run), module.BLURB)
                 for module in SECTIONS]
-    title = report_title(runs)
+    title = f"Backpropagation benchmark report: {run.describe()}"
     subject = ("Speed, scaling, efficiency and agreement of one backpropagation algorithm in "
                "pure Python, NumPy and Fortran 95, with PyTorch and scikit-learn as peers")
-    heading = ("Benchmark report: one multilayer perceptron trained by backpropagation, "
-               "implemented three times, timed and cross-checked.")
-    keywords = "backpropagation, benchmark, " + ", ".join(all_implementations(runs))
-    return assemble(sections, runs, out_path, title=title, subject=subject, heading=heading,
-                    keywords=keywords)
+    heading = ("One multilayer perceptron trained by backpropagation, implemented three "
+               "times, timed and cross-checked.")
+    keywords = "backpropagation, benchmark, " + ", ".join(run.implementations())
+    return assemble(sections, [run], out_path, title=title, subject=subject, heading=heading,
+                    keywords=keywords, front=_front(run))

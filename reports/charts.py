@@ -1,6 +1,7 @@
-"""Vector charts drawn with reportlab.graphics: horizontal bars on a log axis, and line charts
-with log or linear axes. Every chart has labelled axes with units and a legend (or labelled
-bars); lines differ in colour, dash pattern and marker, so they stay apart in greyscale."""
+"""Vector charts drawn with reportlab.graphics: dots with their intervals on a log axis, and
+line charts with log or linear axes. Every chart has labelled axes with units and a legend (or
+labelled rows); lines differ in colour, dash pattern and marker, so they stay apart in
+greyscale; no text is drawn inside a plot, where a line could cross it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from reports.style import COND, COND_BOLD, GREY, INK, LIGHT, RULE, WIDTH
 
 TICK_SIZE = 7
 LABEL_SIZE = 8
+LEGEND_X = 24       # where a line chart's legend rows start
 
 
 class Axis:
@@ -36,22 +38,6 @@ class Axis:
             return False
         return self.lo * (1 - 1e-9) <= v <= self.hi * (1 + 1e-9) if self.lo > 0 else \
             self.lo - 1e-12 <= v <= self.hi + 1e-12
-
-
-def log_range(values, pad_decades=0.0):
-    """Bounds around positive values: a decade below; a decade above, or just past the
-    largest value when the next decade would leave most of it empty."""
-    positive = [v for v in values if v is not None and math.isfinite(v) and v > 0]
-    if not positive:
-        return 1.0, 10.0
-    lo = math.floor(math.log10(min(positive)) - pad_decades)
-    top = math.log10(max(positive)) + pad_decades
-    hi = math.ceil(top)
-    if hi - top > 0.6 and math.floor(top) > lo:
-        hi = top + 0.12
-    if hi <= lo:
-        hi = lo + 1
-    return 10.0 ** lo, 10.0 ** hi
 
 
 def log_ticks(lo, hi, label):
@@ -88,6 +74,12 @@ def linear_ticks(lo, hi, label, target=5, integer=False):
     return lo, hi, [(lo + i * step, label(lo + i * step)) for i in range(n + 1)]
 
 
+def canvas_for(width, height):
+    """An empty drawing. Its initial font is the report's: reportlab's default, Helvetica, is
+    a font the report would otherwise list (unembedded) on every page with a chart."""
+    return Drawing(width, height, initialFontName=COND, initialFontSize=LABEL_SIZE)
+
+
 def _text(x, y, text, size=LABEL_SIZE, anchor="start", font=COND, colour=INK):
     return String(x, y, text, fontName=font, fontSize=size, textAnchor=anchor, fillColor=colour)
 
@@ -104,70 +96,17 @@ def _vertical_text(drawing, x, y, text, size=LABEL_SIZE):
     drawing.add(group)
 
 
-def hbar_chart(items, *, axis_title, tick_label=fmt.axis_number, value_label=fmt.sig,
-               width=WIDTH, refs=(), caption=None):
-    """Horizontal bars on a log axis, one per item, labelled on the left and at the bar's end.
-
-    items: dicts with label, value (None: no bar, `note` is written instead), colour, and
-    optional note (appended to the value label). refs: [(value, text)] dashed reference lines.
-    """
-    labels = [item["label"] for item in items if not item.get("header")]
-    label_w = max((_width(t, LABEL_SIZE, COND_BOLD) for t in labels), default=30) + 8
-    value_w = 62
-    row, bar = 15, 10.5
-    axis_h = 34
-    top = 6 + (12 if caption else 0) + (10 * min(len(refs), 2))
-    height = top + row * max(len(items), 1) + axis_h
-    drawing = Drawing(width, height)
-    x0 = label_w
-    plot_w = width - label_w - value_w
-    values = [item.get("value") for item in items] + [v for v, _ in refs]
-    lo, hi = log_range(values)
-    axis = Axis(lo, hi, x0, plot_w, log=True)
-    y_axis = axis_h
-    y_top = height - top
-    if caption:
-        drawing.add(_text(0, height - 10, caption, 8.5, font=COND_BOLD))
-    for value, text in log_ticks(lo, hi, tick_label):
-        x = axis(value)
-        drawing.add(Line(x, y_axis, x, y_top, strokeColor=LIGHT if text is None else RULE,
-                         strokeWidth=0.4))
-        drawing.add(Line(x, y_axis, x, y_axis - (3 if text is None else 4), strokeColor=INK,
-                         strokeWidth=0.5))
-        if text is not None:
-            drawing.add(_text(x, y_axis - 12, text, TICK_SIZE, "middle"))
-    drawing.add(Line(x0, y_axis, x0 + plot_w, y_axis, strokeColor=INK, strokeWidth=0.6))
-    drawing.add(_text(x0 + plot_w / 2, 4, axis_title, LABEL_SIZE, "middle"))
-    for i, item in enumerate(items):
-        yc = y_top - (i + 0.5) * row
-        if item.get("header"):
-            drawing.add(_text(0, yc - 3, item["label"], LABEL_SIZE + 0.5, "start", COND_BOLD))
-            drawing.add(Line(0, yc - 6, width, yc - 6, strokeColor=RULE, strokeWidth=0.3))
-            continue
-        drawing.add(_text(x0 - 5, yc - 3, item["label"], LABEL_SIZE, "end", COND_BOLD))
-        value = item["value"]
-        note = item.get("note")
-        if value is None or not axis.inside(value):
-            drawing.add(_text(x0 + 4, yc - 3, note or "no value", LABEL_SIZE, colour=GREY))
-            continue
-        x1 = axis(value)
-        drawing.add(Rect(x0, yc - bar / 2, max(x1 - x0, 0.8), bar, fillColor=item["colour"],
-                         strokeColor=INK, strokeWidth=0.3))
-        text = value_label(value) + (f" ({note})" if note else "")
-        if x1 + 3 + _width(text) <= width:
-            drawing.add(_text(x1 + 3, yc - 3, text))
-        else:
-            drawing.add(_text(x1 - 3, yc - 3, text, anchor="end", colour=colors.white))
-    for k, (value, text) in enumerate(refs):
-        if not axis.inside(value):
-            continue
-        x = axis(value)
-        lift = 10 * (k % 2)
-        drawing.add(Line(x, y_axis, x, y_top + 2 + lift, strokeColor=INK, strokeWidth=0.8,
-                         strokeDashArray=(3, 2)))
-        anchor = "end" if x + _width(text, TICK_SIZE) / 2 > width else "middle"
-        drawing.add(_text(x, y_top + 3 + lift, text, TICK_SIZE, anchor))
-    return drawing
+def _fit_title(text, length, size=LABEL_SIZE):
+    """(size, lines) of an axis title that must fit `length` points: smaller type down to
+    6.5 pt, then two lines."""
+    while size > 6.5 and _width(text, size) > length:
+        size -= 0.5
+    if _width(text, size) <= length or " " not in text:
+        return size, [text]
+    words = text.split(" ")
+    cut = min(range(1, len(words)), key=lambda k: abs(_width(" ".join(words[:k]), size)
+                                                       - _width(" ".join(words[k:]), size)))
+    return size, [" ".join(words[:cut]), " ".join(words[cut:])]
 
 
 def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH, height=220,
@@ -184,17 +123,21 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
     if y_log:
         ys = [y for y in ys if y > 0]
     if x_log:
-        x_lo, x_hi = log_range(xs)
+        x_lo, x_hi = fitted_log_range(xs, pad=0.03)
         if x_ticks is None:
-            x_ticks = log_ticks(x_lo, x_hi, x_label)
+            x_ticks = _dot_ticks(x_lo, x_hi, x_label)
         else:
             x_lo, x_hi = min(v for v, _ in x_ticks), max(v for v, _ in x_ticks)
-    else:
-        x_lo, x_hi, x_ticks = linear_ticks(min(xs, default=0), max(xs, default=1), x_label,
-                                           integer=x_integer)
+    else:   # the axis spans the data exactly; ticks at round values inside it
+        x_lo, x_hi = min(xs, default=0), max(xs, default=1)
+        if x_hi <= x_lo:
+            x_hi = x_lo + 1
+        _, _, x_ticks = linear_ticks(x_lo, x_hi, x_label, integer=x_integer)
+        x_ticks = [(v, t) for v, t in x_ticks if x_lo - 1e-9 <= v <= x_hi + 1e-9]
     if y_log:
-        y_lo, y_hi = log_range(ys)
-        y_ticks = log_ticks(y_lo, y_hi, y_label)
+        bars = [v for s in series for _, low, high in s.get("bars") or [] for v in (low, high)]
+        y_lo, y_hi = fitted_log_range(ys + bars)
+        y_ticks = _dot_ticks(y_lo, y_hi, y_label)
     else:
         lo = min(ys, default=0.0)
         y_lo, y_hi, y_ticks = linear_ticks(min(lo, 0.0) if lo >= 0 else lo, max(ys, default=1.0),
@@ -205,7 +148,7 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
     entry_w = [34 + _width(name) + 14 for name, _ in entries]
     legend_rows, current, used = [], [], 0
     for (name, s), w in zip(entries, entry_w):
-        if current and used + w > width - 20:
+        if current and used + w - 14 > width - LEGEND_X:
             legend_rows.append(current)
             current, used = [], 0
         current.append((name, s, w))
@@ -214,11 +157,12 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
         legend_rows.append(current)
     legend_h = 13 * len(legend_rows) + 4
     tick_w = max((_width(t, TICK_SIZE) for _, t in y_ticks if t), default=10)
-    left = tick_w + 22
     bottom = legend_h + 30
     top = 8 + (12 if caption else 0)
+    title_size, title_lines = _fit_title(y_title, height - bottom - top)
+    left = tick_w + 22 + 9 * (len(title_lines) - 1)
     plot_w, plot_h = width - left - 10, height - bottom - top
-    drawing = Drawing(width, height)
+    drawing = canvas_for(width, height)
     if caption:
         drawing.add(_text(0, height - 10, caption, 8.5, font=COND_BOLD))
     ax = Axis(x_lo, x_hi, left, plot_w, x_log)
@@ -244,7 +188,8 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
     drawing.add(Rect(left, bottom, plot_w, plot_h, fillColor=None, strokeColor=INK,
                      strokeWidth=0.6))
     drawing.add(_text(left + plot_w / 2, bottom - 23, x_title, LABEL_SIZE, "middle"))
-    _vertical_text(drawing, 8, bottom + plot_h / 2, y_title)
+    for k, line in enumerate(title_lines):
+        _vertical_text(drawing, 8 + 9 * k, bottom + plot_h / 2, line, title_size)
 
     for k, s in enumerate(series):
         pts = [(ax(x), ay(y)) for x, y in s["points"]
@@ -253,6 +198,13 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
             flat = [c for p in pts for c in p]
             drawing.add(PolyLine(flat, strokeColor=s["colour"], strokeWidth=1.3,
                                  strokeDashArray=s.get("dash"), fillColor=None))
+        for x, low, high in s.get("bars") or []:     # the interval of each point, if saved
+            if ax.inside(x) and ay.inside(low) and ay.inside(high):
+                drawing.add(Line(ax(x), ay(low), ax(x), ay(high), strokeColor=s["colour"],
+                                 strokeWidth=0.9))
+                for yb in (ay(low), ay(high)):
+                    drawing.add(Line(ax(x) - 2.5, yb, ax(x) + 2.5, yb, strokeColor=s["colour"],
+                                     strokeWidth=0.7))
         every = s.get("marker_every", 1)
         phase = s.get("marker_phase", 0) % max(every, 1)
         for i, (x, y) in enumerate(pts):
@@ -261,7 +213,7 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
 
     y = legend_h - 10
     for row in legend_rows:
-        x = left
+        x = LEGEND_X
         for name, s, w in row:
             drawing.add(Line(x, y + 3, x + 26, y + 3, strokeColor=s["colour"], strokeWidth=1.3,
                              strokeDashArray=s.get("dash")))
@@ -272,9 +224,9 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
     return drawing
 
 
-def _marker(s, x, y):
+def _marker(s, x, y, size=5):
     marker = makeMarker(s["marker"])
-    marker.x, marker.y, marker.size = x, y, 5
+    marker.x, marker.y, marker.size = x, y, size
     marker.fillColor = s["colour"]
     marker.strokeColor = INK if s["marker"] not in ("Circle", "Square", "Triangle", "Diamond") \
         else s["colour"]
@@ -283,3 +235,132 @@ def _marker(s, x, y):
         marker.fillColor = colors.white
         marker.strokeWidth = 1.0
     return marker
+
+
+def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=None,
+              width=WIDTH, refs=(), max_height=560, span=None):
+    """Dots with their intervals on a log axis: one row per item, items grouped in bands.
+
+    groups: [(group label or None, [item, ...])]; an item is a dict with label, value (None:
+    `note` is written in the plot instead), low and high (the interval drawn as a whisker;
+    dashed when item["spread"] is True, i.e. a spread rather than a confidence interval),
+    style (colour, dash, marker), hollow (an open marker: a peer), and note. value_label(item)
+    gives the text of the column right of the plot (no label ever sits inside the plot).
+    refs: [(value, text)] dashed vertical lines, labelled above the plot. Rows get closer
+    when there are many, so that the chart stays within max_height points where it can.
+    span: (low, high) of the axis, for charts that continue one another (else fitted).
+    """
+    rows = sum(len(items) for _, items in groups)
+    row = max(min(10.0, (max_height - 50) / max(rows, 1)), 7.5)   # many rows: tighter rows
+    size = min(LABEL_SIZE, row - 1.5)                                # and smaller labels
+    group_w = max((_width(g, LABEL_SIZE, COND_BOLD) for g, _ in groups if g), default=0)
+    group_w = group_w + 8 if group_w else 0
+    label_w = max((_width(item["label"], size) for _, items in groups for item in items),
+                  default=30) + 8
+    top = 4 + (12 if refs else 0)
+    axis_h = 30
+    height = top + row * max(rows, 1) + axis_h
+    drawing = canvas_for(width, height)
+    x0 = group_w + label_w
+    value_width = max((_width(value_label(item), size) for _, items in groups
+                       for item in items), default=0) + 8 if value_label else 6
+    plot_w = width - x0 - value_width
+    values = [v for _, items in groups for item in items
+              for v in (item.get("value"), item.get("low"), item.get("high"))]
+    values += [v for v, _ in refs]
+    lo, hi = span or fitted_log_range(values)
+    if span is None:
+        pad = 6 / plot_w * math.log10(hi / lo)  # and 6 points clear of the frame: a dot's size
+        lo, hi = lo / 10 ** pad, hi * 10 ** pad
+    axis = Axis(lo, hi, x0, plot_w, log=True)
+    y_axis, y_top = axis_h, height - top
+    # bands: every other group on a light ground, so the groups read as blocks
+    y = y_top
+    for k, (group, items) in enumerate(groups):
+        band = row * len(items)
+        if k % 2 == 0:
+            drawing.add(Rect(0, y - band, x0 + plot_w, band, fillColor=colors.HexColor(
+                "#f4f5f7"), strokeColor=None, strokeWidth=0))
+        if group:
+            drawing.add(_text(0, y - band / 2 - 3, group, LABEL_SIZE, font=COND_BOLD))
+        y -= band
+    ticks = _dot_ticks(lo, hi, tick_label)
+    for value, text in ticks:
+        x = axis(value)
+        drawing.add(Line(x, y_axis, x, y_top, strokeColor=LIGHT if text is None else RULE,
+                         strokeWidth=0.4))
+        drawing.add(Line(x, y_axis, x, y_axis - (2.5 if text is None else 4), strokeColor=INK,
+                         strokeWidth=0.5))
+        if text is not None:
+            drawing.add(_text(x, y_axis - 12, text, TICK_SIZE, "middle"))
+    drawing.add(Line(x0, y_axis, x0 + plot_w, y_axis, strokeColor=INK, strokeWidth=0.6))
+    drawing.add(_text(x0 + plot_w / 2, 2, axis_title, LABEL_SIZE, "middle"))
+    for value, text in refs:
+        if not axis.inside(value):
+            continue
+        x = axis(value)
+        drawing.add(Line(x, y_axis, x, y_top, strokeColor=INK, strokeWidth=0.8,
+                         strokeDashArray=(3, 2)))
+        anchor = "end" if x + _width(text, TICK_SIZE) / 2 > x0 + plot_w else "middle"
+        drawing.add(_text(x, y_top + 3, text, TICK_SIZE, anchor))
+    y = y_top
+    for _, items in groups:
+        for item in items:
+            yc = y - row / 2
+            y -= row
+            colour = item["style"][0]
+            drawing.add(_text(x0 - 4, yc - 0.35 * size, item["label"], size, "end",
+                              colour=GREY if item.get("hollow") else INK))
+            if value_label:
+                drawing.add(_text(x0 + plot_w + 6, yc - 0.35 * size, value_label(item), size))
+            value = item.get("value")
+            if value is None or not axis.inside(value):
+                continue                    # the value column says why (no text in the plot)
+            low, high = item.get("low"), item.get("high")
+            if low is not None and high is not None and axis.inside(low) and axis.inside(high):
+                xl, xh = axis(low), axis(high)
+                dash = (1.5, 1) if item.get("spread") else None
+                drawing.add(Line(xl, yc, xh, yc, strokeColor=colour, strokeWidth=1.2,
+                                 strokeDashArray=dash))
+                for xe in (xl, xh):
+                    drawing.add(Line(xe, yc - 2.5, xe, yc + 2.5, strokeColor=colour,
+                                     strokeWidth=0.8))
+            marker = item["style"][2]
+            if item.get("hollow"):
+                marker = {"FilledSquare": "Square", "FilledCircle": "Circle",
+                          "FilledTriangle": "Triangle", "FilledDiamond": "Diamond"}.get(
+                    marker, marker)
+            drawing.add(_marker({"marker": marker, "colour": colour}, axis(value), yc,
+                                size=6.5 if "Triangle" in marker else 5.5))
+    return drawing
+
+
+def fitted_log_range(values, pad=0.08):
+    """Log-axis bounds fitted to the positive values: pad decades beyond the smallest and
+    the largest, and at least half a decade in all."""
+    positive = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    if not positive:
+        positive = [1.0, 10.0]
+    lo, hi = min(positive) / 10 ** pad, max(positive) * 10 ** pad
+    if math.log10(hi / lo) < 0.5:
+        middle = math.sqrt(lo * hi)
+        lo, hi = middle / 10 ** 0.25, middle * 10 ** 0.25
+    return lo, hi
+
+
+def _dot_ticks(lo, hi, label):
+    """[(value, text or None)] inside [lo, hi]: decades labelled; 2 and 5 labelled too when
+    the axis spans under about two decades; at least two labelled ticks."""
+    span = math.log10(hi / lo)
+    ticks = []
+    for d in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
+        base = 10.0 ** d
+        for m in range(1, 10):
+            v = m * base
+            if not lo <= v <= hi:
+                continue
+            if m == 1 or (span <= 2.2 and m in (2, 5)) or (span <= 0.8 and m in (3, 4, 6, 8)):
+                ticks.append((v, label(v)))
+            elif span <= 7:
+                ticks.append((v, None))
+    return ticks

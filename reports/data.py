@@ -1,8 +1,11 @@
 """Saved results as the sections read them: one `Run` per results document.
 
-Nothing here measures anything. It looks up saved figures and derives only what a reader
-would work out by hand from them: ratios of medians, percentages of the saved dgemm limit,
-log-log slopes and crossover widths fitted to saved medians, differences between saved curves.
+Nothing here measures anything. It looks up saved figures, among them the 95% intervals of
+the medians and the paired ratios the run saved (read in one place, Run.interval and
+Run.ratio, which turns a ratio saved the other way round), and derives only what a reader
+would work out by hand from them: ratios of medians for files without saved ratios,
+percentages of the saved dgemm limit, log-log slopes and crossover widths fitted to saved
+medians, differences between saved curves, and the verdict of a goal on an interval.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ def order_workloads(workloads):
 
 
 class Run:
-    """One results document, with the look-ups the sections need."""
+    """One results document, with the look-ups the sections need. (index and multi label
+    the runs of the comparison report: A, B, ...)"""
 
     def __init__(self, doc, index=0, multi=False):
         self.doc = doc
@@ -54,11 +58,6 @@ class Run:
         self.options = self.run.get("options") or {}
 
     # ---- naming
-    @property
-    def tag(self):
-        """'run A' in a multi-run report, '' otherwise (for headings and captions)."""
-        return f"run {self.label}" if self.multi else ""
-
     def describe(self):
         """One line identifying the run: when, where, which commit."""
         parts = [fmt.when(self.run.get("started"))]
@@ -155,12 +154,55 @@ class Run:
                 best = (result["implementation"], median)
         return best
 
-    def speedup(self, impl, over, workload):
-        """How many times faster impl is than `over` on workload (ratio of medians)."""
-        mine, theirs = self.median(impl, workload), self.median(over, workload)
+    # ---- intervals and ratios: the one place that reads them
+    def interval(self, impl, workload, section=None, threads=None):
+        """(median, low, high, saved) of a timed result's time per epoch, or None.
+
+        saved is True when the run saved the 95% confidence interval of the median (low,
+        high); for files without one it is False and (low, high) is the median -/+ half the
+        saved IQR: the spread of the rounds, drawn as such ("no interval saved")."""
+        result = (find_result(self.doc, impl, workload, section, threads) if section
+                  else self.result(impl, workload))
+        if not result or result.get("status") not in TIMED:
+            return None
+        return time_interval(result)
+
+    def has_intervals(self):
+        """Whether the run saved confidence intervals with its timings (newer files do)."""
+        return any(time_interval(r) and time_interval(r)[3] for r in self.results
+                   if r.get("status") in TIMED)
+
+    def ratio(self, workload, a, b):
+        """(ratio, low, high) of time(a) / time(b) on workload, or None.
+
+        The paired ratio the run saved (median of per-cycle ratios and its 95% interval),
+        turned round when it was saved the other way (b / a); for files without saved ratios,
+        the ratio of the saved medians with low = high = None."""
+        for entry in self.doc.get("ratios") or []:
+            if entry.get("workload") != workload:
+                continue
+            pair = (entry.get("numerator"), entry.get("denominator"))
+            ratio = fmt.number(entry.get("ratio"))
+            if not ratio or pair not in ((a, b), (b, a)):
+                continue
+            low, high = fmt.number(entry.get("ci_low")), fmt.number(entry.get("ci_high"))
+            if pair == (b, a):
+                ratio, low, high = 1 / ratio, (1 / high if high else None), \
+                    (1 / low if low else None)
+            return ratio, low, high
+        mine, theirs = self.median(a, workload), self.median(b, workload)
         if not mine or not theirs:
             return None
-        return theirs / mine
+        return mine / theirs, None, None
+
+    def speedup(self, impl, over, workload):
+        """How many times faster impl is than `over` on workload: time(over) / time(impl)."""
+        found = self.ratio(workload, over, impl)
+        return found[0] if found else None
+
+    def sampling(self, workload):
+        """The saved sampling record of a workload ({} for files without one)."""
+        return (self.doc.get("sampling") or {}).get(workload) or {}
 
     def more_threads(self):
         """(threads, results with that many threads) of the run's more_threads section, or
@@ -170,16 +212,25 @@ class Run:
         return threads, [r for r in more.get("results") or [] if r.get("threads") == threads]
 
     def thread_gain(self, result):
-        """A more_threads result's gain: the median of the same pair at the run's own thread
-        count (timed just before it; else the main result's) over its median, or None."""
+        """(gain, low, high) of a more_threads result, or None: time at the run's own thread
+        count over time with more threads. The saved gain and its interval when the run saved
+        one; else the median of the same pair timed just before it at the run's own count (or
+        the main result's) over its median, without interval."""
         impl, w = result["implementation"], result["workload"]
+        if result.get("status") not in TIMED:
+            return None
+        for gain in (self.doc.get("more_threads") or {}).get("gains") or []:
+            if (gain.get("implementation"), gain.get("workload")) == (impl, w) and \
+                    fmt.number(gain.get("ratio")):
+                return (fmt.number(gain["ratio"]), fmt.number(gain.get("ci_low")),
+                        fmt.number(gain.get("ci_high")))
         again = find_result(self.doc, impl, w, "more_threads", self.env.get("threads", 1))
         one = (fmt.number(again["time_per_epoch"]["median"])
                if again and again.get("status") in TIMED else self.median(impl, w))
         many = fmt.number((result.get("time_per_epoch") or {}).get("median"))
-        if result.get("status") not in TIMED or not one or not many:
+        if not one or not many:
             return None
-        return one / many
+        return one / many, None, None
 
     def dgemm(self):
         """The saved single-thread dgemm GFLOP/s of the machine, or None."""
@@ -192,6 +243,15 @@ class Run:
             return None
         gflops = fmt.number(result.get("gflops"))
         return None if gflops is None else gflops / limit
+
+    def efficiency_interval(self, impl, workload):
+        """(share, low, high, saved) of the dgemm limit, or None: GFLOP/s is the epoch's
+        operations over its time, so the time's interval (or spread) turned round."""
+        share, found = self.efficiency(impl, workload), self.interval(impl, workload)
+        if share is None or found is None:
+            return None
+        median, low, high, saved = found
+        return share, share * median / high, share * median / low, saved
 
     def reference(self):
         """The agreement reference the results name (numpy unless saved otherwise)."""
@@ -244,41 +304,37 @@ class Run:
         return out
 
 
+def time_interval(result):
+    """(median, low, high, saved) of a timed result: see Run.interval."""
+    stats = result.get("time_per_epoch") or {}
+    median = fmt.number(stats.get("median"))
+    if not median:
+        return None
+    low, high = fmt.number(stats.get("ci_low")), fmt.number(stats.get("ci_high"))
+    if low and high:
+        return median, low, high, True
+    iqr = fmt.number(stats.get("iqr")) or 0.0
+    return median, max(median - iqr / 2, median * 1e-3), median + iqr / 2, False
+
+
+def verdict(value, low, high, goal, *, at_least=True):
+    """'met', 'not met' or 'undecided' for a goal on a measured value and its interval.
+
+    met when the whole 95% interval clears the goal, not met when the whole interval misses
+    it, undecided when the interval straddles it. Without an interval (low or high None) the
+    value alone decides ('met' / 'not met'); None without a value."""
+    if value is None:
+        return None
+    if low is None or high is None:
+        low = high = value
+    if at_least:
+        return "met" if low >= goal else "not met" if high < goal else "undecided"
+    return "met" if high <= goal else "not met" if low > goal else "undecided"
+
+
 def _label(index):
     letters = ascii_uppercase
     return letters[index] if index < 26 else letters[index // 26 - 1] + letters[index % 26]
-
-
-def runs_from(docs):
-    """The Run objects of a list of results documents (A, B, ... when more than one)."""
-    docs = list(docs)
-    return [Run(doc, i, multi=len(docs) > 1) for i, doc in enumerate(docs)]
-
-
-def all_workloads(runs, sweep=None):
-    """Workload names across runs, in order; sweep True/False keeps only members/non-members."""
-    merged = {}
-    for run in runs:
-        for name, wl in run.workloads.items():
-            merged.setdefault(name, wl)
-    names = order_workloads(merged)
-    if sweep is None:
-        return names
-    return [n for n in names if bool(merged[n].get("sweep")) == sweep]
-
-
-def all_implementations(runs):
-    names = set()
-    for run in runs:
-        names.update(run.implementations())
-    return sorted(names, key=impl_key)
-
-
-def workload_def(runs, name):
-    for run in runs:
-        if name in run.workloads:
-            return run.workloads[name]
-    return {}
 
 
 # ------------------------------------------------------------------- fitted from medians

@@ -1,25 +1,35 @@
 """Efficiency: achieved GFLOP/s of each implementation against the machine's measured
 single-thread dgemm GFLOP/s (saved with the run), as a percentage; and the project's speed
-targets checked against the saved medians."""
+targets (reports/targets.toml) judged on the intervals the run saved: met, not met or
+undecided."""
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 from reportlab.platypus import KeepTogether
 
-from bench.results import THREADED_IMPLEMENTATIONS, THREADED_WORKLOADS
-
 from reports import fmt
-from reports.charts import hbar_chart
-from reports.data import IMPLEMENTATIONS, TIMED
+from reports.charts import dot_chart
+from reports.data import IMPLEMENTATIONS, TIMED, verdict
 from reports.style import (BAD_BG, GOOD_BG, WARN_BG, esc, h1, h2, impl_style, note, para,
                            space, table)
 
 TITLE = "Efficiency"
 BLURB = "GFLOP/s as a share of the machine's measured dgemm limit; the speed targets"
 
-# The speed goals of the project (ratios from one run, one thread): checked, never asserted.
-TINY = ("xor", "iris")
-PYTHON_STEP_TARGET = 4.4e-6   # seconds: "about 4 us" per SGD step on xor, with 10% slack
+TARGETS_FILE = Path(__file__).with_name("targets.toml")
+
+
+def load_targets(path=TARGETS_FILE):
+    """The project's speed targets (reports/targets.toml)."""
+    with open(path, "rb") as stream:
+        return tomllib.load(stream)
+
+
+TARGETS = load_targets()
+VERDICT_SHADE = {"met": GOOD_BG, "not met": BAD_BG, "undecided": WARN_BG, None: WARN_BG}
 
 
 def efficiency_table(run):
@@ -37,43 +47,45 @@ def efficiency_table(run):
 
 
 def chart(run):
-    items = []
+    """Every main workload's share of the dgemm limit: a dot per implementation and peer, its
+    whisker the time's interval turned into a share (GFLOP/s is operations over time)."""
+    groups = []
     for w in run.main_workloads():
-        timed = run.timed_rows(w)
-        if not timed:
-            continue
-        items.append({"label": w, "header": True})
-        for result in timed:
+        items = []
+        for result in run.timed_rows(w):
             impl = result["implementation"]
-            share = run.efficiency(impl, w)
-            items.append({"label": impl, "value": None if share is None else 100 * share,
-                          "colour": impl_style(impl)[0],
-                          "note": "partial" if result.get("status") == "partial" else None})
-    if not items:
+            found = run.efficiency_interval(impl, w)
+            if found is None:
+                continue
+            share, low, high, saved = found
+            items.append({"label": impl + (" (peer)" if result.get("kind") == "peer" else ""),
+                          "value": 100 * share, "low": 100 * low, "high": 100 * high,
+                          "spread": not saved,
+                          "style": impl_style(impl), "hollow": result.get("kind") == "peer",
+                          "status": result.get("status")})
+        if items:
+            groups.append((w, items))
+    if not groups:
         return None
-    return hbar_chart(items, axis_title="achieved GFLOP/s as % of the measured dgemm limit "
-                                        "(log scale; longer is better)",
-                      tick_label=lambda v: fmt.axis_number(v) + "%",
-                      value_label=lambda v: fmt.percent(v / 100),
-                      refs=[(100.0, "dgemm limit")])
 
+    def label(item):
+        text = fmt.percent(item["value"] / 100)
+        if not item["spread"]:
+            text += (f" [{fmt.percent(item['low'] / 100)}\u2013"
+                     f"{fmt.percent(item['high'] / 100)}]")
+        return text + (" partial" if item["status"] == "partial" else "")
 
-def python_step(run):
-    """python's median time per SGD step on xor, or None."""
-    median, steps = run.median("python", "xor"), run.steps_per_epoch("xor")
-    return median / steps if median and steps else None
-
-
-def python_floor(run):
-    """The saved time per step of the hand-written xor step (bench/floor.py), or None."""
-    return fmt.number((run.env.get("python_floor") or {}).get("seconds_per_step_median"))
+    return dot_chart(groups, axis_title="achieved GFLOP/s as % of the measured dgemm limit "
+                                        "(log scale; right is better)",
+                     tick_label=lambda v: fmt.axis_number(v) + "%", value_label=label,
+                     refs=[(100.0, "dgemm limit (100%)")])
 
 
 def python_reason(run):
     """Why python is above the per-step target, from this run's floor and profile (or None
     when it meets the target or the run saved neither)."""
     per_step, floor = python_step(run), python_floor(run)
-    if not per_step or per_step <= PYTHON_STEP_TARGET or not floor:
+    if not per_step or per_step <= TARGETS["python_step"]["at_most_seconds"] or not floor:
         return None
     saved = run.env["python_floor"]
     text = (f"<b>python per SGD step.</b> The target is about the interpreter's floor: a step "
@@ -103,9 +115,10 @@ def threads_reason(run):
     threads, more = run.more_threads()
     parts = []
     for result in more:
-        gain = run.thread_gain(result)
-        if gain is None or gain > 1:
+        found = run.thread_gain(result)
+        if found is None or found[0] > 1:
             continue
+        gain = found[0]
         impl, w = result["implementation"], result["workload"]
         text = (f"{esc(impl)} on {esc(w)} was {fmt.ratio(gain)} as fast with {threads} threads: "
                 f"only its matrix products (BLAS dgemm) use the extra threads")
@@ -128,143 +141,198 @@ def threads_reason(run):
     return "<b>More threads.</b> " + " ".join(parts)
 
 
-def _status(ok):
-    return {True: "met", False: "not met", None: "not measured"}[ok]
+
+def _ratio_goal(goal):
+    return f"{goal:g}\u00d7"
+
+
+def _share_goal(goal):
+    return f"{100 * goal:g}%"
+
+
+def judged(value, low, high, goal, *, at_least=True, show=fmt.ratio, show_goal=_ratio_goal):
+    """(verdict, why) of a measured value against a goal, from its interval when saved."""
+    result = verdict(value, low, high, goal, at_least=at_least)
+    if result is None:
+        return None, "not measured"
+    side = "above" if at_least else "below"
+    goal_text = show_goal(goal)
+    if low is None or high is None:
+        return result, (f"no interval saved: the median {show(value)} is "
+                        f"{side if result == 'met' else 'not ' + side} {goal_text}")
+    interval = f"the 95% interval [{show(low)}\u2013{show(high)}]"
+    if result == "met":
+        return result, f"{interval} lies wholly {side} {goal_text}"
+    if result == "not met":
+        return result, f"{interval} lies wholly {'below' if at_least else 'above'} {goal_text}"
+    return result, f"{interval} straddles {goal_text}"
+
+
+def _workloads_of(run, spec):
+    if spec == "batched":
+        return [w for w in run.main_workloads()
+                if (run.workloads[w].get("config") or {}).get("batch_size", 1) > 1]
+    return list(spec)
+
+
+def speedup_rows(run, target):
+    """[(target, measured, verdict, why)] of one [[speedup]] target of targets.toml."""
+    faster, than, goal = target["faster"], target["than"], target["at_least"]
+    rows = []
+    for w in _workloads_of(run, target["workloads"]):
+        text = (f"{faster} on {w}: at least as fast as {than}" if goal == 1 else
+                f"{faster} on {w}: \u2265 {goal:g}\u00d7 faster than {than}")
+        if w not in run.workloads:
+            rows.append((text, "workload not in this run", None, "not measured"))
+            continue
+        found = run.ratio(w, than, faster)
+        if not found:
+            result = run.result(than, w) or run.result(faster, w)
+            skipped = [r for r in (run.result(than, w), run.result(faster, w))
+                       if r and r.get("status") == "skipped"]
+            measured = (f"{skipped[0]['implementation']} skipped: {skipped[0].get('reason')}"
+                        if skipped else "no timing to compare" if result else
+                        f"no {than} timing on {w} in this run")
+            rows.append((text, measured, None, "not measured"))
+            continue
+        ratio, low, high = found
+        measured = fmt.ratio_ci(ratio, low, high)
+        partial = [r for r in (run.result(than, w), run.result(faster, w))
+                   if r and r.get("status") == "partial"]
+        if partial:
+            measured += (f" ({partial[0]['implementation']} timed over "
+                         f"{partial[0].get('timed_batches')} batches, scaled to an epoch)")
+        rows.append((text, measured, *judged(ratio, low, high, goal)))
+    return rows
+
+
+def share_row(run, target):
+    impl, w, goal = target["implementation"], target["workload"], target["at_least"]
+    text = f"{impl} on {w}: \u2265 {_share_goal(goal)} of the dgemm limit"
+    found = run.efficiency_interval(impl, w) if w in run.workloads else None
+    if found is None:
+        return text, "no timing or no dgemm limit", None, "not measured"
+    share, lo, hi, saved = found
+    lo, hi = (lo, hi) if saved else (None, None)
+    measured = (f"{fmt.percent(share)}" + (f" [{fmt.percent(lo)}\u2013{fmt.percent(hi)}]"
+                                           if saved else "")
+                + f" of {fmt.gflops(run.dgemm())} GFLOP/s")
+    return (text, measured, *judged(share, lo, hi, goal, show=fmt.percent,
+                                    show_goal=_share_goal))
+
+
+def python_step(run):
+    """python's median time per SGD step on the target's workload, or None."""
+    w = TARGETS["python_step"]["workload"]
+    median, steps = run.median("python", w), run.steps_per_epoch(w)
+    return median / steps if median and steps else None
+
+
+def python_floor(run):
+    """The saved time per step of the hand-written xor step (bench/floor.py), or None."""
+    return fmt.number((run.env.get("python_floor") or {}).get("seconds_per_step_median"))
+
+
+def step_row(run):
+    target = TARGETS["python_step"]
+    w, goal = target["workload"], target["at_most_seconds"]
+    text = f"python: {target['text']} per SGD step on {w}"
+    per_step, floor = python_step(run), python_floor(run)
+    if per_step is None:
+        return text, "no timing", None, "not measured"
+    steps = run.steps_per_epoch(w)
+    median, low, high, saved = run.interval("python", w)
+    lo, hi = (low / steps, high / steps) if saved else (None, None)
+    measured = (f"{fmt.time_ci(per_step, lo, hi)} per step ({steps} steps per epoch)")
+    if floor:
+        measured += (f"; a step written by hand for this one network: {fmt.time(floor)} "
+                     f"(python takes {fmt.ratio(per_step / floor)} as long)")
+    return (text, measured, *judged(per_step, lo, hi, goal, at_least=False, show=fmt.time,
+                                    show_goal=fmt.time))
+
+
+def wall_row(run):
+    target = TARGETS["wall_time"]
+    wall = fmt.number(run.run.get("wall_seconds"))
+    quick = bool(run.options.get("quick"))
+    limit = target["quick_seconds"] if quick else target["default_seconds"]
+    text = f"the {'--quick' if quick else 'default'} run within {fmt.duration(limit)}"
+    chosen = sorted({arg.split("=")[0] for arg in run.run.get("argv") or []}
+                    & set(target["restricting_options"]))
+    if chosen:  # a run restricted by options says nothing of the default run's time
+        return (text, f"not a {'--quick' if quick else 'default'} run ({', '.join(chosen)})",
+                None, "not judged: a restricted run")
+    if wall is None:
+        return text, "run did not finish", None, "not measured"
+    result = "met" if wall <= limit else "not met"
+    return (text, fmt.duration(wall), result,
+            f"one wall time, no interval: {fmt.duration(wall)} is "
+            f"{'within' if result == 'met' else 'over'} {fmt.duration(limit)}")
 
 
 def targets(run):
-    """[(target, measured, ok or None)] of the project's speed goals, from saved medians."""
+    """[(target, measured, verdict, why)] of the project's speed goals (targets.toml)."""
     out = []
-    have = set(run.workloads)
-
-    def speed(impl, over, w):
-        return run.speedup(impl, over, w)
-
-    for w in TINY:
-        if w not in have:
-            out.append((f"fortran on {w}: \u2265 30\u00d7 pure Python, \u2265 100\u00d7 NumPy",
-                        "workload not in this run", None))
-            continue
-        for over, goal in (("python", 30), ("numpy", 100)):
-            s = speed("fortran", over, w)
-            out.append((f"fortran on {w}: \u2265 {goal}\u00d7 faster than {over}",
-                        f"{fmt.ratio(s)}" if s else "no timing to compare",
-                        None if s is None else s >= goal))
-    s = speed("fortran", "numpy", "digits") if "digits" in have else None
-    out.append(("fortran on digits: \u2265 2\u00d7 faster than numpy",
-                fmt.ratio(s) if s else "no timing to compare", None if s is None else s >= 2))
-    s = speed("fortran", "numpy", "wide") if "wide" in have else None
-    out.append(("fortran on wide: at least as fast as numpy",
-                fmt.ratio(s) if s else "no timing to compare", None if s is None else s >= 1))
-    share = run.efficiency("fortran", "wide") if "wide" in have else None
-    out.append(("fortran on wide: \u2265 70% of the dgemm limit",
-                f"{fmt.percent(share)} of {fmt.gflops(run.dgemm())} GFLOP/s"
-                if share is not None else "no timing or no dgemm limit",
-                None if share is None else share >= 0.70))
-    for peer in ("torch", "sklearn"):
-        batched = [w for w in run.main_workloads()
-                   if (run.workloads[w].get("config") or {}).get("batch_size", 1) > 1]
-        pairs = [(w, speed("numpy", peer, w)) for w in batched]
-        pairs = [(w, s) for w, s in pairs if s]
-        if not pairs:
-            out.append((f"numpy at least as fast as {peer} (batched workloads)",
-                        f"no {peer} timings", None))
-            continue
-        slow = [f"{w} {fmt.ratio(s)}" for w, s in pairs if s < 1]
-        out.append((f"numpy at least as fast as {peer} (batched workloads)",
-                    ("slower on " + ", ".join(slow)) if slow else
-                    f"{len(pairs)} of {len(pairs)}; lowest {fmt.ratio(min(s for _, s in pairs))}",
-                    not slow))
-    loop = run.result("numpy-loop", "mnist-shaped")
-    s = speed("numpy", "numpy-loop", "mnist-shaped")
-    if s:
-        measured = fmt.ratio(s) + (f" (the loop timed over {loop.get('timed_batches')} "
-                                   "batches, scaled to an epoch)"
-                                   if loop.get("status") == "partial" else "")
-    elif loop is not None and loop.get("status") == "skipped":
-        measured = f"numpy-loop skipped: {loop.get('reason')}"
-    else:
-        measured = "no numpy-loop (per-sample NumPy) timing on mnist-shaped in this run"
-    out.append(("numpy \u2265 10\u00d7 faster than a per-sample loop (numpy-loop) on "
-                "mnist-shaped", measured, None if s is None else s >= 10))
-    per_step, floor = python_step(run), python_floor(run)
-    measured = (f"{fmt.time(per_step)} per step ({run.steps_per_epoch('xor')} steps per epoch)"
-                if per_step else "no timing")
-    if per_step and floor:
-        measured += (f"; a step written by hand for this one network: {fmt.time(floor)} "
-                     f"(python takes {fmt.ratio(per_step / floor)} as long)")
-    out.append(("python: about 4 \u00b5s or less per SGD step on xor", measured,
-                None if per_step is None else per_step <= PYTHON_STEP_TARGET))
-    wall = fmt.number(run.run.get("wall_seconds"))
-    quick = bool(run.options.get("quick"))
-    limit = 60 if quick else 300
-    chosen = sorted({arg.split("=")[0] for arg in run.run.get("argv") or []} & RESTRICTING)
-    if chosen:  # a run restricted by options says nothing of the default run's time
-        measured, ok = f"not a {'--quick' if quick else 'default'} run ({', '.join(chosen)})", None
-    else:
-        measured = fmt.duration(wall) if wall is not None else "run did not finish"
-        ok = None if wall is None else wall <= limit
-    out.append((f"the {'--quick' if quick else 'default'} run within {fmt.duration(limit)}",
-                measured, ok))
+    for target in TARGETS.get("speedup", []):
+        out.extend(speedup_rows(run, target))
+    out.extend(share_row(run, target) for target in TARGETS.get("dgemm_share", []))
+    out.append(step_row(run))
+    out.append(wall_row(run))
     return out
 
 
-# `bench run` options that make a run other than the default (or --quick) one.
-RESTRICTING = {"--impl", "--workload", "--no-peers", "--threads", "--also-threads"}
-
-
-def threads_rows(run, runs):
-    """[(target, measured, ok)] of the thread target: from the run's own more_threads
-    section, else from runs side by side that differ in threads."""
+def threads_rows(run):
+    """[(target, measured, verdict, why)] of the thread target, from the run's own
+    more_threads section."""
     rows = []
+    goal = TARGETS["threads"]["gain_above"]
     threads, more = run.more_threads()
     for result in more:
         impl, w = result["implementation"], result["workload"]
         target = f"{impl} on {w}: {threads} threads vs {run.env.get('threads', 1)}"
         if result.get("status") not in TIMED:
-            rows.append((target, f"skipped: {result.get('reason')}", None))
+            rows.append((target, f"skipped: {result.get('reason')}", None, "not measured"))
             continue
         gain, agreement = run.thread_gain(result), result.get("agreement")
         within = agreement["within_tolerance"] if agreement else None
         compared = (f"{'within' if within else 'OUTSIDE'} tolerance "
                     f"({fmt.sci(agreement['max_rel_param_diff'])})" if agreement
                     else "not measured")
-        rows.append((target, f"{fmt.ratio(gain)} as fast (timed back to back); agreement "
-                     f"{compared}", None if gain is None or within is None
-                     else gain > 1 and within))
-    if rows:
-        return rows
-    for a in runs:
-        if a is run:
-            continue
-        ta, tb = run.env.get("threads"), a.env.get("threads")
-        if not ta or not tb or ta == tb:
-            continue
-        one, many = (run, a) if ta < tb else (a, run)
-        for w in THREADED_WORKLOADS:
-            for impl in THREADED_IMPLEMENTATIONS:
-                t1, t2 = one.median(impl, w), many.median(impl, w)
-                if t1 and t2:
-                    rows.append((f"{impl} on {w}: {many.env.get('threads')} threads (run "
-                                 f"{many.label}) vs {one.env.get('threads')} (run "
-                                 f"{one.label})", f"{fmt.ratio(t1 / t2)} faster", t1 > t2))
+        measured = (f"{fmt.ratio_ci(*gain) if gain else fmt.MISSING} as fast; agreement "
+                    f"{compared}")
+        result_verdict, why = judged(*gain, goal) if gain else (None, "not measured")
+        if within is False:
+            result_verdict, why = "not met", "the parameters do not agree"
+        elif within is None and result_verdict:
+            result_verdict, why = None, "agreement not measured"
+        rows.append((target, measured, result_verdict, why))
     if not rows:
         rows.append(("more threads: a gain on the large workloads",
                      "not measured: this run timed nothing with more threads (bench run "
-                     "--also-threads N, on a machine with more than one CPU)", None))
+                     "--also-threads N, on a machine with more than one CPU)", None,
+                     "not measured"))
     return rows
 
 
-def targets_table(run, runs):
-    rows = [["Target", "Measured (from the saved medians)", "Status"]]
+def targets_table(run):
+    rows = [["Target", "Measured [95% interval]", "Verdict", "Why"]]
     shade = {}
-    for target, measured, ok in targets(run) + threads_rows(run, runs):
-        rows.append([target, measured, _status(ok)])
-        shade[(2, len(rows) - 1)] = {True: GOOD_BG, False: BAD_BG, None: WARN_BG}[ok]
-    return table(rows, [200, None, 60], shade=shade, keep=False)
+    for target, measured, result, why in targets(run) + threads_rows(run):
+        rows.append([target, measured, result or "not measured", why])
+        shade[(2, len(rows) - 1)] = VERDICT_SHADE[result]
+    return table(rows, [150, 130, 46, None], shade=shade, keep=False)
 
 
-def build(runs):
+def targets_line(run, page=None):
+    """Page 1's sentence on the targets: how many met, not met, undecided."""
+    verdicts = [row[2] for row in targets(run) + threads_rows(run)]
+    text = (f"Speed targets (judged on the 95% intervals): <b>{verdicts.count('met')} met, "
+            f"{verdicts.count('not met')} not met, {verdicts.count('undecided')} undecided"
+            f"</b>, {verdicts.count(None)} not measured")
+    return text + (f"; which and why in Efficiency, page {page}." if page else ".")
+
+
+def build(run):
     story = [h1(TITLE)]
     story.append(para(
         "How much of the machine each implementation uses: the achieved GFLOP/s (matrix-product "
@@ -273,53 +341,54 @@ def build(runs):
         "matrix product does here, so 100% is the practical ceiling for this arithmetic; tiny "
         "networks cannot come near it, because their time goes to calls and loops, not to "
         "arithmetic."))
-    for run in runs:
-        suffix = f" \u2014 run {run.label}" if run.multi else ""
-        limit = run.dgemm()
-        d = run.env.get("dgemm") or {}
-        story.append(h2("Share of the dgemm limit" + suffix))
-        if not limit:
-            story.append(note("This run saved no dgemm measurement, so no percentage can be "
-                              "given; the GFLOP/s themselves are in the Speed section."))
-        else:
-            story.append(para(
-                f"Limit: <b>{fmt.gflops(limit)} GFLOP/s</b>, the median of {d.get('rounds')} "
-                f"rounds of a {d.get('n')} \u00d7 {d.get('n')} dgemm (IQR "
-                f"{fmt.gflops(d.get('gflops_iqr'))} GFLOP/s), {run.env.get('threads', 1)} "
-                f"thread(s)" + (f", measured {esc(d['measured'])}" if d.get("measured") else "")
-                + ". Cells: GFLOP/s (percentage of the limit)."))
-            story.append(efficiency_table(run))
-            over = [(run.efficiency(i, w), i, w) for w in run.main_workloads()
-                    + run.sweep_workloads() for i in run.implementations()
-                    if (run.efficiency(i, w) or 0) > 1]
-            if over:
-                share, impl, w = max(over)
-                story.append(space(4))
-                story.append(para(
-                    f"Above 100%: {esc(impl)} on {esc(w)} reached {fmt.percent(share)} of the "
-                    f"limit. The limit is itself a measurement on a shared machine (IQR "
-                    f"{fmt.gflops(d.get('gflops_iqr'))} GFLOP/s), so a share a little above "
-                    f"100% means this workload ran at the full dgemm rate, within the noise."))
-            story.append(space(8))
-            drawing = chart(run)
-            if drawing is not None:
-                story.append(drawing)
-        story.append(h2("Speed targets" + suffix))
+    limit = run.dgemm()
+    d = run.env.get("dgemm") or {}
+    story.append(h2("Share of the dgemm limit"))
+    if not limit:
+        story.append(note("This run saved no dgemm measurement, so no percentage can be "
+                          "given; the GFLOP/s themselves are in the Speed section."))
+    else:
         story.append(para(
-            f"The project's goals for {esc(fmt.names(list(IMPLEMENTATIONS)))} (one thread, one "
-            f"run, ratios of medians; the thread targets compare the run's own results with "
-            f"those it timed again with more BLAS threads). They are checked here, never "
-            f"asserted by a test; where a target is not met the measured figure says by how "
-            f"much."))
-        story.append(targets_table(run, runs))
-        reasons = [text for text in (python_reason(run), threads_reason(run)) if text]
-        if reasons:
-            story.append(space(6))
-            story.append(KeepTogether(
-                [para("Why targets are not met, from this run's measurements:")]
-                + [para(text) for text in reasons]))
-        if run.profiles():
-            story.append(space(6))
-            story.append(para("Where each implementation's time goes, as profiled in this "
-                              "run, is in the Methodology section (Profiles)."))
+            f"Limit: <b>{fmt.gflops(limit)} GFLOP/s</b>, the median of {d.get('rounds')} "
+            f"rounds of a {d.get('n')} \u00d7 {d.get('n')} dgemm (IQR "
+            f"{fmt.gflops(d.get('gflops_iqr'))} GFLOP/s), {run.env.get('threads', 1)} "
+            f"thread(s)" + (f", measured {esc(d['measured'])}" if d.get("measured") else "")
+            + ". Cells: GFLOP/s (percentage of the limit)."))
+        story.append(efficiency_table(run))
+        over = [(run.efficiency(i, w), i, w) for w in run.main_workloads()
+                + run.sweep_workloads() for i in run.implementations()
+                if (run.efficiency(i, w) or 0) > 1]
+        if over:
+            share, impl, w = max(over)
+            story.append(space(4))
+            story.append(para(
+                f"Above 100%: {esc(impl)} on {esc(w)} reached {fmt.percent(share)} of the "
+                f"limit. The limit is itself a measurement on a shared machine (IQR "
+                f"{fmt.gflops(d.get('gflops_iqr'))} GFLOP/s), so a share a little above "
+                f"100% means this workload ran at the full dgemm rate, within the noise."))
+        story.append(space(8))
+        drawing = chart(run)
+        if drawing is not None:
+            story.append(drawing)
+    story.append(h2("Speed targets"))
+    story.append(para(
+        f"The project's goals for {esc(fmt.names(list(IMPLEMENTATIONS)))} (one thread, one "
+        f"run; the goals are read from reports/targets.toml). Each is judged on the 95% "
+        f"interval the run saved: <b>met</b> when the whole interval clears the goal, "
+        f"<b>not met</b> when the whole interval misses it, <b>undecided</b> when it "
+        f"straddles the goal (more cycles would decide). Results saved without an "
+        f"interval are judged on their medians, and the Why column says so. The thread "
+        f"targets compare the run's own results with those it timed again with more BLAS "
+        f"threads. They are checked here, never asserted by a test."))
+    story.append(targets_table(run))
+    reasons = [text for text in (python_reason(run), threads_reason(run)) if text]
+    if reasons:
+        story.append(space(6))
+        story.append(KeepTogether(
+            [para("Why targets are not met, from this run's measurements:")]
+            + [para(text) for text in reasons]))
+    if run.profiles():
+        story.append(space(6))
+        story.append(para("Where each implementation's time goes, as profiled in this "
+                          "run, is in the Methodology section (Profiles)."))
     return story

@@ -247,3 +247,41 @@ def names(items, conjunction="and"):
 def network(layer_sizes):
     """[64, 64, 10] -> 64-64-10."""
     return "-".join(str(n) for n in layer_sizes)
+
+
+def _bare_ratio(x):
+    return ratio(x).rstrip(TIMES)
+
+
+def ratio_ci(x, low=None, high=None):
+    """A ratio with its 95% interval: 2.31x [2.25-2.38]; the ratio alone without one."""
+    if low is None or high is None:
+        return ratio(x)
+    return f"{ratio(x)} [{_bare_ratio(low)}\u2013{_bare_ratio(high)}]"
+
+
+def time_ci(median, low=None, high=None):
+    """A time with its 95% interval in the median's unit: 1.23 ms [1.20-1.25]."""
+    if low is None or high is None:
+        return time(median)
+    x = number(median)
+    if x is None or not math.isfinite(x):
+        return time(median)
+    if x >= 60:     # minutes, all three in one unit: 23.0 min [22.4-23.3]
+        return (f"{sig(x / 60)} min [{sig(number(low) / 60)}\u2013"
+                f"{sig(number(high) / 60)}]")
+    text = time(median)
+    unit = text.split(" ")[-1]
+    scale = {"ns": 1e-9, "\u00b5s": 1e-6, "ms": 1e-3, "s": 1.0}.get(unit)
+    if scale is None:
+        return text
+    return f"{text} [{sig(low / scale)}\u2013{sig(high / scale)}]"
+
+
+def time_of(found):
+    """A Run.interval (median, low, high, saved) as text: the median with its 95% interval
+    when the run saved one, else the median alone."""
+    if not found:
+        return MISSING
+    median, low, high, saved = found
+    return time_ci(median, low, high) if saved else time(median)

@@ -39,6 +39,7 @@ def timing_text(run):
     if rounds:
         parts.append(f"Rounds per result: {min(rounds)} to {max(rounds)} (median of those "
                      f"rounds reported, with their interquartile range as the noise).")
+    parts.append(interval_text(run))
     details = []
     if timing.get("warmup_rounds") is not None:
         details.append(f"{timing['warmup_rounds']} warm-up round(s) before timing")
@@ -83,9 +84,31 @@ def timing_text(run):
     build = run.env.get("fortran_build") or {}
     if build:
         parts.append(f"The Fortran extension was built with {esc(build.get('compiler', '?'))}, "
-                     f"flags <font face='Courier'>{esc(build.get('flags', ''))}</font>, using "
+                     f"flags <font face='ReportMono'>{esc(build.get('flags', ''))}</font>, using "
                      f"<b>{esc(build.get('blas', '?'))}</b> for its matrix products.")
     return parts
+
+
+def interval_text(run):
+    """How precise the medians are: the saved intervals and the sampling, or their absence."""
+    sampling = run.doc.get("sampling") or {}
+    if not sampling:
+        return ("<b>Intervals</b>: none saved (results written before the interleaved timing); "
+                "the report draws the interquartile range of the rounds as the spread and "
+                "judges the targets on the medians, saying so where it does.")
+    stopped = {}
+    for workload, record in sampling.items():
+        stopped.setdefault(record.get("stopped"), []).append(workload)
+    goal = next(iter(sampling.values())).get("precision_goal")
+    why = {"precision": "reached the precision goal", "budget": "ran out of time budget first",
+           "max_cycles": "reached the largest number of cycles first"}
+    return (f"<b>Intervals</b>: every implementation of a workload is timed once per cycle, "
+            f"cycle after cycle, until the 95% confidence interval of each median is within "
+            f"\u00b1{fmt.percent(goal)} of it (or the budget runs out); the report shows each "
+            f"median with that interval, and each ratio between two implementations as the "
+            f"median of their per-cycle ratios with its own interval. "
+            + "; ".join(f"{esc(fmt.names(names))} {why.get(reason, esc(str(reason)))}"
+                        for reason, names in stopped.items()) + ".")
 
 
 def noise_table(run):
@@ -273,66 +296,64 @@ def reproduce(run):
     lines.append("make setup")
     lines.append(f"{command}")
     out = [para("The exact command of this run, from a checkout of the same commit:")]
-    out.append(para("<font face='Courier' size='8.5'>" + "<br/>".join(esc(x) for x in lines)
+    out.append(para("<font face='ReportMono' size='8.5'>" + "<br/>".join(esc(x) for x in lines)
                     + "</font>"))
     if run.env.get("git_dirty"):
         out.append(note("The working tree had uncommitted changes when this run was made, so "
                         "the commit alone does not reproduce it exactly."))
     out.append(space(4))
     out.append(para("Rebuild this report from the saved results alone: "
-                    "<font face='Courier'>python -m bench report RESULTS.json -o report.pdf"
+                    "<font face='ReportMono'>python -m bench report RESULTS.json -o report.pdf"
                     "</font>. Timings from another machine or another moment will differ; "
-                    "compare runs with <font face='Courier'>python -m bench compare OLD NEW"
+                    "compare runs with <font face='ReportMono'>python -m bench compare OLD NEW"
                     "</font>, which marks differences larger than the noise."))
     return out
 
 
-def build(runs):
+def build(run):
     story = [h1(TITLE)]
-    for run in runs:
-        suffix = f" \u2014 run {run.label}" if run.multi else ""
-        story.append(h2("How the timing was done" + suffix))
-        for text in timing_text(run):
-            story.append(para(text))
-        story.append(h2("Noise" + suffix))
-        rows, noisy = noise_table(run)
-        if len(rows) > 1:
-            story.append(para("The interquartile range of the rounds as a share of their median, "
-                              "per implementation over all its results. The machine has "
-                              f"{run.env.get('cpu_count', '?')} logical CPUs shared with other "
-                              "work, so differences smaller than the IQR are not meaningful."))
-            story.append(table(rows, [80, 50, 100, 100, None], right=(1, 2, 3)))
-            if noisy:
-                story.append(space(4))
-                story.append(para(f"Results with an IQR above {fmt.percent(NOISY)} of the median: "
-                                  + esc(", ".join(f"{impl} on {w} ({fmt.percent(share)})"
-                                                  for share, impl, w in noisy[:12]))
-                                  + (" and more." if len(noisy) > 12 else ".")))
-            else:
-                story.append(space(4))
-                story.append(para(f"No result has an IQR above {fmt.percent(NOISY)} of its "
-                                  f"median."))
+    story.append(h2("How the timing was done"))
+    for text in timing_text(run):
+        story.append(para(text))
+    story.append(h2("Noise"))
+    rows, noisy = noise_table(run)
+    if len(rows) > 1:
+        story.append(para("The interquartile range of the rounds as a share of their median, "
+                          "per implementation over all its results. The machine has "
+                          f"{run.env.get('cpu_count', '?')} logical CPUs shared with other "
+                          "work, so differences smaller than the IQR are not meaningful."))
+        story.append(table(rows, [80, 50, 100, 100, None], right=(1, 2, 3)))
+        if noisy:
+            story.append(space(4))
+            story.append(para(f"Results with an IQR above {fmt.percent(NOISY)} of the median: "
+                              + esc(", ".join(f"{impl} on {w} ({fmt.percent(share)})"
+                                              for share, impl, w in noisy[:12]))
+                              + (" and more." if len(noisy) > 12 else ".")))
         else:
-            story.append(note("No timed results, so no noise to report."))
-        story.append(h2("Skipped, partial and missing" + suffix,
-                        title="Skipped and partial" + suffix))
-        story.extend(missing_notes(run))
-        rows = skipped_table(run)
-        if len(rows) > 1:
-            story.append(table(rows, [74, 70, 50, None],
-                               shade={(2, i): WARN_BG for i in range(1, len(rows))},
-                               keep=False))
-        else:
-            story.append(para("Nothing was skipped: every implementation ran every workload over "
-                              "whole epochs."))
-        saved = result_notes(run)
-        if saved:
-            story.append(h3("Notes saved with the results"))
-            story.append(table([["Implementation", "Workloads", "Note"]] + saved,
-                               [74, 110, None], keep=False))
-        story.extend(profiles_block(run, suffix))
-        story.append(h2("Workloads and data" + suffix))
-        story.append(workloads_table(run))
-        story.append(h2("Reproducing the run" + suffix, title="Reproduce" + suffix))
-        story.extend(reproduce(run))
+            story.append(space(4))
+            story.append(para(f"No result has an IQR above {fmt.percent(NOISY)} of its "
+                              f"median."))
+    else:
+        story.append(note("No timed results, so no noise to report."))
+    story.append(h2("Skipped, partial and missing",
+                    title="Skipped and partial"))
+    story.extend(missing_notes(run))
+    rows = skipped_table(run)
+    if len(rows) > 1:
+        story.append(table(rows, [74, 70, 50, None],
+                           shade={(2, i): WARN_BG for i in range(1, len(rows))},
+                           keep=False))
+    else:
+        story.append(para("Nothing was skipped: every implementation ran every workload over "
+                          "whole epochs."))
+    saved = result_notes(run)
+    if saved:
+        story.append(h3("Notes saved with the results"))
+        story.append(table([["Implementation", "Workloads", "Note"]] + saved,
+                           [74, 110, None], keep=False))
+    story.extend(profiles_block(run))
+    story.append(h2("Workloads and data"))
+    story.append(workloads_table(run))
+    story.append(h2("Reproducing the run", title="Reproduce"))
+    story.extend(reproduce(run))
     return story

@@ -23,6 +23,12 @@ def sweep_points(run, impl):
     return points
 
 
+def sweep_members(run, impl):
+    """[(width, workload)] of the sweep members where impl has a timing."""
+    return [(run.sweep_value(w), w) for w in run.sweep_workloads()
+            if run.median(impl, w) and run.sweep_value(w)]
+
+
 def sweep_shape(run):
     """'64-W-10' style description of the swept network, and the sweep's common settings."""
     names = run.sweep_workloads()
@@ -46,7 +52,8 @@ def chart(run):
             str(x) for x, _, s in points if s == "partial") + ")" if any(
             s == "partial" for _, _, s in points) else ""),
             "points": [(x, y) for x, y, _ in points], "colour": colour, "dash": dash,
-            "marker": marker})
+            "marker": marker, "bars": [(x, *run.interval(impl, w)[1:3])
+                                       for x, w in sweep_members(run, impl)]})
     if not series:
         return None
     widths = sorted({x for s in series for x, _ in s["points"]})
@@ -94,59 +101,57 @@ def times_table(run):
         row = [w, str(run.sweep_value(w))]
         for impl in impls:
             row.append(fmt.result_cell(
-                run.result(impl, w), lambda result: fmt.time(run.median(impl, w))
+                run.result(impl, w), lambda result: fmt.time_of(run.interval(impl, w))
                 + (" (partial)" if result.get("status") == "partial" else ""), "not run"))
         rows.append(row)
-    return table(rows, [62, 34] + [None] * len(impls), right=tuple(range(1, 2 + len(impls))))
+    return table(rows, [56, 28] + [None] * len(impls), right=tuple(range(1, 2 + len(impls))),
+                 font_size=7.4)
 
 
-def build(runs):
+def build(run):
     story = [h1(TITLE)]
-    if not any(run.sweep_workloads() for run in runs):
+    if not run.sweep_workloads():
         story.append(note("These results hold no scaling sweep (no workload with a hidden-width "
                           "sweep value), so there is nothing to plot here. A default "
-                          "<font face='Courier'>python -m bench run</font> includes it."))
+                          "<font face='ReportMono'>python -m bench run</font> includes it."))
         return story
-    for run in runs:
-        shape, first = sweep_shape(run)
-        if not shape:
-            story.append(note(f"Run {run.label} has no scaling sweep."))
-            continue
-        suffix = f" \u2014 run {run.label}" if run.multi else ""
-        cfg = first.get("config") or {}
-        data = first.get("data") or {}
-        story.append(h2("Time against width" + suffix))
-        widths = [run.sweep_value(w) for w in run.sweep_workloads()]
-        story.append(para(
-            f"The same training run on a {shape} network for W = "
-            f"{fmt.names([str(w) for w in widths])}: {esc(data.get('name', 'the same data'))}, "
-            f"{fmt.count(first.get('n_train'))} samples, batches of {cfg.get('batch_size')}. "
-            f"The work per epoch grows in proportion to W, so a line of slope 1 on these "
-            f"log-log axes means the time is all arithmetic; a flatter line means fixed costs "
-            f"per batch or per call (interpreter, dispatch, memory allocation) still "
-            f"dominate."))
-        drawing = chart(run)
-        if drawing is None:
-            story.append(note("No implementation has a timed result in the sweep."))
-            continue
-        story.append(drawing)
-        story.append(h2("Fitted slopes and crossovers" + suffix,
-                        title="Slopes and crossovers" + suffix))
-        story.append(para("Slope: the least-squares slope of log(time) against log(W) over the "
-                          "saved medians, over all widths and over the upper half of the "
-                          "widths (where the arithmetic should dominate)."))
-        story.append(slope_table(run))
-        story.append(space(8))
-        rows = crossover_rows(run)
-        if rows:
-            story.append(para("Crossovers: between which neighbouring widths the faster of two "
-                              "implementations changes; the estimate interpolates log(time) "
-                              "linearly in log(W)."))
-            story.append(table([["Crossover", "Between W", "About W", "After it"]] + rows,
-                               [170, 70, 60, None], right=(1, 2)))
-        else:
-            story.append(para("No crossovers: the order of the implementations is the same at "
-                              "every width."))
-        story.append(h2("Times per width" + suffix))
-        story.append(times_table(run))
+    shape, first = sweep_shape(run)
+    cfg = first.get("config") or {}
+    data = first.get("data") or {}
+    story.append(h2("Time against width"))
+    widths = [run.sweep_value(w) for w in run.sweep_workloads()]
+    story.append(para(
+        f"The same training run on a {shape} network for W = "
+        f"{fmt.names([str(w) for w in widths])}: {esc(data.get('name', 'the same data'))}, "
+        f"{fmt.count(first.get('n_train'))} samples, batches of {cfg.get('batch_size')}. "
+        f"The work per epoch grows in proportion to W, so a line of slope 1 on these "
+        f"log-log axes means the time is all arithmetic; a flatter line means fixed costs "
+        f"per batch or per call (interpreter, dispatch, memory allocation) still "
+        f"dominate. The bars are the 95% intervals of the medians (the IQR of the rounds "
+        f"in files that saved no interval); most are narrower than the markers."))
+    drawing = chart(run)
+    if drawing is None:
+        story.append(note("No implementation has a timed result in the sweep."))
+        return story
+    story.append(drawing)
+    story.append(h2("Fitted slopes and crossovers",
+                    title="Slopes and crossovers"))
+    story.append(para("Slope: the least-squares slope of log(time) against log(W) over the "
+                      "saved medians, over all widths and over the upper half of the "
+                      "widths (where the arithmetic should dominate)."))
+    story.append(slope_table(run))
+    story.append(space(8))
+    rows = crossover_rows(run)
+    if rows:
+        story.append(para("Crossovers: between which neighbouring widths the faster of two "
+                          "implementations changes; the estimate interpolates log(time) "
+                          "linearly in log(W)."))
+        story.append(table([["Crossover", "Between W", "About W", "After it"]] + rows,
+                           [170, 70, 60, None], right=(1, 2)))
+    else:
+        story.append(para("No crossovers: the order of the implementations is the same at "
+                          "every width."))
+    story.append(h2("Times per width"))
+    story.append(para("Median time per epoch with its 95% interval in brackets (where saved)."))
+    story.append(times_table(run))
     return story

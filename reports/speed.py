@@ -1,17 +1,13 @@
-"""Speed: per workload a table of the saved timings and a bar chart on a log axis with every
-implementation and peer."""
+"""Speed: per workload a table of the saved timings of every implementation and peer (the
+figure on page 1 draws them)."""
 
 from __future__ import annotations
 
-from reportlab.platypus import KeepTogether
-
 from reports import fmt
-from reports.charts import hbar_chart
-from reports.data import all_implementations, all_workloads, workload_def
-from reports.style import cell, esc, h1, h2, impl_style, note, para, space, table
+from reports.style import SMALL, cell, esc, h1, h2, note, para, space, table
 
 TITLE = "Speed"
-BLURB = "per workload: time per epoch, noise, throughput, GFLOP/s, speed-ups; bar charts"
+BLURB = "per workload: time per epoch with its interval, noise, throughput, GFLOP/s, speed-ups"
 
 
 def describe_workload(wl):
@@ -51,88 +47,80 @@ def _note(result):
     if status == "skipped":
         return "skipped: " + (result.get("reason") or "no reason saved")
     if status == "partial":
-        return (f"partial: {result.get('timed_batches')} batches timed, scaled to an epoch")
+        n = result.get("timed_batches")
+        return f"partial: {n} batch{'' if n == 1 else 'es'} timed, scaled to an epoch"
     return ""
 
 
+def _vs(run, impl, other, workload):
+    if impl == other:
+        return "itself"
+    found = run.ratio(workload, other, impl)
+    return fmt.ratio_ci(*found) if found else fmt.MISSING
+
+
 def single_table(run, workload):
-    rows = [["Implementation", "Median time / epoch", "IQR (% of median)", "Rounds",
-             "Samples / s", "GFLOP/s", "vs python", "vs numpy", "Note"]]
+    """The workload's timings, one row per implementation or peer (skipped ones say why)."""
+    rows = [["Implementation", "Median time / epoch [95% interval]", "IQR (% of median)",
+             "Rounds", "Samples / s", "GFLOP/s", "vs python", "vs numpy"]]
     spans = []
     for result in run.rows(workload):
         impl = result["implementation"]
         name = impl + (" (peer)" if result.get("kind") == "peer" else "")
         if result.get("status") == "skipped":
-            rows.append([name, cell(_note(result))] + [""] * 7)
-            spans.append((1, len(rows) - 1, 8))
+            rows.append([name, cell(_note(result))] + [""] * 6)
+            spans.append((1, len(rows) - 1, 7))
             continue
         stats = result.get("time_per_epoch") or {}
         rows.append([
-            name, fmt.time(stats.get("median")), _iqr_text(result),
+            name + (" *" if result.get("status") == "partial" else ""),
+            fmt.time_of(run.interval(impl, workload)), _iqr_text(result),
             str(stats.get("rounds", fmt.MISSING)), fmt.rate(result.get("samples_per_second")),
-            fmt.gflops(result.get("gflops")), fmt.ratio(run.speedup(impl, "python", workload)),
-            fmt.ratio(run.speedup(impl, "numpy", workload)), _note(result)])
-    return table(rows, [72, 50, 72, 40, 42, 42, 46, 46, None], right=(1, 2, 3, 4, 5, 6, 7),
-                 spans=spans)
+            fmt.gflops(result.get("gflops")), _vs(run, impl, "python", workload),
+            _vs(run, impl, "numpy", workload)])
+    return table(rows, [66, 76, 64, 36, 40, 38, None, None], right=(1, 2, 3, 4, 5, 6, 7),
+                 spans=spans, font_size=7.4)
 
 
-def multi_table(runs, workload):
-    """Implementations down, runs across: median (IQR share) per run, and each run / run A."""
-    first = runs[0]
-    header = ["Implementation"] + [f"Run {r.label}: median (IQR)" for r in runs]
-    header += [f"{r.label} / {first.label}" for r in runs[1:]]
-    rows = [header]
-    for impl in all_implementations(runs):
-        if not any(r.result(impl, workload) for r in runs):
-            continue
-        row = [impl]
-        for run in runs:
-            row.append(fmt.result_cell(
-                run.result(impl, workload),
-                lambda result: f"{fmt.time(run.median(impl, workload))} ({_iqr_text(result)})"
-                + (" partial" if result.get("status") == "partial" else ""), "not run"))
-        for run in runs[1:]:
-            a, b = first.median(impl, workload), run.median(impl, workload)
-            row.append(fmt.ratio(b / a) if a and b else fmt.MISSING)
-        rows.append(row)
-    n = len(runs)
-    widths = [76] + [None] * n + [48] * (n - 1)
-    return table(rows, widths, right=tuple(range(1, 2 * n)))
-
-
-def chart(runs, workload):
-    items = []
-    multi = len(runs) > 1
-    for impl in all_implementations(runs):
-        for run in runs:
-            result = run.result(impl, workload)
-            if result is None:
-                continue
-            label = f"{impl} \u00b7 {run.label}" if multi else impl
-            value = run.median(impl, workload)
-            status = result.get("status")
-            items.append({"label": label, "value": value, "colour": impl_style(impl)[0],
-                          "note": "skipped" if status == "skipped" else
-                          "partial" if status == "partial" else None})
-    if not items:
+def partial_note(run, workload):
+    """'* partial: ...' under the table, for the results timed over part of an epoch."""
+    partial = [r for r in run.rows(workload) if r.get("status") == "partial"]
+    if not partial:
         return None
-    return hbar_chart(items, axis_title="median time per training epoch (log scale; shorter "
-                                        "is faster)",
-                      tick_label=fmt.time_axis, value_label=fmt.time)
+    return para("* " + "; ".join(f"{esc(r['implementation'])}: {esc(_note(r))}"
+                                 for r in partial) + ".", SMALL)
 
 
-def build(runs):
+def sampling_text(run, workload):
+    """How the workload was sampled (interleaved cycles, why it stopped), or ''."""
+    saved = run.sampling(workload)
+    if not saved:
+        return ("No interval saved: these results predate the interleaved timing, so the "
+                "spread of the rounds (IQR) stands in for the precision of the medians.")
+    why = {"precision": "the precision goal was reached",
+           "budget": "the time budget ran out first",
+           "max_cycles": "the largest number of cycles was reached first"}.get(
+        saved.get("stopped"), f"stopped: {saved.get('stopped')}")
+    return (f"Timed in {saved.get('cycles')} interleaved cycles (every implementation once per "
+            f"cycle); {why}: the widest 95% interval is \u00b1"
+            f"{fmt.percent(saved.get('worst_half_width'))} of its median against a goal of "
+            f"\u00b1{fmt.percent(saved.get('precision_goal'))}.")
+
+
+def build(run):
     story = [h1(TITLE)]
     story.append(para(
-        "For each workload: the median time of one training epoch over the timed rounds, the "
-        "interquartile range (IQR) of those rounds as the noise, the samples trained per "
-        "second, the achieved GFLOP/s (the workload's matrix-product operations per epoch "
-        "divided by the median time), and the speed-up over pure Python and over NumPy "
-        "(their median divided by this one: above 1\u00d7 is faster). The bars use a log axis, "
-        "so that implementations a thousand times apart fit on one chart. Results marked "
+        "For each workload: the median time of one training epoch with its 95% confidence "
+        "interval in brackets (where the run saved one), the interquartile range (IQR) of the "
+        "rounds as the noise, the samples trained per second, the achieved GFLOP/s (the "
+        "workload's matrix-product operations per epoch divided by the median time), and how "
+        "many times faster it is than pure Python and than NumPy (the paired ratio per "
+        "interleaved cycle, with its interval; above 1\u00d7 is faster). The figure on the "
+        "first page draws these medians as dots and their intervals as whiskers on a log "
+        "axis, so that implementations a thousand times apart fit on one chart. Results marked "
         "<i>partial</i> were timed over a bounded number of batches and scaled to an epoch."))
-    workloads = all_workloads(runs, sweep=False)
-    sweep = all_workloads(runs, sweep=True)
+    workloads = run.main_workloads()
+    sweep = run.sweep_workloads()
     if sweep:
         story.append(para(f"The {len(sweep)} members of the hidden-width sweep "
                           f"({esc(sweep[0])} \u2026 {esc(sweep[-1])}) are shown together in the "
@@ -141,16 +129,14 @@ def build(runs):
         story.append(note("These results hold no workloads outside the sweep."))
     for workload in workloads:
         story.append(h2(workload))
-        story.append(para(describe_workload(workload_def(runs, workload))))
-        if not any(run.rows(workload) for run in runs):
+        story.append(para(describe_workload(run.workloads[workload]) + " "
+                          + sampling_text(run, workload)))
+        if not run.rows(workload):
             story.append(note(f"No implementation has a result for {esc(workload)}."))
             continue
-        block = [single_table(runs[0], workload) if len(runs) == 1 else
-                 multi_table(runs, workload), space(6)]
-        drawing = chart(runs, workload)
-        if drawing is not None:
-            block.append(drawing)
-        story.append(KeepTogether(block))
+        story.append(single_table(run, workload))
+        footnote = partial_note(run, workload)
+        if footnote is not None:
+            story.append(footnote)
         story.append(space(4))
     return story
-

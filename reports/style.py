@@ -7,19 +7,18 @@ import os
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
-from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import (BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph,
-                                Preformatted, Spacer, Table, TableStyle)
+from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, KeepTogether,
+                                PageTemplate, Paragraph, Preformatted, Spacer, Table,
+                                TableStyle)
 
 
 PAGE = A4
-WIDE_PAGE = landscape(A4)
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 50, 52, 58
 WIDTH = PAGE[0] - 2 * MARGIN_X                      # usable text width in points (495)
-WIDE_WIDTH = WIDE_PAGE[0] - 2 * MARGIN_X            # on a landscape page (742)
 TITLE = "Backpropagation in pure Python, NumPy and Fortran 95"
 
 # ---------------------------------------------------------------------------------- fonts
@@ -49,6 +48,8 @@ def _find_fonts():
 def _register():
     paths = _find_fonts()
     if paths is None:
+        if "ReportMono" not in pdfmetrics.getRegisteredFontNames():   # <font face=ReportMono>
+            pdfmetrics.registerFont(pdfmetrics.Font("ReportMono", "Courier", "WinAnsiEncoding"))
         return {"Sans": "Helvetica", "Sans-Bold": "Helvetica-Bold",
                 "Sans-Oblique": "Helvetica-Oblique", "Cond": "Helvetica",
                 "Cond-Bold": "Helvetica-Bold", "Mono": "Courier", "Mono-Bold": "Courier-Bold"
@@ -69,8 +70,30 @@ def _register():
 
 
 FONTS, UNICODE = _register()
+
+# Every character beyond ASCII that the report prints, in a fixed order. Each section's PDF
+# gives these the same codes in the same font subset before it draws anything (prime_fonts),
+# so that every section embeds byte-identical subsets and the merge keeps one copy of each
+# face. A character not listed still prints; it only costs that section its own subset.
+GLYPHS = ("\u00b1\u00b5\u00b7\u00bd\u00d7\u03a3\u03b4\u03b7\u03c3\u2013\u2014\u2026"
+          "\u2032\u2190\u21aa\u2207\u2212\u2264\u2265\u2299\u2713\u2717\u00b2\u00b0\u00e9")
+
+
+# The faces the report sets (the others only if markup asks for them: bold italic, ...).
+PRIMED = ("Sans", "Sans-Bold", "Sans-Oblique", "Cond", "Cond-Bold", "Mono")
+
+
+def prime_fonts(canvas):
+    """Give every embedded font of canvas's document its internal name, and GLYPHS their
+    codes, in a fixed order: the same font objects in every section."""
+    for key in PRIMED:
+        font = pdfmetrics.getFont(FONTS[key])
+        if isinstance(font, TTFont):
+            font.getSubsetInternalName(0, canvas._doc)
+            font.splitString(GLYPHS, canvas._doc)
 SANS, BOLD, COND, COND_BOLD, MONO = (FONTS["Sans"], FONTS["Sans-Bold"], FONTS["Cond"],
                                      FONTS["Cond-Bold"], FONTS["Mono"])
+CODE_FONT = "ReportMono"    # for <font face=...> in paragraphs: embedded like the rest
 
 
 def sym(unicode_text, ascii_text):
@@ -130,9 +153,10 @@ CELL_BOLD_RIGHT = _style("cellboldright", fontName=COND_BOLD, fontSize=8, leadin
                          alignment=2)
 CELL_RIGHT = _style("cellright", fontName=COND, fontSize=8, leading=9.6, alignment=2)
 H1 = _style("h1", fontName=BOLD, fontSize=17, leading=21, spaceBefore=0, spaceAfter=8)
+COVER = _style("cover", fontName=BOLD, fontSize=15, leading=19, spaceAfter=4)
 H2 = _style("h2", fontName=BOLD, fontSize=12, leading=15, spaceBefore=10, spaceAfter=4)
 H3 = _style("h3", fontName=BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3)
-CODE = _style("code", fontName=MONO, fontSize=6.6, leading=8.0)
+CODE = _style("code", fontName=MONO, fontSize=7.5, leading=9.0)
 CODE_TITLE = _style("codetitle", fontName=COND_BOLD, fontSize=8, leading=10)
 
 
@@ -169,6 +193,16 @@ class Heading(Paragraph):
         self.outline_level = outline_level
         self.outline_title = outline_title
         self.keepWithNext = 1
+
+
+class Mark(Spacer):
+    """A bookmark without ink: for headings drawn inside a table (whose cells the document
+    template does not see flow by)."""
+
+    def __init__(self, title, level=1):
+        super().__init__(0, 0)
+        self.outline_level = level
+        self.outline_title = title
 
 
 def h1(text):
@@ -220,6 +254,7 @@ def table(rows, widths, *, header=1, right=(), bold_rows=(), shade=None, keep=Tr
             styled.append(cell(value, style))
         body.append(styled)
     commands = [
+        ("FONTNAME", (0, 0), (-1, -1), COND),       # else reportlab sets Helvetica per cell
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
@@ -241,6 +276,15 @@ def table(rows, widths, *, header=1, right=(), bold_rows=(), shade=None, keep=Tr
     return result
 
 
+def _height(flowables):
+    """The height flowables take at the text width (with their space before and after)."""
+    total = 0.0
+    for flowable in flowables:
+        total += flowable.wrap(WIDTH, 10000)[1]
+        total += flowable.getSpaceBefore() + flowable.getSpaceAfter()
+    return total
+
+
 def glue(story):
     """Keep each heading with what follows it up to its first table or chart (inclusive), and
     short tables whole, so that no heading or table is stranded at the foot of a page."""
@@ -257,8 +301,18 @@ def glue(story):
                     break
                 j += 1
             group = story[i:j]
-            if j < len(story) and not isinstance(story[j], Heading):
-                nxt = story[j]
+            nxt = story[j] if j < len(story) and not isinstance(story[j], Heading) else None
+            if isinstance(nxt, Table) and not getattr(nxt, "keep_whole", False):
+                # a long table may split: keep the heading with its first rows only, by
+                # starting a new page when fewer than about five rows would follow it
+                for flowable in group:
+                    if isinstance(flowable, Heading):
+                        flowable.keepWithNext = 0
+                out.append(CondPageBreak(_height(group) + 70))
+                out.append(KeepTogether(group))
+                i = j
+                continue
+            if nxt is not None:
                 # a KeepTogether inside a KeepTogether always breaks the page: flatten it
                 group += list(nxt._content) if isinstance(nxt, KeepTogether) else [nxt]
                 j += 1
@@ -290,25 +344,24 @@ class SectionDoc(BaseDocTemplate):
         super().__init__(stream, pagesize=PAGE, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
                          topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=title,
                          subject=subject, author="", creator="reports", invariant=1,
-                         pageCompression=1)
+                         pageCompression=1, initialFontName=SANS, initialFontSize=9.5)
         self.section = section
         self.first_page_label = first_page_label
         self.label_style = label_style
         self.marks = []
-        templates = []
-        for name, size in (("page", PAGE), ("landscape", WIDE_PAGE)):
-            frame = Frame(MARGIN_X, MARGIN_BOTTOM, size[0] - 2 * MARGIN_X,
-                          size[1] - MARGIN_TOP - MARGIN_BOTTOM, id=name, leftPadding=0,
-                          rightPadding=0, topPadding=0, bottomPadding=0)
-            templates.append(PageTemplate(id=name, frames=[frame], onPage=self._footer,
-                                          pagesize=size))
-        self.addPageTemplates(templates)
+        frame = Frame(MARGIN_X, MARGIN_BOTTOM, PAGE[0] - 2 * MARGIN_X,
+                      PAGE[1] - MARGIN_TOP - MARGIN_BOTTOM, id="page", leftPadding=0,
+                      rightPadding=0, topPadding=0, bottomPadding=0)
+        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._footer,
+                                            pagesize=PAGE)])
 
     def page_label(self, page):
         number = self.first_page_label + page - 1
         return roman(number) if self.label_style == "r" else str(number)
 
     def _footer(self, canvas, doc):
+        if doc.page == 1:
+            prime_fonts(canvas)
         canvas.saveState()
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)

@@ -1,13 +1,11 @@
 """Summary: the verdict per workload, a reading of the results written from the numbers, what
-is missing, and the environment of each run."""
+is missing, and the environment of the run (environment_rows also serves the comparison)."""
 
 from __future__ import annotations
 
-from reportlab.platypus import KeepTogether
-
 from reports import fmt
-from reports.data import IMPLEMENTATIONS, all_workloads, crossovers
-from reports.style import BAD_BG, WIDTH, esc, h1, h2, note, para, space, table
+from reports.data import IMPLEMENTATIONS, crossovers
+from reports.style import BAD_BG, WIDTH, esc, h1, h2, note, para, table
 
 TITLE = "Summary"
 BLURB = "the verdict per workload, what the numbers say, what is missing, the environment"
@@ -32,13 +30,13 @@ def agreement_status(run, workload):
 def missing_notes(run):
     """Flowables saying plainly what this run lacks."""
     out = []
-    tag = f"Run {run.label}: " if run.multi else ""
+    tag = ""
     if not run.run.get("complete", False):
         done = len(run.results)
         out.append(note(f"<b>{tag}This run did not finish</b> (complete = false"
                         f"{', no finish time' if not run.run.get('finished') else ''}): the report "
                         f"shows the {done} result{'s' if done != 1 else ''} saved before it "
-                        f"stopped. <font face='Courier'>python -m bench run --resume DIR</font> "
+                        f"stopped. <font face='ReportMono'>python -m bench run --resume DIR</font> "
                         f"completes it."))
     missing = run.missing()
     if missing:
@@ -74,8 +72,8 @@ def reading(run):
     for best, names in sorted(winners.items(), key=lambda item: -len(item[1])):
         parts = []
         for w in names:
-            margins = [f"{fmt.ratio(run.speedup(best, other, w))} faster than {other}"
-                       for other in own if other != best and run.speedup(best, other, w)]
+            margins = [f"{fmt.ratio_ci(*run.ratio(w, other, best))} faster than {other}"
+                       for other in own if other != best and run.ratio(w, other, best)]
             parts.append(f"<b>{esc(w)}</b>" + (f" ({', '.join(margins)})" if margins else ""))
         kind = " (a peer)" if best not in IMPLEMENTATIONS else ""
         count = "every" if len(names) == len(workloads) else f"{len(names)} of {len(workloads)}"
@@ -85,10 +83,10 @@ def reading(run):
     if "python" in own:
         gaps = []
         for w in workloads:
-            best, best_t = run.fastest(w)
-            t = run.median("python", w)
-            if t and best != "python":
-                gaps.append((t / best_t, w))
+            best, _ = run.fastest(w)
+            found = run.ratio(w, "python", best) if best != "python" else None
+            if found:
+                gaps.append((found[0], w))
         if gaps:
             lo, hi = min(gaps), max(gaps)
             partial = [w for w in workloads if (run.timed("python", w) or {}).get("status")
@@ -104,11 +102,11 @@ def reading(run):
     for peer in run.peers():
         wins, ratios = 0, []
         for w in workloads:
-            peer_t = run.median(peer, w)
-            own_best = min((run.median(i, w) for i in own if run.median(i, w)), default=None)
-            if peer_t and own_best:
-                ratios.append(peer_t / own_best)
-                wins += own_best < peer_t
+            own_best, _ = run.fastest(w, "implementation")
+            found = run.ratio(w, peer, own_best) if own_best else None
+            if found:
+                ratios.append(found[0])
+                wins += found[0] > 1
         if ratios:
             sentences.append(
                 f"Against <b>{esc(peer)}</b>, the fastest of the project's implementations wins "
@@ -142,8 +140,8 @@ def reading(run):
                              f"at {fmt.percent(best[0])} of the measured dgemm limit "
                              f"({fmt.gflops(limit)} GFLOP/s{above}).")
     threads, more = run.more_threads()
-    gains = [f"{esc(r['implementation'])} {fmt.ratio(run.thread_gain(r))} on {esc(r['workload'])}"
-             for r in more if run.thread_gain(r)]
+    gains = [f"{esc(r['implementation'])} {fmt.ratio_ci(*run.thread_gain(r))} on "
+             f"{esc(r['workload'])}" for r in more if run.thread_gain(r)]
     if gains:
         one = run.env.get("threads", 1)
         sentences.append(f"With {threads} BLAS threads instead of {one}, the speed-ups on the "
@@ -186,13 +184,19 @@ def verdict_table(run):
             continue
         rows.append([w, fmt.network(wl.get("layer_sizes", [])),
                      best + (" (peer)" if best not in IMPLEMENTATIONS else ""), fmt.time(t),
-                     "itself" if best == "python" else fmt.ratio(run.speedup(best, "python", w)),
-                     "itself" if best == "numpy" else fmt.ratio(run.speedup(best, "numpy", w)),
+                     "itself" if best == "python" else _faster(run, w, best, "python"),
+                     "itself" if best == "numpy" else _faster(run, w, best, "numpy"),
                      status])
         if ok is False:
             shade[(6, len(rows) - 1)] = BAD_BG
-    return table(rows, [62, 68, 62, 58, 48, 48, None], right=(3, 4, 5), shade=shade,
+    return table(rows, [58, 60, 54, 50, 70, 70, None], right=(3, 4, 5), shade=shade,
                  keep=False)
+
+
+def _faster(run, workload, best, other):
+    """How many times faster best is than other, with the interval when saved."""
+    found = run.ratio(workload, other, best)
+    return fmt.ratio_ci(*found) if found else fmt.MISSING
 
 
 def environment_rows(runs):
@@ -250,41 +254,26 @@ def environment_rows(runs):
     return [(label, [get(run) for run in runs]) for label, get in spec]
 
 
-def environment_table(runs):
-    header = ["", *(f"Run {r.label}" for r in runs)] if len(runs) > 1 else ["", "This run"]
-    rows = [header] + [[label, *values] for label, values in environment_rows(runs)]
-    first = 70
-    return table(rows, [first] + [(WIDTH - first) / len(runs)] * len(runs), keep=False)
+def environment_table(run):
+    rows = [["", "This run"]] + [[label, *values] for label, values in environment_rows([run])]
+    return table(rows, [70, WIDTH - 70], keep=False)
 
 
-def build(runs):
+def build(run):
     story = [h1(TITLE)]
-    if len(runs) > 1:
-        story.append(para(f"This report sets {len(runs)} runs side by side:"))
-        for run in runs:
-            story.append(para(f"<b>Run {run.label}</b>: {esc(run.describe())} \u2014 "
-                              f"<font face='Courier'>{esc(run.run.get('command', ''))}</font>"))
-    for run in runs:
-        story.extend(missing_notes(run))
+    story.extend(missing_notes(run))
     story.append(h2("What the results say"))
-    for run in runs:
-        if run.multi:
-            story.append(para(f"<b>Run {run.label}.</b>"))
-        for sentence in reading(run):
-            story.append(para(sentence))
+    for sentence in reading(run):
+        story.append(para(sentence))
     story.append(h2("Verdict per workload"))
     story.append(para("Fastest implementation or peer on each workload by median time per "
                       "epoch, how many times faster it is than pure Python and than NumPy "
-                      "(ratios of medians), and whether the trained parameters of the "
-                      "implementations agree with the reference."))
-    for run in runs:
-        block = [verdict_table(run), space(8)]
-        if run.multi:
-            block.insert(0, para(f"<b>Run {run.label}</b> ({esc(run.describe())})"))
-        story.append(KeepTogether(block))
-    names = all_workloads(runs)
-    if not names:
+                      "(the paired ratio saved by the run, with its 95% interval in brackets; "
+                      "a ratio of medians in files without one), and whether the trained "
+                      "parameters of the implementations agree with the reference."))
+    story.append(verdict_table(run))
+    if not run.workloads:
         story.append(note("No workloads are defined in these results."))
     story.append(h2("Environment"))
-    story.append(environment_table(runs))
+    story.append(environment_table(run))
     return story

@@ -1,25 +1,29 @@
 """The algorithm, worked: the 2-2-2 network traced step by step with the numbers the
 implementations computed, the equations of backpropagation in matrix form beside them, and the
-backward pass of each implementation as saved from its source file, side by side."""
+backward pass of each implementation as saved from its source file, one after another."""
 
 from __future__ import annotations
 
 import textwrap
 
-from reportlab.graphics.shapes import Circle, Drawing, Line, String
+from reportlab.graphics.shapes import Circle, Line, Rect, String
+from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import (NextPageTemplate, PageBreak, Paragraph, Preformatted, Table,
-                                TableStyle)
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Paragraph, Preformatted, Table, TableStyle
 
 from reports import fmt
+from reports.charts import canvas_for
 from reports.data import impl_key, nested_difference
 from reports.style import (BODY, CELL, CODE, CODE_TITLE, COND, COND_BOLD, INK, LIGHT, MONO, RULE,
-                           WIDE_WIDTH, esc, h1, h2, note, para, space, sym, table)
+                           WIDTH, esc, h1, h2, note, para, space, sym, table)
 
 TITLE = "The algorithm, worked"
 BLURB = "the 2-2-2 network traced number by number beside the equations; the code"
 L_MINUS_1 = "l\u22121"
-LOOSE = ParagraphStyle("loose", parent=BODY, leading=16)
+LOOSE = ParagraphStyle("loose", parent=BODY, leading=18)
+# an equation in a table cell: room below for subscripts, which would otherwise reach the rule
+EQUATION = ParagraphStyle("equation", parent=CELL, leading=11, spaceAfter=2)
 MAZUR = {"x": [[0.05, 0.10]], "y": [[0.01, 0.99]]}
 
 # Symbols, with ASCII stand-ins when the fonts lack them.
@@ -182,7 +186,7 @@ def diagram(example, trace):
     if max(sizes) > 4 or len(sizes) > 4:
         return None
     width, height = 470, 150
-    drawing = Drawing(width, height)
+    drawing = canvas_for(width, height)
     xs = [40 + i * (width - 120) / (len(sizes) - 1) for i in range(len(sizes))]
     names = ["x"] + ["h"] * (len(sizes) - 2) + ["o"]
 
@@ -193,6 +197,7 @@ def diagram(example, trace):
 
     params = example["params"]
     radius = 17
+    labels = []
     for l in range(len(sizes) - 1):
         W_l = params[l][0]
         for i, y0 in enumerate(ys(sizes[l])):
@@ -200,9 +205,13 @@ def diagram(example, trace):
                 x0, x1 = xs[l] + radius, xs[l + 1] - radius
                 drawing.add(Line(x0, y0, x1, y1, strokeColor=RULE, strokeWidth=0.8))
                 t = 0.22 if i == j else 0.34
-                lx, ly = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-                drawing.add(String(lx, ly + 2, f"{fmt.value(W_l[i][j])}", fontName=COND,
-                                   fontSize=7, textAnchor="middle", fillColor=INK))
+                labels.append((x0 + t * (x1 - x0), y0 + t * (y1 - y0), fmt.value(W_l[i][j])))
+    for lx, ly, text in labels:     # on a white ground over the edges, so no line crosses one
+        w = stringWidth(text, COND, 7)
+        drawing.add(Rect(lx - w / 2 - 1.5, ly - 2.2, w + 3, 8.4, fillColor=colors.white,
+                         strokeColor=None, strokeWidth=0))
+        drawing.add(String(lx, ly, text, fontName=COND, fontSize=7, textAnchor="middle",
+                           fillColor=INK))
     for l, n in enumerate(sizes):
         for i, y in enumerate(ys(n)):
             drawing.add(Circle(xs[l], y, radius, fillColor=LIGHT, strokeColor=INK,
@@ -224,65 +233,60 @@ def diagram(example, trace):
     return drawing
 
 
-def code_rows(sources, impls, column_width):
-    """Rows of side-by-side code chunks (numbered as in the source file), long lines wrapped."""
-    chars = max(int((column_width - 8) / (CODE.fontSize * 0.602)), 20)
-    columns = []
-    for impl in impls:
-        src = sources[impl]
-        first = int(src.get("first_line") or 1)
-        lines = []
-        if not src.get("text"):
-            reason = src.get("error") or "no text saved"
-            columns.append(textwrap.wrap(f"(source not available: {reason})", chars))
-            continue
-        for k, line in enumerate((src.get("text") or "").rstrip("\n").split("\n")):
-            number = f"{first + k:4d} "
-            indent = line[:len(line) - len(line.lstrip())]
-            pieces = textwrap.wrap(line, chars - 5, subsequent_indent=indent + sym("\u21aa ", "> "),
-                                   replace_whitespace=False, break_on_hyphens=False) or [""]
-            lines.append(number + pieces[0])
-            lines.extend("     " + piece for piece in pieces[1:])
-        columns.append(lines)
-    per_chunk = 48
-    n = max(len(c) for c in columns)
-    rows = []
-    for start in range(0, n, per_chunk):
-        rows.append([Preformatted("\n".join(c[start:start + per_chunk]), CODE)
-                     for c in columns])
-    return rows
+def code_lines(src, width):
+    """The lines of one excerpt, numbered as in the source file, long lines wrapped to fit
+    width points at the code size."""
+    chars = max(int((width - 8) / (CODE.fontSize * 0.602)), 20)
+    if not src.get("text"):
+        reason = src.get("error") or "no text saved"
+        return textwrap.wrap(f"(source not available: {reason})", chars)
+    first = int(src.get("first_line") or 1)
+    lines = []
+    for k, line in enumerate(src["text"].rstrip("\n").split("\n")):
+        number = f"{first + k:4d} "
+        indent = line[:len(line) - len(line.lstrip())]
+        pieces = textwrap.wrap(line, chars - 5, subsequent_indent=indent + sym("\u21aa ", "> "),
+                               replace_whitespace=False, break_on_hyphens=False) or [""]
+        lines.append(number + pieces[0])
+        lines.extend("     " + piece for piece in pieces[1:])
+    return lines
 
 
 def code_story(run):
+    """Each implementation's excerpt in a ruled block the width of the page, one after the
+    other in the order of the tables (a block may break between chunks of lines)."""
     sources = run.doc.get("sources") or {}
     impls = sorted(sources, key=impl_key)
     if not impls:
         return [note("No source excerpts were saved with these results.")]
-    column = WIDE_WIDTH / len(impls)
-    header = []
+    out = []
     for impl in impls:
         src = sources[impl]
         count = len((src.get("text") or "").rstrip("\n").split("\n"))
         first = int(src.get("first_line") or 1)
         lines = (f", lines {first}\u2013{first + count - 1}" if src.get("text") else "")
-        header.append(Paragraph(f"{esc(impl)} \u2014 {esc(src.get('path', '?'))}{lines} "
-                                f"({esc(src.get('language', ''))})", CODE_TITLE))
-    data = [header] + code_rows(sources, impls, column)
-    t = Table(data, colWidths=[column] * len(impls), repeatRows=1, hAlign="LEFT")
-    t.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK), ("LINEBELOW", (0, 0), (-1, 0), 0.5, INK),
-        ("LINEBELOW", (0, -1), (-1, -1), 0.8, INK), ("BACKGROUND", (0, 0), (-1, 0), LIGHT),
-        ("LINEAFTER", (0, 0), (-2, -1), 0.4, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-    ]))
-    return [t]
+        header = Paragraph(f"{esc(impl)} \u2014 {esc(src.get('path', '?'))}{lines} "
+                           f"({esc(src.get('language', ''))})", CODE_TITLE)
+        text = code_lines(src, WIDTH)
+        chunk = 12
+        data = [[header]] + [[Preformatted("\n".join(text[i:i + chunk]), CODE)]
+                             for i in range(0, len(text), chunk)]
+        t = Table(data, colWidths=[WIDTH], repeatRows=1, hAlign="LEFT")
+        t.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), COND),
+            ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK), ("LINEBELOW", (0, 0), (-1, 0), 0.5, INK),
+            ("LINEBELOW", (0, -1), (-1, -1), 0.8, INK), ("BACKGROUND", (0, 0), (-1, 0), LIGHT),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+            ("TOPPADDING", (0, 1), (-1, -1), 0), ("BOTTOMPADDING", (0, 1), (-1, -1), 0),
+            ("TOPPADDING", (0, 1), (-1, 1), 3), ("BOTTOMPADDING", (0, -1), (-1, -1), 4),
+        ]))
+        out += [t, space(8)]
+    return out
 
 
-def build(runs):
+def build(run):
     story = [h1(TITLE)]
-    run = next((r for r in runs if r.doc.get("worked_example")), None)
-    if run is None:
+    if not run.doc.get("worked_example"):
         story.append(note("No worked example was saved with these results (the run stopped "
                           "before it, or an older bench wrote them): there are no traced "
                           "numbers to show."))
@@ -310,8 +314,6 @@ def build(runs):
                   f"were saved ({esc(fmt.names(sorted(traces, key=impl_key)))}); the values "
                   f"shown are {esc(reference)}'s, and the last column says whether the others "
                   f"computed exactly the same bits or by how much (relative) they differ.")
-        if run.multi:
-            intro += f" (Traces of run {run.label}.)"
         story.append(para(intro))
         story.append(para(
             f"Notation: one row per sample, so a layer computes <i>z</i> = <i>a</i><i>W</i> + "
@@ -343,22 +345,17 @@ def build(runs):
             for g, step, equation, value, key in steps:
                 if g != group:
                     continue
-                rows.append([step, Paragraph(equation, CELL), Paragraph(matrix(value), CELL),
+                rows.append([step, Paragraph(equation, EQUATION), Paragraph(matrix(value), CELL),
                              _agreement(example, reference, key)])
             story.append(table(rows, [50, 170, 155, None]))
-    story.append(NextPageTemplate("landscape"))
-    story.append(PageBreak())
-    story.append(h2("The backward pass in code, side by side",
-                    title="The backward pass in code"))
-    code_run = next((r for r in runs if r.doc.get("sources")), None)
+    story.append(h2("The backward pass in code"))
+    code_run = run if run.doc.get("sources") else None
     story.append(para("The backward pass of each implementation, from the output delta through "
                       "the loop back over the layers, exactly as it stood in the source files "
                       "when the results were saved (between the comment lines "
-                      "<font face='Courier'>backward pass: begin</font> and "
-                      "<font face='Courier'>backward pass: end</font>), with the files' line "
-                      "numbers."
-                      + (f" (Sources of run {code_run.label}.)" if code_run and code_run.multi
-                         else "")))
+                      "<font face='ReportMono'>backward pass: begin</font> and "
+                      "<font face='ReportMono'>backward pass: end</font>), with the files' line "
+                      "numbers."))
     story.extend(code_story(code_run) if code_run else
                  [note("No source excerpts were saved with these results.")])
     story.append(space(4))

@@ -277,7 +277,7 @@ def results_doc(*, peers=True):
              "architecture": "Haswell", "num_threads": 1,
              "filepath": "/work/main/.venv/lib/python3.11/site-packages/numpy.libs/"
                          "libscipy_openblas64_-ff651d7f.so"}]
-    return {
+    doc = {
         "schema": "backprop-bench-results", "schema_version": 1,
         "run": {
             "started": "2026-11-28T04:30:00Z", "finished": "2026-11-28T04:34:12Z",
@@ -319,6 +319,70 @@ def results_doc(*, peers=True):
         "profiles": profiles(peers),
         "more_threads": {"threads": 2, "results": more_threads(defs, results, rng)},
     }
+    return with_intervals(doc)
+
+
+def with_intervals(doc):
+    """doc with what the interleaved timing saves: each timing's 95% interval of the median
+    and its per-round samples, the paired ratios of each workload (half of them saved the
+    other way round, so that readers must turn them), the sampling record per workload, and
+    the thread gains with their intervals. Its own generator: the figures above stay put."""
+    rng = random.Random(11)
+    by_workload = {}
+    for result in doc["results"] + doc["more_threads"]["results"]:
+        if result["status"] == "skipped":
+            continue
+        stats = result["time_per_epoch"]
+        median = stats["median"]
+        stats["ci_low"] = median * (1 - rng.uniform(0.005, 0.03))
+        stats["ci_high"] = median * (1 + rng.uniform(0.005, 0.03))
+        stats["samples"] = [median * (1 + rng.uniform(-0.04, 0.04))
+                            for _ in range(stats["rounds"])]
+        if result in doc["results"]:
+            by_workload.setdefault(result["workload"], []).append(result)
+    ratios = []
+    for workload, timed in by_workload.items():
+        for i, first in enumerate(timed):
+            for second in timed[i + 1:]:
+                a, b = (second, first) if rng.random() < 0.5 else (first, second)
+                ratio = (a["time_per_epoch"]["median"] / b["time_per_epoch"]["median"]
+                         * rng.uniform(0.99, 1.01))
+                ratios.append({"workload": workload, "numerator": a["implementation"],
+                               "denominator": b["implementation"], "ratio": ratio,
+                               "ci_low": ratio * (1 - rng.uniform(0.005, 0.04)),
+                               "ci_high": ratio * (1 + rng.uniform(0.005, 0.04)), "cycles": 9})
+    doc["ratios"] = ratios
+    doc["sampling"] = {
+        workload: {"cycles": 9 if workload != "wide" else 5,
+                   "stopped": "precision" if workload != "wide" else "budget",
+                   "precision_goal": 0.05,
+                   "worst_half_width": 0.03 if workload != "wide" else 0.07}
+        for workload in by_workload}
+    threads = doc["more_threads"]["threads"]
+    gains = []
+    for result in doc["more_threads"]["results"]:
+        if result["threads"] != threads:
+            continue
+        impl, workload = result["implementation"], result["workload"]
+        one = next(r for r in doc["more_threads"]["results"]
+                   if (r["implementation"], r["workload"], r["threads"]) == (impl, workload, 1))
+        gain = one["time_per_epoch"]["median"] / result["time_per_epoch"]["median"]
+        gains.append({"implementation": impl, "workload": workload, "ratio": gain,
+                      "ci_low": gain * 0.96, "ci_high": gain * 1.04})
+    doc["more_threads"]["gains"] = gains
+    return doc
+
+
+def without_intervals(doc):
+    """doc as a results file written before the timing saved intervals."""
+    doc = copy.deepcopy(doc)
+    for result in doc["results"] + doc.get("more_threads", {}).get("results", []):
+        for key in ("ci_low", "ci_high", "samples"):
+            (result.get("time_per_epoch") or {}).pop(key, None)
+    doc.pop("ratios", None)
+    doc.pop("sampling", None)
+    doc.get("more_threads", {}).pop("gains", None)
+    return doc
 
 
 def more_threads(defs, results, rng):

@@ -4,6 +4,7 @@ partial results, reproducible bytes, a rendered page, and the comparison of two 
 from __future__ import annotations
 
 import ast
+import re
 import copy
 import math
 import shutil
@@ -18,7 +19,7 @@ import reports
 from bench import compare as bench_compare
 from bench import results as bench_results
 from reports import build, compare, fmt
-from reports.data import crossovers, loglog_slope, runs_from
+from reports.data import Run, crossovers, loglog_slope
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION_TITLES = [module.TITLE for module in build.SECTIONS]
@@ -96,13 +97,13 @@ def test_text_names_every_implementation_and_workload(report_text, doc):
 
 
 def test_text_holds_saved_numbers_exactly_as_formatted(report_text, doc):
-    runs = runs_from([doc])
-    run = runs[0]
+    run = Run(doc)
     samples = []
     for impl, workload in (("numpy", "digits"), ("fortran", "xor"), ("torch", "iris"),
                            ("python", "wide"), ("fortran", "width-256")):
         result = bench_results.find_result(doc, impl, workload)
-        samples.append(fmt.time(result["time_per_epoch"]["median"]))
+        stats = result["time_per_epoch"]
+        samples.append(fmt.time_ci(stats["median"], stats["ci_low"], stats["ci_high"]))
         samples.append(fmt.gflops(result["gflops"]))
     samples.append(fmt.ratio(run.speedup("fortran", "python", "iris")))
     samples.append(fmt.ratio(run.speedup("fortran", "numpy", "xor")))
@@ -117,7 +118,8 @@ def test_text_holds_saved_numbers_exactly_as_formatted(report_text, doc):
     assert samples[-3:] == ["0.298371109", "0.593269992", "0.35891648"]   # Mazur's numbers
     samples.append(doc["run"]["command"])
     samples.append(doc["environment"]["git_commit"])
-    missing = [s for s in samples if s not in report_text]
+    text = " ".join(report_text.split())
+    missing = [s for s in samples if s not in text]
     assert not missing
 
 
@@ -178,16 +180,18 @@ def test_methodology_shows_where_the_time_goes(report_text, doc):
     assert "not profiled: not timed in this run" in text        # python on wide, with why
 
 
+LOOP_TARGET = "numpy on mnist-shaped: \u2265 10\u00d7 faster than numpy-loop"
+
+
 def test_speed_targets_read_the_per_sample_loop(report_text, doc):
     from reports import efficiency  # noqa: PLC0415
 
-    run = runs_from([doc])[0]
-    ratio = run.speedup("numpy", "numpy-loop", "mnist-shaped")
-    rows = {target: (measured, ok) for target, measured, ok in efficiency.targets(run)}
-    measured, ok = rows["numpy \u2265 10\u00d7 faster than a per-sample loop (numpy-loop) on "
-                        "mnist-shaped"]
-    assert measured.startswith(fmt.ratio(ratio)) and "12 batches" in measured
-    assert ok is (ratio >= 10)
+    run = Run(doc)
+    ratio, low, high = run.ratio("mnist-shaped", "numpy-loop", "numpy")
+    rows = {target: rest for target, *rest in efficiency.targets(run)}
+    measured, verdict, why = rows[LOOP_TARGET]
+    assert measured.startswith(fmt.ratio_ci(ratio, low, high)) and "12 batches" in measured
+    assert verdict == ("met" if low >= 10 else "not met" if high < 10 else "undecided")
     assert fmt.ratio(ratio) in report_text
     # without the loop's timing the target is not measured, and says why
     skipped = copy.deepcopy(doc)
@@ -195,83 +199,140 @@ def test_speed_targets_read_the_per_sample_loop(report_text, doc):
     loop.clear()
     loop.update({"implementation": "numpy-loop", "kind": "peer", "workload": "mnist-shaped",
                  "status": "skipped", "reason": "over its budget"})
-    rows = {t: (m, o) for t, m, o in efficiency.targets(runs_from([skipped])[0])}
-    assert rows["numpy \u2265 10\u00d7 faster than a per-sample loop (numpy-loop) on "
-                "mnist-shaped"] == ("numpy-loop skipped: over its budget", None)
+    skipped["ratios"] = [r for r in skipped["ratios"] if "numpy-loop" not in
+                         (r["numerator"], r["denominator"]) or r["workload"] != "mnist-shaped"]
+    rows = {t: rest for t, *rest in efficiency.targets(Run(skipped))}
+    assert rows[LOOP_TARGET] == ["numpy-loop skipped: over its budget", None, "not measured"]
+
+
+def test_the_targets_are_data(doc):
+    """The goals come from reports/targets.toml: a changed goal changes the verdict."""
+    from reports import efficiency  # noqa: PLC0415
+
+    run = Run(doc)
+    goals = efficiency.load_targets()
+    assert goals == efficiency.TARGETS
+    assert [t["at_least"] for t in goals["speedup"]][:2] == [30, 100]
+    ratio, low, high = run.ratio("digits", "numpy", "fortran")
+    target = {"faster": "fortran", "than": "numpy", "workloads": ["digits"]}
+    for goal, verdict in ((low * 0.9, "met"), (high * 1.1, "not met"), (ratio, "undecided")):
+        [(text, measured, got, why)] = efficiency.speedup_rows(run, {**target, "at_least": goal})
+        assert got == verdict, (goal, why)
+        assert measured == fmt.ratio_ci(ratio, low, high)
+    assert "lies wholly above" in efficiency.speedup_rows(run, {**target,
+                                                               "at_least": low * 0.9})[0][3]
+    assert "straddles" in efficiency.speedup_rows(run, {**target, "at_least": ratio})[0][3]
+    # a file without intervals: the medians decide, and the reason says so
+    old = Run(report_fixture.without_intervals(doc))
+    [(_, measured, got, why)] = efficiency.speedup_rows(old, {**target, "at_least": 1.0})
+    assert got in ("met", "not met") and why.startswith("no interval saved")
+    assert "[" not in measured
+
+
+def test_verdict_rule():
+    from reports.data import verdict  # noqa: PLC0415
+
+    assert verdict(35, 31, 40, 30) == "met"
+    assert verdict(25, 20, 29, 30) == "not met"
+    assert verdict(31, 28, 33, 30) == "undecided"
+    assert verdict(3e-6, 2e-6, 4e-6, 4.4e-6, at_least=False) == "met"
+    assert verdict(5e-6, 4e-6, 6e-6, 4.4e-6, at_least=False) == "undecided"
+    assert verdict(31, None, None, 30) == "met" and verdict(None, None, None, 30) is None
+
+
+def test_ratios_are_read_in_one_place_and_turned_round(doc):
+    run = Run(doc)
+    saved = next(r for r in doc["ratios"] if r["workload"] == "wide")
+    a, b = saved["numerator"], saved["denominator"]
+    assert run.ratio("wide", a, b) == (saved["ratio"], saved["ci_low"], saved["ci_high"])
+    ratio, low, high = run.ratio("wide", b, a)
+    assert ratio == pytest.approx(1 / saved["ratio"])
+    assert (low, high) == (pytest.approx(1 / saved["ci_high"]), pytest.approx(1 / saved["ci_low"]))
+    assert run.speedup(a, b, "wide") == run.ratio("wide", b, a)[0]
+    # a file without saved ratios: the ratio of the medians, no interval
+    old = Run(report_fixture.without_intervals(doc))
+    assert old.ratio("wide", a, b) == (old.median(a, "wide") / old.median(b, "wide"), None, None)
+    median, low, high, saved_ci = old.interval(a, "wide")
+    assert not saved_ci and low < median < high
+    assert Run(doc).interval(a, "wide")[3]
 
 
 def test_thread_targets_read_the_runs_own_more_threads_results(report_text, doc):
     from reports import efficiency  # noqa: PLC0415
 
-    run = runs_from([doc])[0]
-    rows = {target: (measured, ok) for target, measured, ok in efficiency.threads_rows(run, [run])}
+    run = Run(doc)
+    rows = {target: rest for target, *rest in efficiency.threads_rows(run)}
     assert len(rows) == 4
-    for result in doc["more_threads"]["results"]:
+    for gain in doc["more_threads"]["gains"]:
+        impl, w = gain["implementation"], gain["workload"]
+        measured, verdict, why = rows[f"{impl} on {w}: 2 threads vs 1"]
+        assert measured.startswith(f"{fmt.ratio_ci(gain['ratio'], gain['ci_low'], gain['ci_high'])}"
+                                   " as fast; agreement within tolerance")
+        assert verdict == ("met" if gain["ci_low"] > 1 else "not met" if gain["ci_high"] < 1
+                           else "undecided")
+    # 0.97x [0.931-1.01]: the interval straddles 1
+    assert rows["fortran on mnist-shaped: 2 threads vs 1"][1] == "undecided"
+    assert rows["numpy on wide: 2 threads vs 1"][1] == "met"
+    assert "numpy on wide: 2 threads vs 1" in report_text
+    # without saved gains: the adjacent medians, as before
+    old = report_fixture.without_intervals(doc)
+    run = Run(old)
+    for result in old["more_threads"]["results"]:
         if result["threads"] != 2:
             continue
         impl, w = result["implementation"], result["workload"]
-        # the gain is over the same pair timed with 1 thread just before, not the main result
-        again = bench_results.find_result(doc, impl, w, "more_threads", 1)
+        again = bench_results.find_result(old, impl, w, "more_threads", 1)
         gain = again["time_per_epoch"]["median"] / result["time_per_epoch"]["median"]
-        assert gain != pytest.approx(run.median(impl, w) / result["time_per_epoch"]["median"])
-        measured, ok = rows[f"{impl} on {w}: 2 threads vs 1"]
-        assert measured.startswith(f"{fmt.ratio(gain)} as fast (timed back to back); "
-                                   "agreement within tolerance")
-        assert ok is (gain > 1)
-    assert rows["fortran on mnist-shaped: 2 threads vs 1"][1] is False     # 0.97x: no gain
-    assert "numpy on wide: 2 threads vs 1" in report_text
+        assert run.thread_gain(result) == (pytest.approx(gain), None, None)
     text = " ".join(report_text.split())
-    assert ("With 2 BLAS threads instead of 1, the speed-ups on the large workloads (time with 1 "
-            "over time with 2; below 1\u00d7 a slowdown) were numpy 1.10\u00d7 on mnist-shaped, "
-            "fortran 0.970\u00d7 on mnist-shaped") in text
+    assert "With 2 BLAS threads instead of 1" in text
     # the pair without a gain is explained; with the numpy profile's share of matrix
     # products, by the bound Amdahl's law puts on the gain
-    reason = efficiency.threads_reason(run)
+    reason = efficiency.threads_reason(Run(doc))
     assert reason.startswith("<b>More threads.</b> fortran on mnist-shaped was 0.970\u00d7 as "
                              "fast with 2 threads: only its matrix products")
     assert "not measured" in reason and "numpy" not in reason
-    slow = copy.deepcopy(doc)
+    slow = copy.deepcopy(old)
     for result in slow["more_threads"]["results"]:
         if (result["implementation"], result["workload"], result["threads"]) == (
                 "numpy", "mnist-shaped", 2):
             result["time_per_epoch"]["median"] *= 1.2            # 1.1x becomes 0.917x
-    run = runs_from([slow])[0]
+    run = Run(slow)
     assert ("numpy on mnist-shaped was 0.917\u00d7 as fast with 2 threads: only its matrix "
             "products (BLAS dgemm) use the extra threads, which take 38.0% of its time in this "
             "run's profile") in efficiency.threads_reason(run)
     assert f"at most {fmt.ratio(1 / (0.62 + 0.38 / 2))} as fast (Amdahl's law)" in \
         efficiency.threads_reason(run)
-    run = runs_from([doc])[0]
     # an agreement outside tolerance fails the target even with a gain
     outside = copy.deepcopy(doc)
     outside["more_threads"]["results"][1]["agreement"]["within_tolerance"] = False
-    run = runs_from([outside])[0]
-    assert efficiency.threads_rows(run, [run])[0][2] is False
+    run = Run(outside)
+    assert efficiency.threads_rows(run)[0][2] == "not met"
     # a run without the section says how to measure it
     del outside["more_threads"]
-    run = runs_from([outside])[0]
-    [(target, measured, ok)] = efficiency.threads_rows(run, [run])
-    assert ok is None and "--also-threads" in measured
+    [(target, measured, verdict, why)] = efficiency.threads_rows(Run(outside))
+    assert verdict is None and "--also-threads" in measured
 
 
 def test_python_target_names_the_measured_floor_and_why(report_text, doc):
     from reports import efficiency  # noqa: PLC0415
 
-    run = runs_from([doc])[0]
+    run = Run(doc)
     per_step = run.median("python", "xor") / 4
-    rows = {target: (measured, ok) for target, measured, ok in efficiency.targets(run)}
-    measured, ok = rows["python: about 4 \u00b5s or less per SGD step on xor"]
-    assert ok is False
-    assert measured == (f"{fmt.time(per_step)} per step (4 steps per epoch); a step written by "
-                        f"hand for this one network: 4.12 \u00b5s (python takes "
-                        f"{fmt.ratio(per_step / 4.12e-6)} as long)")
+    median, low, high, _ = run.interval("python", "xor")
+    rows = {target: rest for target, *rest in efficiency.targets(run)}
+    measured, verdict, why = rows["python: about 4 \u00b5s or less per SGD step on xor"]
+    assert verdict == "not met" and "lies wholly above" in why
+    assert measured == (f"{fmt.time_ci(per_step, low / 4, high / 4)} per step (4 steps per "
+                        f"epoch); a step written by hand for this one network: 4.12 \u00b5s "
+                        f"(python takes {fmt.ratio(per_step / 4.12e-6)} as long)")
     text = " ".join(report_text.split())
     assert "Why targets are not met, from this run's measurements" in text
     assert "took 4.12 \u00b5s per step in this run (median of 15 rounds of 800 steps" in text
     # without a saved floor (older results) there is no reason paragraph, and no error
     old = copy.deepcopy(doc)
     del old["environment"]["python_floor"]
-    assert efficiency.python_reason(runs_from([old])[0]) is None
+    assert efficiency.python_reason(Run(old)) is None
 
 
 def test_results_without_profiles_still_report(doc, tmp_path):
@@ -317,17 +378,16 @@ def test_non_finite_numbers_saved_as_strings_are_printed_as_words(doc, tmp_path)
     assert "not a number" in text and "Agreement fails" in text
 
 
-def test_several_runs_side_by_side(doc, tmp_path):
+def test_several_runs_build_the_compare_report(doc, tmp_path):
+    """The sections are single-run: more than one results document is a comparison, laid out
+    by reports.compare from what bench.compare computed; without it, a clear error."""
     other = report_fixture.second_machine(doc)
-    path = reports.build_report([doc, other], tmp_path / "two.pdf")
-    reader = pypdf.PdfReader(path)
-    text = text_of(reader)
-    assert "Run A" in text and "Run B" in text and "AMD EPYC" in text
-    children = {t: kids for t, _, kids in outline(reader)}
-    assert "Time against width \u2014 run B" in children["Scaling"]
-    ratio = (bench_results.find_result(other, "numpy", "digits")["time_per_epoch"]["median"]
-             / bench_results.find_result(doc, "numpy", "digits")["time_per_epoch"]["median"])
-    assert fmt.ratio(ratio) in text
+    with pytest.raises(ValueError, match="comparison"):
+        reports.build_report([doc, other], tmp_path / "two.pdf")
+    comparison = bench_compare.compare([doc, other], ["A", "B"])
+    out = reports.build_report([doc, other], tmp_path / "two.pdf", comparison)
+    titles = [t for t, _, _ in outline(pypdf.PdfReader(out))]
+    assert titles == ["Contents", "Runs compared", "Changes"]
 
 
 def _with_samples(doc, impl, workload, median, spread=0.04):
@@ -426,3 +486,274 @@ def test_slope_and_crossovers_from_medians():
     ((lo, hi, estimate, after),) = crossovers(a, b)
     assert (lo, hi, after) == (16, 32, "b")
     assert 16 < estimate < 32 and math.isclose(math.log2(estimate), 4 + math.log2(1.5))
+
+
+# ------------------------------------------------------------------ page 1, charts, layout
+WORD = re.compile(r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">'
+                  r'(.*?)</word>')
+
+
+def word_boxes(path):
+    """[[(x0, y0, x1, y1, text) per word] per page], read back with pdftotext -bbox."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True,
+                         text=True, check=True, timeout=60).stdout
+    return [[(float(a), float(b), float(c), float(d), t) for a, b, c, d, t in WORD.findall(page)]
+            for page in xml.split("<page ")[1:]]
+
+
+def overlapping_words(words, slack=0.6):
+    """Pairs of words whose boxes overlap by more than slack points both ways."""
+    words = sorted(words)
+    found = []
+    for i, w in enumerate(words):
+        for v in words[i + 1:]:
+            if v[0] >= w[2] - slack:
+                break
+            if (min(w[2], v[2]) - max(w[0], v[0]) > slack
+                    and min(w[3], v[3]) - max(w[1], v[1]) > slack):
+                found.append((w[4], v[4]))
+    return found
+
+
+@pytest.fixture(scope="module")
+def old_report(doc, tmp_path_factory):
+    """The report of a results file written before the timing saved intervals."""
+    path = tmp_path_factory.mktemp("old") / "old.pdf"
+    return reports.build_report([report_fixture.without_intervals(doc)], path)
+
+
+def test_no_text_overlaps_or_leaves_the_page(report, old_report):
+    """Every page, charts included: no word's box overlaps another's (a label across a label,
+    a superscript into the next line), and no word runs past the side margins."""
+    from reports.style import MARGIN_X, PAGE  # noqa: PLC0415
+
+    for path in (report[0], old_report):
+        for number, words in enumerate(word_boxes(path), start=1):
+            assert words, number
+            assert not overlapping_words(words), (path.name, number)
+            outside = [w[4] for w in words if w[0] < MARGIN_X - 1 or w[2] > PAGE[0] - MARGIN_X + 1]
+            assert not outside, (path.name, number, outside)
+
+
+def stroked_segments(reader, page):
+    """([(order, (x0, y0), (x1, y1))] of the stroked line segments of a page, in page
+    coordinates, and [(order, x0, y0, x1, y1)] of the white rectangles painted on it), read
+    from the page's content stream (q/Q, cm, m, l, h, re; S/s/B/b stroke, f/F fill)."""
+    from pypdf.generic import ContentStream  # noqa: PLC0415
+
+    ctm, stack, path, current, start, white = (1, 0, 0, 1, 0, 0), [], [], None, None, False
+    segments, masks = [], []
+
+    def at(x, y):
+        a, b, c, d, e, f = ctm
+        return a * x + c * y + e, b * x + d * y + f
+
+    for order, (operands, op) in enumerate(ContentStream(page.get_contents(),
+                                                           reader).operations):
+        op = op.decode() if isinstance(op, bytes) else op
+        values = [float(v) for v in operands] if op in ("cm", "m", "l", "re", "rg", "g") \
+            else []
+        if op == "q":
+            stack.append((ctm, white))
+        elif op == "Q":
+            ctm, white = stack.pop()
+        elif op == "cm":
+            a, b, c, d, e, f = values
+            A, B, C, D, E, F = ctm
+            ctm = (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
+                   e * A + f * C + E, e * B + f * D + F)
+        elif op == "m":
+            current = start = at(*values)
+        elif op == "l":
+            point = at(*values)
+            path.append((current, point))
+            current = point
+        elif op == "h" and current and start:
+            path.append((current, start))
+        elif op == "re":
+            x, y, w, h = values
+            corners = [at(x, y), at(x + w, y), at(x + w, y + h), at(x, y + h)]
+            path += [(corners[i], corners[(i + 1) % 4]) for i in range(4)]
+        elif op in ("rg", "g"):
+            white = all(v > 0.99 for v in values)
+        elif op in ("S", "s", "B", "B*", "b", "b*"):
+            segments += [(order, p, q) for p, q in path]
+            path = []
+        elif op in ("f", "F", "f*", "n"):
+            if op != "n" and white and path:
+                xs = [p[0] for pair in path for p in pair]
+                ys = [p[1] for pair in path for p in pair]
+                masks.append((order, min(xs), min(ys), max(xs), max(ys)))
+            path = []
+    return segments, masks
+
+
+def lines_through_words(path, inset=1.0):
+    """[(page, word)] where a stroked line runs through a word's box (shrunk by inset) and
+    no white ground is painted over that spot after the line."""
+    reader = pypdf.PdfReader(path)
+    found = []
+    for number, (page, words) in enumerate(zip(reader.pages, word_boxes(path)), start=1):
+        height = float(page.mediabox.height)
+        segments, masks = stroked_segments(reader, page)
+        for x0, y0, x1, y1, text in words:
+            box = (x0 + inset, height - y1 + inset, x1 - inset, height - y0 - inset)
+            if box[0] >= box[2] or box[1] >= box[3]:
+                continue
+            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            for order, p, q in segments:
+                if (max(p[0], q[0]) <= box[0] or min(p[0], q[0]) >= box[2]
+                        or max(p[1], q[1]) <= box[1] or min(p[1], q[1]) >= box[3]):
+                    continue                            # nowhere near the word
+                covered = any(m[0] > order and m[1] <= cx <= m[3] and m[2] <= cy <= m[4]
+                              for m in masks)
+                if not covered and _crosses((*p, *q), box):
+                    found.append((number, text))
+                    break
+    return found
+
+
+def test_no_line_runs_through_text_on_any_page(report, old_report):
+    """Read back from the PDFs: no stroked line (axis, grid, reference line, whisker, curve,
+    table rule, diagram edge) crosses a word, on any page."""
+    for path in (report[0], old_report):
+        assert not lines_through_words(path), path.name
+
+
+def _drawing_parts(node, transform=(1, 0, 0, 1, 0, 0)):
+    """(strings [(x0, y0, x1, y1, text)], segments [(x0, y0, x1, y1)]) of a drawing, in its
+    coordinates (rotated text as its rotated box)."""
+    from reportlab.graphics.shapes import Group, Line, PolyLine, String, mmult  # noqa: PLC0415
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: PLC0415
+
+    def at(x, y):
+        a, b, c, d, e, f = transform
+        return a * x + c * y + e, b * x + d * y + f
+
+    strings, segments = [], []
+    for item in getattr(node, "contents", []):
+        if isinstance(item, Group):
+            inner = mmult(transform, item.transform)
+            more = _drawing_parts(item, inner)
+            strings += more[0]
+            segments += more[1]
+        elif isinstance(item, String):
+            w = stringWidth(item.text, item.fontName, item.fontSize)
+            x = item.x - {"start": 0, "middle": w / 2, "end": w}[item.textAnchor]
+            corners = [at(x, item.y - 0.2 * item.fontSize), at(x + w, item.y + 0.72 * item.fontSize)]
+            xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+            strings.append((min(xs), min(ys), max(xs), max(ys), item.text))
+        elif isinstance(item, Line):
+            segments.append((*at(item.x1, item.y1), *at(item.x2, item.y2)))
+        elif isinstance(item, PolyLine):
+            points = [at(item.points[i], item.points[i + 1])
+                      for i in range(0, len(item.points), 2)]
+            segments += [(*p, *q) for p, q in zip(points, points[1:])]
+    return strings, segments
+
+
+def _crosses(segment, box, steps=60):
+    x0, y0, x1, y1 = segment
+    return any(box[0] < x0 + (x1 - x0) * t / steps < box[2]
+               and box[1] < y0 + (y1 - y0) * t / steps < box[3] for t in range(steps + 1))
+
+
+def chart_drawings(doc):
+    from reports import agreement, answer, efficiency, scaling  # noqa: PLC0415
+
+    run = Run(doc)
+    drawings = {"page 1": answer.figure(run)[0], "efficiency": efficiency.chart(run),
+                "scaling": scaling.chart(run)}
+    for w in run.main_workloads():
+        for flowable in agreement.curve_story(run, w, width=240):
+            if hasattr(flowable, "contents"):
+                drawings[f"curves {w}"] = flowable
+    return drawings
+
+
+@pytest.mark.parametrize("variant", ["intervals", "no intervals"])
+def test_no_chart_line_crosses_a_label(doc, variant):
+    """Lines (axes, grid, reference lines, whiskers, curves) never run through chart text."""
+    if variant == "no intervals":
+        doc = report_fixture.without_intervals(doc)
+    for name, drawing in chart_drawings(doc).items():
+        strings, segments = _drawing_parts(drawing)
+        assert strings and segments, name
+        for box in strings:
+            hit = [s for s in segments if _crosses(s, box)]
+            assert not hit, (name, box[4], hit[:2])
+        # and no chart text runs out of its drawing
+        for box in strings:
+            assert box[0] >= -0.5 and box[2] <= drawing.width + 0.5, (name, box)
+            assert box[1] >= -0.5 and box[3] <= drawing.height + 0.5, (name, box)
+
+
+def test_page_one_answers_the_question(report, doc):
+    _, reader = report
+    first = " ".join(reader.pages[0].extract_text().split())
+    run = Run(doc)
+    median, low, high, _ = run.interval("fortran", "digits")
+    assert fmt.time_ci(median, low, high) in first          # the figure's value column
+    ratio, low, high = run.ratio("digits", "numpy", "fortran")
+    assert f"on digits fortran, {fmt.ratio_ci(ratio, low, high)} faster than numpy" in first
+    assert "They agree" in first and "of the single-thread dgemm rate" in first
+    assert "Speed targets (judged on the 95% intervals)" in first
+    assert "Contents" not in first or "Summary" in first     # the contents fit on page 1
+
+
+def test_old_results_fall_back_to_the_spread(old_report):
+    text = " ".join(text_of(pypdf.PdfReader(old_report)).split())
+    assert "no interval saved" in text and "dashed whisker: the interquartile range" in text
+
+
+def test_each_font_face_is_embedded_once_and_the_report_is_small(report):
+    path, reader = report
+    assert shutil.which("pdffonts"), "poppler-utils (pdffonts) is part of the set-up"
+    lines = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                           check=True, timeout=60).stdout.splitlines()[2:]
+    names = [line.split()[0] for line in lines]
+    assert names and len(names) == len(set(names)), names
+    assert all(line.split()[-5] == "yes" for line in lines), lines     # all embedded
+    assert path.stat().st_size <= 350_000
+    assert "Backpropagation" in reader.pages[0].extract_text()
+
+
+def test_every_page_but_a_sections_last_is_at_least_half_full(report):
+    """Rendered pages: the ink reaches past the middle of the text frame on every page except
+    the last page of each section."""
+    from reports.style import MARGIN_BOTTOM, MARGIN_TOP, PAGE  # noqa: PLC0415
+
+    path, reader = report
+    starts = {reader.get_destination_page_number(item) for item in reader.outline
+              if not isinstance(item, list)}
+    folder = path.parent / "pages"
+    folder.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-gray", "-r", "30", str(path), str(folder / "p")], check=True,
+                   timeout=120)
+    pages = sorted(folder.glob("p*.pgm"))
+    assert len(pages) == len(reader.pages)
+    for index, page in enumerate(pages):
+        if index + 1 == len(pages) or index + 1 in starts:
+            continue                                    # the last page of a section
+        data = page.read_bytes()
+        _, w, h, _, pixels = data.split(maxsplit=4)
+        w, h = int(w), int(h)
+        pixels = pixels[-w * h:]
+        top = int(h * MARGIN_TOP / PAGE[1])
+        bottom = int(h * (PAGE[1] - MARGIN_BOTTOM) / PAGE[1])
+        inked = [y for y in range(top, bottom) if min(pixels[y * w:(y + 1) * w]) < 200]
+        assert inked and (bottom - max(inked)) / (bottom - top) <= 0.5, index + 1
+
+
+def test_code_excerpts_are_set_at_readable_size(report, doc):
+    """The backward pass in code: 7.5 pt or more (read back from the PDF), long lines wrapped
+    rather than cut."""
+    pages = word_boxes(report[0])
+    for impl, src in doc["sources"].items():
+        first = src["text"].splitlines()[0].split()[0]
+        sizes = [w[3] - w[1] for words in pages for w in words if w[4] == first]
+        assert sizes and min(sizes) >= 7.5 - 1e-6, (impl, sizes)
+    text = " ".join(text_of(report[1]).split())
+    for src in doc["sources"].values():
+        last = src["text"].rstrip().splitlines()[-1].split()[-1]
+        assert last in text
