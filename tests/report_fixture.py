@@ -367,8 +367,9 @@ def with_intervals(doc):
         one = next(r for r in doc["more_threads"]["results"]
                    if (r["implementation"], r["workload"], r["threads"]) == (impl, workload, 1))
         gain = one["time_per_epoch"]["median"] / result["time_per_epoch"]["median"]
-        gains.append({"implementation": impl, "workload": workload, "ratio": gain,
-                      "ci_low": gain * 0.96, "ci_high": gain * 1.04})
+        gains.append({"implementation": impl, "workload": workload, "threads": [1, threads],
+                      "ratio": gain, "ci_low": gain * 0.96, "ci_high": gain * 1.04,
+                      "cycles": result["time_per_epoch"]["rounds"]})
     doc["more_threads"]["gains"] = gains
     return doc
 
