@@ -84,13 +84,13 @@ def methodology(settings):
         "timer": "time.perf_counter, through pytest-benchmark's round runner (as in its "
                  "pedantic mode, iterations=1); pytest-benchmark's statistics of each case's "
                  "rounds as time per epoch",
-        "schedule": "the cases of a workload are timed together in interleaved cycles: each "
-                    "cycle times one round of every case in an order shuffled afresh (seeded "
-                    "by the workload's name), after warmup_rounds discarded cycles; at least "
-                    "min_rounds cycles, then more until every paired ratio's 95% interval is "
-                    "within +-precision_goal, or the workload's budget "
-                    "(target_seconds_per_benchmark per case) is spent, or max_rounds cycles "
-                    "were run",
+        "schedule": "the implementations of a workload are timed together in interleaved "
+                    "cycles: each cycle times one round of every implementation in an order "
+                    "shuffled afresh (seeded by the workload's name), after the warm-up "
+                    "cycles, which are discarded; at least the minimum number of cycles, then "
+                    "more until every paired ratio's 95% interval is within the precision "
+                    "goal, or the workload's budget is spent, or the maximum number of cycles "
+                    "was run (the numbers are the settings below)",
         "intervals": "95%, distribution-free: a median's from its order statistics "
                      "(binomial); a ratio of two implementations is the median of the "
                      "per-cycle ratios of their paired rounds, with the order-statistic "

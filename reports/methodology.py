@@ -32,13 +32,16 @@ def timing_text(run):
     else:
         parts.append("Outside it: the data, the initial parameters (fresh for every round) and "
                      "the sample orders.")
-    for key, label in (("timer", "Timer"), ("calibration", "Calibration"),
-                       ("pure_python", "Pure Python"), ("gc", "Garbage collector")):
+    for key, label in (("timer", "Timer"), ("schedule", "Schedule"),
+                       ("intervals", "Intervals"), ("calibration", "Calibration"),
+                       ("pure_python", "Pure Python"), ("gc", "Garbage collector"),
+                       ("interference", "Interference")):
         if timing.get(key):
             parts.append(f"<b>{label}</b>: {sentence(timing[key])}")
     if rounds:
-        parts.append(f"Rounds per result: {min(rounds)} to {max(rounds)} (median of those "
-                     f"rounds reported, with their interquartile range as the noise).")
+        parts.append(f"Rounds per result: {min(rounds)} to {max(rounds)} (the median of those "
+                     f"rounds reported, with its 95% interval where the run saved one, else "
+                     f"with the interquartile range as the noise).")
     parts.append(interval_text(run))
     details = []
     if timing.get("warmup_rounds") is not None:
@@ -48,12 +51,16 @@ def timing_text(run):
         details.append(f"rounds calibrated to last at least {shortest} so that short "
                        f"workloads are not timer-bound")
     if timing.get("min_rounds") is not None:
-        details.append(f"at least {timing['min_rounds']} rounds")
+        details.append(f"at least {timing['min_rounds']} cycles")
     if timing.get("max_rounds") is not None:
-        details.append(f"at most {timing['max_rounds']} rounds")
+        details.append(f"at most {timing['max_rounds']} cycles")
+    if timing.get("target_seconds_per_benchmark") is not None:
+        details.append(f"a workload's budget of {fmt.duration(timing['target_seconds_per_benchmark'])}"
+                       f" per implementation timed")
     if timing.get("budget_seconds") is not None:
-        details.append(f"a budget of {fmt.duration(timing['budget_seconds'])} per result, beyond "
-                       f"which pure Python is timed over a bounded number of batches (partial)")
+        details.append(f"a pure-Python budget of {fmt.duration(timing['budget_seconds'])} per "
+                       f"workload, beyond which it is timed over a bounded number of batches "
+                       f"(partial)")
     if details:
         parts.append("Settings of this run: " + "; ".join(details) + ".")
     threads = run.env.get("threads")
@@ -68,11 +75,12 @@ def timing_text(run):
     if more:
         pairs = sorted({f"{r['implementation']} on {r['workload']}" for r in more})
         parts.append(f"<b>More threads.</b> After the main timings, {esc(fmt.names(pairs))} were "
-                     f"each timed twice more the same way, back to back: at the run's thread "
-                     f"count, then with every loaded BLAS library limited to {more_threads} "
-                     f"threads (threadpoolctl); the gain is the ratio of those two adjacent "
-                     f"medians, and each untimed run is compared with the reference's at the "
-                     f"run's own thread count. The gains are in Efficiency, Speed targets.")
+                     f"each timed again, at the run's thread count and with every loaded BLAS "
+                     f"library limited to {more_threads} threads (threadpoolctl, set outside "
+                     f"the timed region), the rounds of both counts interleaved in the same "
+                     f"cycles; the gain is the paired ratio, with its interval, and each "
+                     f"untimed run is compared with the reference's at the run's own thread "
+                     f"count. The gains are in Efficiency, Speed targets.")
     memory = timing.get("memory")
     used = sorted({r.get("peak_memory_method") for r in run.results
                    if r.get("peak_memory_method")})
@@ -102,11 +110,10 @@ def interval_text(run):
     goal = next(iter(sampling.values())).get("precision_goal")
     why = {"precision": "reached the precision goal", "budget": "ran out of time budget first",
            "max_cycles": "reached the largest number of cycles first"}
-    return (f"<b>Intervals</b>: every implementation of a workload is timed once per cycle, "
-            f"cycle after cycle, until the 95% confidence interval of each median is within "
-            f"\u00b1{fmt.percent(goal)} of it (or the budget runs out); the report shows each "
-            f"median with that interval, and each ratio between two implementations as the "
-            f"median of their per-cycle ratios with its own interval. "
+    heavy = sorted(w for w, record in sampling.items() if record.get("heavy"))
+    return (f"<b>Sampling</b> (precision goal \u00b1{fmt.percent(goal)} on every ratio): "
+            + (f"Measured under heavy interference (other processes took CPU from the "
+               f"benchmark): {esc(fmt.names(heavy))}. " if heavy else "")
             + "; ".join(f"{esc(fmt.names(names))} {why.get(reason, esc(str(reason)))}"
                         for reason, names in stopped.items()) + ".")
 
@@ -290,12 +297,18 @@ def workloads_table(run):
 def reproduce(run):
     command = run.run.get("command") or "python -m bench run"
     commit = run.env.get("git_commit")
+    version = run.env.get("version")
     lines = []
     if commit:
         lines.append(f"git checkout {commit}")
-    lines.append("make setup")
+        lines.append("make setup")
+        intro = "The exact command of this run, from a checkout of the same commit:"
+    else:
+        intro = ("The exact command of this run, made with backprop-bench "
+                 + (f"{esc(version)} " if version else "")
+                 + "installed as a package (no git checkout, so no commit recorded):")
     lines.append(f"{command}")
-    out = [para("The exact command of this run, from a checkout of the same commit:")]
+    out = [para(intro)]
     out.append(para("<font face='ReportMono' size='8.5'>" + "<br/>".join(esc(x) for x in lines)
                     + "</font>"))
     if run.env.get("git_dirty"):
