@@ -28,7 +28,7 @@ class Settings:
     A workload's arms (its implementations) are timed in interleaved cycles (bench/schedule.py):
     at least min_rounds cycles after warmup_rounds discarded ones, then more until every
     ratio's 95% interval is within +-precision, the workload's budget (benchmark_seconds per
-    arm) is spent, or max_rounds cycles were run."""
+    arm, at least min_workload_seconds) is spent, or max_rounds cycles were run."""
 
     min_round_seconds: float        # each timed round lasts at least this (epochs per round)
     benchmark_seconds: float        # the workload's budget: this much per arm
@@ -41,6 +41,7 @@ class Settings:
     dgemm_rounds: int
     profile_seconds: float = 0.25   # training time profiled per implementation x workload
     precision: float = 0.05         # stop adding cycles when every ratio is within +-this
+    min_workload_seconds: float = 4.0  # a workload's budget, at least (few arms, long rounds)
 
     def as_dict(self):
         return asdict(self)
@@ -48,7 +49,8 @@ class Settings:
     def rules(self, arms):
         """The schedule's stopping rules for a workload timed with this many arms."""
         return schedule.Rules(min_cycles=self.min_rounds, max_cycles=self.max_rounds,
-                              budget_seconds=self.benchmark_seconds * max(1, arms),
+                              budget_seconds=max(self.min_workload_seconds,
+                                                 self.benchmark_seconds * arms),
                               precision=self.precision, warmup_cycles=self.warmup_rounds)
 
 
@@ -60,7 +62,7 @@ DEFAULT_SETTINGS = Settings(min_round_seconds=0.05, benchmark_seconds=1.5, min_r
 QUICK_SETTINGS = Settings(min_round_seconds=0.01, benchmark_seconds=0.12, min_rounds=6,
                           max_rounds=20, warmup_rounds=1, python_budget_seconds=1.5,
                           max_partial_round_seconds=0.02, dgemm_n=1024, dgemm_rounds=5,
-                          profile_seconds=0.06)
+                          profile_seconds=0.06, min_workload_seconds=0.3)
 
 
 def epochs_per_round(seconds_per_epoch, settings):

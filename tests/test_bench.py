@@ -351,6 +351,7 @@ def test_rounds_keep_microsecond_epochs_off_the_timer_resolution():
     assert measure.epochs_per_round(2.0, settings) == 1
     rules = settings.rules(3)
     assert rules.min_cycles >= 6 and rules.budget_seconds == 3 * settings.benchmark_seconds
+    assert settings.rules(1).budget_seconds == settings.min_workload_seconds
 
 
 def test_agreement_measures():
