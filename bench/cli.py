@@ -408,8 +408,8 @@ def cmd_compare(args):
         failing = compare.slowdowns_above(comparison, args.fail_above)
         for name, row in failing:
             print(f"bench compare: {row['implementation']} on {row['workload']} is "
-                  f"{row['ratio']:.3g}x slower in {name} (95% interval from "
-                  f"{row['ci_low']:.3g}x), above --fail-above {args.fail_above:g}",
+                  f"{row['ratio']:.3g}x slower in {name} (at least {row['least']:.3g}x "
+                  f"with 95% confidence), above --fail-above {args.fail_above:g}",
                   file=sys.stderr)
         if failing:
             return 1

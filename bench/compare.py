@@ -80,7 +80,8 @@ def _row(impl, workload, old, new, min_effect):
     row = {"implementation": impl, "workload": workload,
            "kind": (new or old)["kind"],
            "old_median": _median(old), "new_median": _median(new),
-           "ratio": None, "ci_low": None, "ci_high": None, "p_value": None,
+           "ratio": None, "ci_low": None, "ci_high": None, "least": None, "most": None,
+           "p_value": None,
            "verdict": None, "why": None, "disturbed": None}
     if row["old_median"] is None or row["new_median"] is None:
         sides = [f"{side}: {r['status']}{': ' + r['reason'] if r.get('reason') else ''}"
@@ -95,8 +96,10 @@ def _row(impl, workload, old, new, min_effect):
         row["why"] = "no per-round samples saved (a run from before interleaved timing)"
         return row
     change = stats.decide(a, b, min_effect)
+    least, most = change.bounds or (None, None)
     row.update(ratio=change.ratio.value, ci_low=change.ratio.low, ci_high=change.ratio.high,
-               p_value=change.p_value, verdict=change.verdict, why=change.why)
+               least=least, most=most, p_value=change.p_value, verdict=change.verdict,
+               why=change.why)
     disturbed = [f"{side} run: other processes took {cores:.2f} cores, more than the run "
                  "left free" for side, cores in (("old", _heavy(old)), ("new", _heavy(new)))
                  if cores is not None]
@@ -138,17 +141,20 @@ def compare(docs, names, min_effect=DEFAULT_MIN_EFFECT):
     return {"baseline": names[0], "baseline_run": describe(baseline),
             "min_effect": min_effect, "confidence": stats.CONFIDENCE,
             "method": "new / old time per epoch: Hodges-Lehmann estimate with Moses' 95% "
-                      "interval over the saved per-round samples; Mann-Whitney U two-sided "
-                      "p-value; a change is called only when the whole interval lies beyond "
-                      "the minimum effect",
+                      "interval over the saved per-round samples, and Mann-Whitney U "
+                      "two-sided p-value; a change is called only when it is significant and "
+                      "even at its least (the nearest ends of the two runs' 95% median "
+                      "intervals) beyond the minimum effect",
             "comparisons": comparisons}
 
 
 def slowdowns_above(comparison, factor):
-    """Rows whose slowdown is larger than factor with confidence (interval above it), among
-    those compared (not measured under heavy interference)."""
+    """Rows slower by more than factor with confidence: significant, and the change at its
+    least (the two median intervals' nearest ends) above factor; among those compared (not
+    measured under heavy interference)."""
     return [(c["new"], row) for c in comparison["comparisons"] for row in c["rows"]
-            if row["ci_low"] is not None and row["ci_low"] > factor and not row["disturbed"]]
+            if row["least"] is not None and row["least"] > factor
+            and row["p_value"] < 1 - comparison["confidence"] and not row["disturbed"]]
 
 
 # ---- output ----------------------------------------------------------------------------------
@@ -179,8 +185,9 @@ HEADER = ("implementation", "workload", "old/epoch", "new/epoch", "new/old [95%]
 
 
 def _legend(comparison):
-    return (f"* called: significant and beyond the minimum effect of "
-            f"{comparison['min_effect']:.0%} (the whole 95% interval of new/old beyond it)")
+    return (f"* called: significant (Mann-Whitney p < 0.05) and beyond the minimum effect of "
+            f"{comparison['min_effect']:.0%} even at its least (the nearest ends of the two "
+            f"runs' 95% median intervals)")
 
 
 def as_text(comparison):
