@@ -1,0 +1,1 @@
+dict(real=dict(wp='double'))
