@@ -21,6 +21,10 @@ HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "linear")
 LOSSES = ("mse", "cross_entropy")
 
+# The precisions a Network may compute in (its dtype argument): float64, the default, in all
+# three implementations; float32 in the NumPy and Fortran ones (pure Python's float is a double).
+DTYPES = ("float64", "float32")
+
 # Tolerances of the contract (relative, max norm).
 GRADIENT_CHECK_STEP = 1e-5
 GRADIENT_CHECK_TOLERANCE = 1e-6
@@ -351,6 +355,20 @@ def check_spec(spec):
     if not isinstance(spec, NetworkSpec):
         raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
     return spec
+
+
+def check_dtype(dtype, supported=DTYPES):
+    """dtype must name one of DTYPES ("float64" or "float32", or an object whose str() is one,
+    such as numpy.float32 or numpy.dtype("float32")): ValueError naming dtype otherwise, and a
+    ValueError that says why for a known precision outside `supported`. -> the name."""
+    name = getattr(dtype, "__name__", None) if isinstance(dtype, type) else None
+    name = name if name is not None else (dtype if isinstance(dtype, str) else str(dtype))
+    if name not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
+    if name not in supported:
+        raise ValueError(f"dtype {name} is not supported here (this implementation computes in "
+                         f"{', '.join(supported)} only)")
+    return name
 
 
 def check_config(config):
