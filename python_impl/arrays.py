@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from python_impl import spec as _spec
-from python_impl.spec import GRADIENT_CHECK_STEP
+from python_impl.spec import TOLERANCES
 
 _NUMBERS = "biuf"  # dtype kinds of real numbers: bool, signed and unsigned integers, floats
 
@@ -174,10 +174,17 @@ def gradient_error(g, fd):
     return diff / scale if scale > 0.0 else diff
 
 
-def central_differences(net, params, X, Y, step=GRADIENT_CHECK_STEP):
+def central_differences(net, params, X, Y, step=None):
     """[(dW n_in x n_out, db n_out)] of net.loss(X, Y) at params, every entry by
-    (loss(p + h) - loss(p - h)) / 2h through net.set_params; net is left at params."""
-    base = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)) for W, b in params]
+    (loss(p + h) - loss(p - h)) / 2h through net.set_params; net is left at params. step h:
+    the contract's for the network's dtype by default (spec.TOLERANCES).
+
+    In a float32 network (net.dtype) the parameters are rounded to float32 first, and so is
+    each moved entry: the step is then the distance between the two rounded entries, not 2h."""
+    dtype = np.dtype(getattr(net, "dtype", "float64"))
+    step = TOLERANCES[dtype.name][0] if step is None else step
+    base = [(np.array(W, dtype=np.float64).astype(dtype).astype(np.float64),
+             np.array(b, dtype=np.float64).astype(dtype).astype(np.float64)) for W, b in params]
     grads = []
     for layer, (W, b) in enumerate(base):
         layer_grads = []
@@ -185,22 +192,27 @@ def central_differences(net, params, X, Y, step=GRADIENT_CHECK_STEP):
             fd = np.empty_like(values)
             for index in np.ndindex(values.shape):
                 original = values[index]
+                moves = (original + step, original - step)
+                if dtype != np.float64:
+                    moves = tuple(float(dtype.type(moved)) for moved in moves)
                 losses = []
-                for moved in (original + step, original - step):
+                for moved in moves:
                     values[index] = moved
                     net.set_params(base)
                     losses.append(net.loss(X, Y))
                 values[index] = original
-                fd[index] = (losses[0] - losses[1]) / (2.0 * step)
+                width = 2.0 * step if dtype == np.float64 else moves[0] - moves[1]
+                fd[index] = (losses[0] - losses[1]) / width
             layer_grads.append(fd)
         grads.append(tuple(layer_grads))
     net.set_params(base)
     return grads
 
 
-def gradient_check(net, params, X, Y, step=GRADIENT_CHECK_STEP):
+def gradient_check(net, params, X, Y, step=None):
     """[(error of dW, error of db)] per layer: gradient_error of net.gradients(X, Y) at params
-    against central_differences; the contract holds each below GRADIENT_CHECK_TOLERANCE."""
+    against central_differences; the contract holds each below GRADIENT_CHECK_TOLERANCE
+    (FLOAT32_GRADIENT_CHECK_TOLERANCE for a float32 network, with its step)."""
     net.set_params(params)
     _, grads = net.gradients(X, Y)
     return [(gradient_error(dW, fdW), gradient_error(db, fdb))
