@@ -29,7 +29,7 @@
 !    precision `wp` (every real of the algorithm is real(kind=wp), every constant 1.0_wp).
 !    This module sets wp to double precision; backprop32.f90 (module trainer32, over
 !    kernels32 and sgemm) includes the same text with wp single. f2py maps the kind `wp`
-!    through an f2cmap file per extension (f2cmap64.py, f2cmap32.py; see meson.build).
+!    through an f2cmap file per extension (wp_double.f2cmap, wp_single.f2cmap; see meson.build).
 module trainer
   use kernels, only: gemm, add_bias, copy_to, row_sums, gather, matmul_path, blas_linked, &
                      PATH_AUTO, PATH_LOOPS, PATH_BLAS
