@@ -94,6 +94,10 @@ def build_parser():
                           "one sample at a time) (default: yes unless "
                           "--impl is given; a peer that is not installed is recorded as "
                           "skipped with the reason)")
+    run.add_argument("--dtype", action="append", metavar="NAME",
+                     help="precisions: float64, float32 (repeatable or comma-separated; "
+                          "default both: float32 on the batched workloads digits, "
+                          "mnist-shaped and wide for numpy, fortran, torch and sklearn)")
     run.add_argument("--resume", metavar="DIR", type=Path,
                      help="complete an interrupted run in DIR: only the missing "
                           "implementation x workload pairs, with the options saved in it")
@@ -170,7 +174,17 @@ def plan_options(args):
     return {"quick": bool(args.quick), "threads": args.threads,
             "also_threads": also if also > args.threads else 0,
             "peers": any(name in registry.PEERS for name in impls),
-            "implementations": impls, "workloads": workloads}
+            "implementations": impls, "workloads": workloads, "dtypes": _dtypes(args.dtype)}
+
+
+def _dtypes(values):
+    """--dtype -> the run's precisions (default: both; bench/precision.py decides where)."""
+    from bench import precision  # noqa: PLC0415 - no NumPy at import
+
+    try:
+        return precision.parse(values) or list(precision.DEFAULT_DTYPES)
+    except ValueError as error:
+        raise SystemExit(f"bench run: --dtype: {error}") from None
 
 
 def cmd_run(args, argv):
@@ -179,7 +193,7 @@ def cmd_run(args, argv):
     if args.resume is not None:
         given = [flag for flag, value in (("--quick", args.quick), ("--out", args.out),
                                           ("--impl", args.impl), ("--workload", args.workload),
-                                          ("--peers", args.peers),
+                                          ("--peers", args.peers), ("--dtype", args.dtype),
                                           ("--also-threads", args.also_threads is not None))
                  if value not in (None, False)]
         if given or args.threads != 1:

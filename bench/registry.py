@@ -13,7 +13,7 @@ import importlib
 from pathlib import Path
 
 IMPLEMENTATIONS = ("python", "numpy", "fortran")
-PEERS = ("torch", "sklearn", "numpy-loop")
+PEERS = ("torch", "sklearn", "numpy-loop", "torch-cuda")
 ALL = IMPLEMENTATIONS + PEERS
 REFERENCE = "numpy"
 
@@ -57,6 +57,15 @@ def _import_one(name):
             raise ImplementationError(name, "PyTorch is not installed (pip install '.[peers]')")
         importlib.import_module("torch")
         return peers.TorchNetwork
+    if name == "torch-cuda":
+        from bench import peers  # noqa: PLC0415
+
+        if not peers.installed("torch"):
+            raise ImplementationError(name, "PyTorch is not installed (pip install '.[peers]')")
+        reason = peers.cuda_unavailable()
+        if reason:
+            raise ImplementationError(name, reason)
+        return peers.TorchCudaNetwork
     if name == "sklearn":
         from bench import peers  # noqa: PLC0415
 
