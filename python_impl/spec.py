@@ -33,10 +33,12 @@ AGREEMENT_TOLERANCE = 1e-9
 # central differences of a float32 loss lose about 6e-8 |loss| / h to rounding, so the step
 # is larger and the bound looser; the two float32 implementations agree with each other, and
 # each with the float64 reference, within FLOAT32_AGREEMENT_TOLERANCE after training (worst
-# measured on every workload: 6e-6).
+# measured on every workload: 6e-6 between NumPy and Fortran; PyTorch's float32 history on
+# mnist-shaped 1.3e-4: a well-trained classifier's loss is the logarithm of a number near 1,
+# whose float32 rounding is relative to the loss, 6e-8 / 6.6e-4 there).
 FLOAT32_GRADIENT_CHECK_STEP = 1e-2
 FLOAT32_GRADIENT_CHECK_TOLERANCE = 1e-2
-FLOAT32_AGREEMENT_TOLERANCE = 1e-4
+FLOAT32_AGREEMENT_TOLERANCE = 1e-3
 # dtype -> (gradient check step, gradient check tolerance, agreement tolerance)
 TOLERANCES = {
     "float64": (GRADIENT_CHECK_STEP, GRADIENT_CHECK_TOLERANCE, AGREEMENT_TOLERANCE),
