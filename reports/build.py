@@ -14,14 +14,14 @@ import reportlab
 from pypdf import PdfReader, PdfWriter
 from reportlab import rl_config
 
-from reports import (agreement, efficiency, fmt, methodology, scaling, speed, summary,
-                     worked)
+from reports import (agreement, efficiency, fmt, methodology, precision, scaling, speed,
+                     summary, worked)
 from reports.data import all_implementations, all_workloads, runs_from
 from reports.style import H1, TITLE, SectionDoc, esc, glue, h1, note, para, space, table
 
 rl_config.invariant = 1
 
-SECTIONS = (summary, speed, scaling, efficiency, agreement, worked, methodology)
+SECTIONS = (summary, speed, scaling, efficiency, precision, agreement, worked, methodology)
 
 
 def render(story, *, section, first_page, title, subject, label_style="D"):
