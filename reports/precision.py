@@ -8,7 +8,6 @@ figure here was computed and saved by the run."""
 
 from __future__ import annotations
 
-from bench.precision import DEFAULT, FLOAT32, dtype_of
 from bench.results import find_ratio, find_result
 from reports import fmt
 from reports.style import esc, h1, h2, note, para, space, table
@@ -18,6 +17,12 @@ BLURB = "float32 beside float64: speed-ups, GFLOP/s against sgemm, loss and accu
 
 TIMED = ("ok", "partial")
 GPU = "torch-cuda"
+DEFAULT, FLOAT32 = "float64", "float32"
+
+
+def dtype_of(result):
+    """A result's precision (the schema's "dtype"; absent in older files: float64)."""
+    return result.get("dtype") or DEFAULT
 
 
 def _timed(doc, impl, workload, dtype):
