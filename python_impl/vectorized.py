@@ -73,12 +73,12 @@ def softmax(z, out, row):
 
 
 def loss_sum(z, a, y, output, loss, ws):
-    """z, a, y: n x n_L -> the sum over the batch of the per-sample losses (a NumPy scalar of
-    the network's dtype)."""
+    """z, a, y: n x n_L -> the sum over the batch of the per-sample losses (ws.real: a float,
+    or a NumPy float32 scalar in a float32 network)."""
     s1, s2, s3 = ws.spare
     if loss == "mse":
         np.subtract(a, y, out=s1)
-        return ws.half * np.vdot(s1, s1)
+        return ws.half * ws.real(np.vdot(s1, s1))
     if output == "softmax":
         # -sum_k y_k log a_k with log a_k = z_k - max z - log sum_j exp(z_j - max z)
         row = ws.row
@@ -88,7 +88,7 @@ def loss_sum(z, a, y, output, loss, ws):
         np.add.reduce(s2, axis=1, keepdims=True, out=row)
         np.log(row, out=row)
         s1 -= row
-        return -np.vdot(y, s1)
+        return -ws.real(np.vdot(y, s1))
     # binary cross-entropy of a = sigmoid(z): y softplus(-z) + (1 - y) softplus(z), where
     # softplus(x) = max(x, 0) + log1p(exp(-|x|)) never overflows; the log1p term is shared
     np.abs(z, out=s1)
@@ -99,9 +99,9 @@ def loss_sum(z, a, y, output, loss, ws):
     s2 += s1                                    # softplus(z) = max(z, 0) + t
     np.minimum(z, 0.0, out=s3)
     s1 -= s3                                    # softplus(-z) = max(-z, 0) + t
-    total = np.vdot(y, s1)
+    total = ws.real(np.vdot(y, s1))
     np.subtract(1.0, y, out=s3)
-    return total + np.vdot(s3, s2)
+    return total + ws.real(np.vdot(s3, s2))
 
 
 def feedforward(params, x, spec, ws):
@@ -204,7 +204,7 @@ def train_epochs(params, theta, X, Y, orders, config, spec):
     decay = weight_decay(sizes, config.l2, dtype) if config.l2 else None
     history = []
     for epoch, order in enumerate(orders, start=1):
-        total = dtype.type(0.0)                 # summed in the network's precision
+        total = full.real(0.0)                  # summed in the network's precision
         for start in range(0, n, size):
             batch = order[start:start + size]  # the last batch may be shorter
             ws = full if len(batch) == size else short
@@ -213,7 +213,7 @@ def train_epochs(params, theta, X, Y, orders, config, spec):
             loss, _, _ = backprop(params, ws.x, ws.y, spec, ws)
             update(theta, velocity, ws.nabla, eta, momentum, decay, scratch)
             total += loss
-        history.append(float(total / dtype.type(n)))
+        history.append(float(total / full.real(n)))
         if not math.isfinite(history[-1]):
             raise FloatingPointError(f"train: loss is not finite in epoch {epoch} "
                                      f"({history[-1]}); the learning rate may be too large")
@@ -255,7 +255,10 @@ class Workspace:
 
     def __init__(self, sizes, n, dtype=np.float64):
         """sizes: spec.layer_sizes, n: the batch size the arrays are for, dtype: their dtype."""
-        self.half = np.dtype(dtype).type(0.5)
+        # the loss sums' scalars: Python floats in float64 (cheaper than NumPy scalars), NumPy
+        # float32 scalars in float32, so that the sums round as the network computes
+        self.real = float if np.dtype(dtype) == np.float64 else np.dtype(dtype).type
+        self.half = self.real(0.5)
         self.x = np.empty((n, sizes[0]), dtype)
         self.y = np.empty((n, sizes[-1]), dtype)
         self.zs = [np.empty((n, m), dtype) for m in sizes[1:]]
@@ -309,7 +312,7 @@ class Network:
         with np.errstate(all="ignore"):
             zs, activations = feedforward(self._params, X, spec, ws)
             total = loss_sum(zs[-1], activations[-1], Y, spec.output_activation, spec.loss, ws)
-            mean = float(total / self._dtype.type(X.shape[0]))
+            mean = float(total / ws.real(X.shape[0]))
         if not math.isfinite(mean):
             raise not_finite("loss")
         return mean
@@ -320,7 +323,7 @@ class Network:
         ws = Workspace(self.spec.layer_sizes, X.shape[0], self._dtype)
         with np.errstate(all="ignore"):
             total, nabla_w, nabla_b = backprop(self._params, X, Y, self.spec, ws)
-            mean = float(total / self._dtype.type(X.shape[0]))
+            mean = float(total / ws.real(X.shape[0]))
         if not (math.isfinite(mean) and np.isfinite(ws.nabla).all()):
             raise not_finite("gradients")
         return mean, [(nw.copy(), nb.copy()) for nw, nb in zip(nabla_w, nabla_b)]
