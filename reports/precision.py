@@ -205,9 +205,13 @@ def build(runs):
     for run in with_float32:
         doc = run.doc
         suffix = f" \u2014 run {run.label}" if run.multi else ""
-        pairs = float32_pairs(doc)
+        pairs = [(impl, w) for impl, w in float32_pairs(doc) if _timed(doc, impl, w, FLOAT32)]
+        skipped = sorted({impl for impl, w in float32_pairs(doc) if (impl, w) not in pairs})
         story.append(h2("Speed-up of float32" + suffix))
         story.append(speed_table(doc, pairs))
+        if skipped:
+            story.append(para(f"Not timed in float32: {esc(fmt.names(skipped))} (skipped; "
+                              "the reasons are in the results, and the GPU's below)."))
         story.append(space(8))
         dgemm, sgemm, drawing = gflops_table(doc, pairs)
         story.append(h2("GFLOP/s against the sgemm limit" + suffix))
