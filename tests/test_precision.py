@@ -4,6 +4,9 @@ compute in single and in double), and the float32 tolerances: gradient checks wi
 step, and NumPy against Fortran, and each against the float64 reference, after training."""
 
 import itertools
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -204,3 +207,20 @@ def test_float32_numpy_and_fortran_agree_after_training(sizes, hidden, output, l
         assert history_diff(single[0], reference[0]) <= FLOAT32_AGREEMENT_TOLERANCE
         # still float32: farther from the reference than float64 rounding
         assert max(layer_diffs(single[1], reference[1])) > AGREEMENT_TOLERANCE
+
+
+@pytest.mark.parametrize("f2cmap, code", [(None, "f"), ("wp_double.f2cmap", "d"),
+                                          ("wp_single.f2cmap", "f")])
+def test_f2py_maps_the_kind_wp_only_through_its_f2cmap(tmp_path, f2cmap, code):
+    """The trap (docs/TOOLCHAIN): f2py reads the kind's name, not its value, so without a map
+    the double-precision module's real(kind=wp) would be C float; each extension's f2cmap
+    makes it double (trainer) or float (trainer32)."""
+    sources = Path(fortran_impl.__file__).resolve().parent
+    command = [sys.executable, "-m", "numpy.f2py", str(sources / "backprop.f90"), "-m",
+               "probe", "--lower", "--build-dir", str(tmp_path)]
+    if f2cmap:
+        command += ["--f2cmap", str(sources / f2cmap)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    module = (tmp_path / "probemodule.c").read_text()
+    assert f"\"params : in/output rank-1 array('{code}') with bounds (n_params)" in module
