@@ -409,3 +409,17 @@ def test_blas_path_agrees_with_the_reference_loops(matmul_path, sizes, batch):
     assert rel_diff(loss_a, loss_b) <= tol and history_diff(hist_a, hist_b) <= tol
     assert max(layer_diffs(params_a, params_b) + layer_diffs(grads_a, grads_b)) <= tol
     assert rel_diff(out_a, out_b) <= tol
+
+
+# (h) the one text's edits reach the build
+def test_the_extensions_are_built_from_the_current_included_texts():
+    """meson does not track Fortran `include` files (gfortran writes dependency files only
+    with -cpp, which meson leaves off), so an edit of trainer.inc or kernels.inc alone does not
+    rebuild the extensions on import: touch backprop.f90, backprop32.f90, kernels.f90 and
+    kernels32.f90 after editing them (README, "The Fortran trainer")."""
+    for extension in (network._backprop, network._backprop32):
+        built = Path(extension.__file__).stat().st_mtime
+        for text in ("trainer.inc", "kernels.inc"):
+            assert (SOURCES / text).stat().st_mtime <= built, (
+                f"{text} is newer than {Path(extension.__file__).name}: touch the .f90 files "
+                "that include it to rebuild")
