@@ -28,6 +28,7 @@ class Adapter:
     network: bool = True         # a Network class (False: scikit-learn's estimator)
     traced: bool = True          # in the worked example and the gradient checks
     profiler: str | None = None  # "cprofile", "fortran" (the f2py call timed), None: not
+    device: bool = False         # computes on a device: its data is put there untimed
 
     def inputs(self, data):
         """(X_train, Y_train) as this implementation takes them."""
@@ -42,6 +43,14 @@ class Adapter:
     def rows(self, X, index):
         """The rows of X (or Y) at index, in this implementation's form."""
         return [X[i] for i in index] if self.lists else X[index]
+
+    def place(self, cls, spec, X, Y, dtype):
+        """(X, Y) where the implementation computes: on its device for a device adapter
+        (tensors made by cls's to_device, outside the timed region), else as they are."""
+        if not self.device:
+            return X, Y
+        kwargs = {} if dtype == "float64" else {"dtype": dtype}
+        return cls(spec, **kwargs).to_device(X, Y)
 
     def orders(self, orders):
         """Sample orders as this implementation takes them fastest (converted, like X and Y,
@@ -66,6 +75,7 @@ ADAPTERS = {adapter.name: adapter for adapter in (
     Adapter("sklearn", "scikit-learn", network=False, traced=False),
     Adapter("numpy-loop", "the per-sample NumPy loop", array_orders=True, budgeted=True,
             per_sample_skip=True, traced=False, profiler="cprofile"),
+    Adapter("torch-cuda", "PyTorch on CUDA", array_orders=True, device=True),
 )}
 ORDER = tuple(ADAPTERS)
 assert set(ORDER) == set(registry.ALL), "every implementation and peer needs an adapter"

@@ -145,7 +145,7 @@ def gradient_check(cls, step=GRADIENT_CHECK_STEP):
 SOURCES = {
     "python": ("python_impl/pure.py", "python", "# "),
     "numpy": ("python_impl/vectorized.py", "python", "# "),
-    "fortran": ("fortran_impl/backprop.f90", "fortran", "! "),
+    "fortran": ("fortran_impl/trainer.inc", "fortran", "! "),
 }
 BEGIN, END = "backward pass: begin", "backward pass: end"
 

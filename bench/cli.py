@@ -144,6 +144,10 @@ def build_parser(prog=None):
                           "one sample at a time) (default: yes unless "
                           "--impl is given; a peer that is not installed is recorded as "
                           "skipped with the reason)")
+    run.add_argument("--dtype", action="append", metavar="NAME",
+                     help="precisions: float64, float32 (repeatable or comma-separated; "
+                          "default both: float32 on the batched workloads digits, "
+                          "mnist-shaped and wide for numpy, fortran, torch and sklearn)")
     run.add_argument("--resume", metavar="DIR", type=Path,
                      help="complete an interrupted run in DIR: only the missing "
                           "implementation x workload pairs, with the options saved in it")
@@ -228,7 +232,17 @@ def plan_options(args):
     return {"quick": bool(args.quick), "threads": threads,
             "also_threads": also if also > threads else 0,
             "peers": any(name in registry.PEERS for name in impls),
-            "implementations": impls, "workloads": workloads}
+            "implementations": impls, "workloads": workloads, "dtypes": _dtypes(args.dtype)}
+
+
+def _dtypes(values):
+    """--dtype -> the run's precisions (default: both; bench/precision.py decides where)."""
+    from bench import precision  # noqa: PLC0415 - no NumPy at import
+
+    try:
+        return precision.parse(values) or list(precision.DEFAULT_DTYPES)
+    except ValueError as error:
+        raise SystemExit(f"bench run: --dtype: {error}") from None
 
 
 def _path_problem(path):
@@ -262,7 +276,7 @@ def _resume_options(args, parser):
     given = [flag for flag, value in (("--quick", args.quick or None), ("--out", args.out),
                                       ("--impl", args.impl), ("--workload", args.workload),
                                       ("--peers/--no-peers", args.peers),
-                                      ("--threads", args.threads),
+                                      ("--threads", args.threads), ("--dtype", args.dtype),
                                       ("--also-threads", args.also_threads))
              if value is not None]
     if given:

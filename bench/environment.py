@@ -156,13 +156,24 @@ def fortran_build():
 
 def measure_dgemm(n=1024, rounds=15, threads=1):
     """NumPy float64 matrix multiply C = A B (n x n), GFLOP/s over rounds (2 n^3 each)."""
+    return measure_gemm("float64", n, rounds, threads)
+
+
+def measure_sgemm(n=1024, rounds=15, threads=1):
+    """measure_dgemm's sibling in single precision: NumPy float32 C = A B (BLAS sgemm), the
+    limit the float32 timings are compared with."""
+    return measure_gemm("float32", n, rounds, threads)
+
+
+def measure_gemm(dtype, n=1024, rounds=15, threads=1):
+    """NumPy matrix multiply C = A B (n x n) of dtype, GFLOP/s over rounds (2 n^3 each)."""
     import numpy as np  # noqa: PLC0415
     from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
     rng = np.random.default_rng(0)
-    A = rng.standard_normal((n, n))
-    B = rng.standard_normal((n, n))
-    C = np.empty((n, n))
+    A = rng.standard_normal((n, n)).astype(dtype)
+    B = rng.standard_normal((n, n)).astype(dtype)
+    C = np.empty((n, n), dtype=dtype)
     rates = []
     with threadpool_limits(limits=threads, user_api="blas"):
         np.matmul(A, B, out=C)  # warm-up

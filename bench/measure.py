@@ -137,9 +137,9 @@ def as_arrays(params):
             for W, b in params]
 
 
-def train_run(cls, spec, init, X, Y, config, orders):
-    """Train a fresh cls(spec, init) once, measuring time and peak memory."""
-    net = cls(spec, params=init)
+def train_run(cls, spec, init, X, Y, config, orders, **network_kwargs):
+    """Train a fresh cls(spec, init, **network_kwargs) once, measuring time and peak memory."""
+    net = cls(spec, params=init, **network_kwargs)
     with PeakMemory() as memory:
         start = time.perf_counter()
         history = net.train(X, Y, config, orders)
@@ -189,15 +189,17 @@ def max_rel_history_diff(history, reference):
     return history_diff(history, reference)
 
 
-def agreement(run, reference_run, reference="numpy", note=None):
-    """The agreement entry of a result: run against the reference's run from the same start."""
+def agreement(run, reference_run, reference="numpy", note=None,
+              tolerance=AGREEMENT_TOLERANCE):
+    """The agreement entry of a result: run against the reference's run from the same start
+    (tolerance: the contract's for the run's precision; the float64 one by default)."""
     param_diff = max_rel_param_diff(run.params, reference_run.params)
     history_diff = max_rel_history_diff(run.history, reference_run.history)
-    within = (math.isfinite(param_diff) and param_diff <= AGREEMENT_TOLERANCE
-              and math.isfinite(history_diff) and history_diff <= AGREEMENT_TOLERANCE)
+    within = (math.isfinite(param_diff) and param_diff <= tolerance
+              and math.isfinite(history_diff) and history_diff <= tolerance)
     return {"reference": reference, "max_rel_param_diff": param_diff,
             "max_rel_history_diff": history_diff, "within_tolerance": within,
-            "epochs_compared": len(run.history), "tolerance": AGREEMENT_TOLERANCE,
+            "epochs_compared": len(run.history), "tolerance": tolerance,
             "note": note}
 
 

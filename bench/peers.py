@@ -1,9 +1,15 @@
 """Peers: what a user would pick instead, run on the same workloads.
 
-- `TorchNetwork`: PyTorch on the CPU in float64, with the `Network` interface of the contract.
-  It takes the same spec, initial parameters and sample orders; the update (momentum, l2 on
-  weights only, velocity zeroed per `train` call) is written out by hand on torch tensors and
-  the gradient comes from autograd, so its trained weights are compared with the reference's.
+- `TorchNetwork`: PyTorch on the CPU in float64 (or float32: `dtype`), with the `Network`
+  interface of the contract. It takes the same spec, initial parameters and sample orders; the
+  update (momentum, l2 on weights only, velocity zeroed per `train` call) is written out by
+  hand on torch tensors and the gradient comes from autograd, so its trained weights are
+  compared with the reference's.
+- `TorchCudaNetwork` ("torch-cuda"): the same code on a CUDA device, when one is visible. The
+  device is an argument of TorchNetwork, so the tests run this path on the CPU device. Data
+  put on the device beforehand (`to_device`, outside the timed region) is used as it is; the
+  device is synchronised at the start and the end of every `train` call, and the loss is
+  summed on the device (read once per epoch), so a timed round is the device's whole work.
 - `sklearn_estimator` / `sklearn_unsupported`: scikit-learn's MLPClassifier/MLPRegressor with
   solver="sgd", constant learning rate, plain momentum. It uses its own initialisation and its
   own sample order, so its parameters are not compared; where it cannot express a workload the
@@ -27,38 +33,85 @@ import math
 import numpy as np
 
 from python_impl import vectorized
-from python_impl.arrays import as_data, as_matrix, as_orders, as_params
+from python_impl.arrays import as_data, as_dtype, as_matrix, as_orders, as_params
 from python_impl.spec import check_config, check_spec, init_params
 
-PEERS = ("torch", "sklearn", "numpy-loop")
+PEERS = ("torch", "sklearn", "numpy-loop", "torch-cuda")
 
 
 def installed(name):
     """Whether the peer's package can be imported (without importing it)."""
-    module = {"torch": "torch", "sklearn": "sklearn", "numpy-loop": "numpy"}[name]
+    module = {"torch": "torch", "sklearn": "sklearn", "numpy-loop": "numpy",
+              "torch-cuda": "torch"}[name]
     return importlib.util.find_spec(module) is not None
 
 
-class TorchNetwork:
-    """The contract's Network on PyTorch tensors (CPU, float64); gradients by autograd."""
+def cuda_unavailable():
+    """Why the torch-cuda peer cannot run here, or None when a CUDA device is visible."""
+    import torch  # noqa: PLC0415
 
-    def __init__(self, spec, params=None, seed=0):
+    if not torch.cuda.is_available():
+        return (f"no CUDA device is visible to PyTorch {torch.__version__} "
+                f"(torch.cuda.is_available() is False; built for CUDA: "
+                f"{torch.version.cuda or 'no, a CPU-only build'})")
+    return None
+
+
+class TorchNetwork:
+    """The contract's Network on PyTorch tensors (float64 or float32, on `device`: the CPU by
+    default); gradients by autograd."""
+
+    DEVICE = "cpu"
+
+    def __init__(self, spec, params=None, seed=0, dtype="float64", device=None):
         import torch  # noqa: PLC0415
 
         self._torch = torch
         self.spec = check_spec(spec)
+        self._dtype = as_dtype(dtype)
+        self.dtype = self._dtype.name
+        self.device = torch.device(device or self.DEVICE)
         self._params = []
         self.set_params(init_params(spec, seed) if params is None else params)
 
+    def _sync(self):
+        """Wait for the device's queued work (CUDA); nothing to wait for on the CPU."""
+        if self.device.type == "cuda":
+            self._torch.cuda.synchronize(self.device)
+
+    def _tensor(self, array):
+        return self._torch.from_numpy(array).to(self.device)
+
+    def to_device(self, X, Y=None):
+        """X (and Y) as tensors of the network's dtype on its device, checked by the
+        contract's rules: train, forward and loss take them as they are (no copy)."""
+        if Y is None:
+            return self._tensor(as_matrix("X", X, self.spec.n_in, self._dtype))
+        X, Y = as_data(X, Y, self.spec, self._dtype)
+        return self._tensor(X), self._tensor(Y)
+
+    def _data(self, X, Y):
+        """(x, y) tensors on the device: given ones as they are, anything else checked."""
+        torch = self._torch
+        if isinstance(X, torch.Tensor) and isinstance(Y, torch.Tensor):
+            if X.shape[1:] != (self.spec.n_in,) or Y.shape != (len(X), self.spec.n_out):
+                raise ValueError(f"X, Y: tensors of shape {tuple(X.shape)}, {tuple(Y.shape)} "
+                                 "do not fit the network")
+            return X.to(self.device, self._torch_dtype()), Y.to(self.device, self._torch_dtype())
+        return self.to_device(X, Y)
+
+    def _torch_dtype(self):
+        return getattr(self._torch, self.dtype)
+
     def get_params(self):
-        """[(W n_in x n_out, b n_out)] as float64 NumPy copies."""
-        return [(W.detach().numpy().copy(), b.detach().numpy().copy()) for W, b in self._params]
+        """[(W n_in x n_out, b n_out)] as NumPy copies of the network's dtype."""
+        return [(W.detach().cpu().numpy().copy(), b.detach().cpu().numpy().copy())
+                for W, b in self._params]
 
     def set_params(self, params):
         """Replace the parameters (validated by the contract's rules, then copied in)."""
-        torch = self._torch
-        self._params = [(torch.from_numpy(W.copy()), torch.from_numpy(b.copy()))
-                        for W, b in as_params(params, self.spec)]
+        self._params = [(self._tensor(W.copy()), self._tensor(b.copy()))
+                        for W, b in as_params(params, self.spec, self._dtype)]
 
     def _activate(self, z, name):
         torch = self._torch
@@ -97,48 +150,46 @@ class TorchNetwork:
         return (y * softplus(-z) + (1.0 - y) * softplus(z)).sum()
 
     def forward(self, X):
-        """n_samples x n_out activations."""
-        x = self._torch.from_numpy(as_matrix("X", X, self.spec.n_in))
+        """n_samples x n_out activations (a NumPy array of the network's dtype)."""
+        x = X if isinstance(X, self._torch.Tensor) else self.to_device(X)
         with self._torch.no_grad():
-            return self._forward(self._params, x)[1].numpy().copy()
+            return self._forward(self._params, x)[1].cpu().numpy().copy()
 
     def loss(self, X, Y):
         """Mean per-sample loss."""
-        X, Y = as_data(X, Y, self.spec)
-        x, y = self._torch.from_numpy(X), self._torch.from_numpy(Y)
+        x, y = self._data(X, Y)
         with self._torch.no_grad():
             z, a = self._forward(self._params, x)
-            return float(self._loss_sum(z, a, y)) / len(x)
+            return (self._loss_sum(z, a, y) / len(x)).item()
 
     def gradients(self, X, Y):
         """(mean loss, [(dW, db)]) by autograd."""
-        X, Y = as_data(X, Y, self.spec)
-        x, y = self._torch.from_numpy(X), self._torch.from_numpy(Y)
+        x, y = self._data(X, Y)
         params = [(W.clone().requires_grad_(True), b.clone().requires_grad_(True))
                   for W, b in self._params]
         z, a = self._forward(params, x)
         loss = self._loss_sum(z, a, y) / len(x)
         loss.backward()
-        gradients = [(W.grad.numpy().copy(), b.grad.numpy().copy()) for W, b in params]
+        gradients = [(W.grad.cpu().numpy().copy(), b.grad.cpu().numpy().copy())
+                     for W, b in params]
         return loss.detach().item(), gradients
 
     def train(self, X, Y, config, orders=None):
         """Mini-batch SGD with momentum and l2 as the contract defines; returns history."""
         torch = self._torch
         check_config(config)
-        X, Y = as_data(X, Y, self.spec)
-        x_all, y_all = torch.from_numpy(X), torch.from_numpy(Y)
+        self._sync()
+        x_all, y_all = self._data(X, Y)
         n = len(x_all)
-        orders = as_orders(orders, n, config).tolist()
+        orders = torch.from_numpy(as_orders(orders, n, config, dtype=np.int64)).to(self.device)
         params = [(W.clone().requires_grad_(True), b.clone().requires_grad_(True))
                   for W, b in self._params]
         velocity = [(torch.zeros_like(W), torch.zeros_like(b)) for W, b in params]
         eta, mu, l2 = config.learning_rate, config.momentum, config.l2
         size = config.batch_size
         history = []
-        for epoch, order in enumerate(orders):
-            index = torch.tensor(order, dtype=torch.long)
-            total = 0.0
+        for epoch, index in enumerate(orders):
+            total = torch.zeros((), dtype=self._torch_dtype(), device=self.device)
             for start in range(0, n, size):
                 batch = index[start:start + size]
                 x, y = x_all[batch], y_all[batch]
@@ -148,19 +199,26 @@ class TorchNetwork:
                     W.grad = None
                     b.grad = None
                 (loss_sum / len(batch)).backward()
-                total += loss_sum.detach().item()
+                total += loss_sum.detach()           # on the device: no sync per batch
                 with torch.no_grad():
                     for (W, b), (vW, vb) in zip(params, velocity):
                         vW.mul_(mu).sub_(eta * (W.grad + l2 * W))
                         vb.mul_(mu).sub_(eta * b.grad)
                         W.add_(vW)
                         b.add_(vb)
-            mean = total / n
+            mean = (total / n).item()
             if not math.isfinite(mean):
                 raise FloatingPointError(f"train: loss is not finite in epoch {epoch + 1}")
             history.append(mean)
         self._params = [(W.detach(), b.detach()) for W, b in params]
+        self._sync()
         return history
+
+
+class TorchCudaNetwork(TorchNetwork):
+    """TorchNetwork on the CUDA device (the "torch-cuda" peer)."""
+
+    DEVICE = "cuda"
 
     def predict(self, X):
         """Class index per sample: argmax of forward; with one output unit, output >= 0.5."""

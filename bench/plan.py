@@ -30,17 +30,20 @@ BENCH_MODULE = Path(__file__).with_name("bench_train.py")
 
 @dataclass(frozen=True)
 class Case:
-    """One benchmark: an implementation on a workload, among the run's main timings
-    (threads 0: at the run's thread count), or in its more_threads section with that many
-    BLAS threads."""
+    """One benchmark: an implementation on a workload in a precision, among the run's main
+    timings (threads 0: at the run's thread count), or in its more_threads section with that
+    many BLAS threads."""
 
     implementation: str
     workload: str
     threads: int = 0
+    dtype: str = "float64"         # the precision (bench/precision.py)
 
     @property
     def id(self):
         suffix = f"-{self.threads}threads" if self.threads else ""
+        if self.dtype != "float64":
+            suffix += f"-{self.dtype}"
         return f"{self.implementation}-{self.workload}{suffix}"
 
 

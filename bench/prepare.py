@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from bench import adapters, environment, measure, peers, registry
+from bench import adapters, environment, measure, peers, precision, registry
 from bench import workloads as wl
 from bench.plan import Prepared
 from python_impl.spec import epoch_orders, init_params
@@ -30,27 +30,27 @@ class Preparer:
         self.threads = threads
         self.references = {}
 
-    def base(self, impl, workload, status, reason=None):
+    def base(self, impl, workload, status, reason=None, dtype=precision.DEFAULT):
         return {"implementation": impl, "kind": registry.kind(impl), "workload": workload.name,
                 "status": status, "reason": reason, "timed_batches": None,
-                "threads": self.threads}
+                "threads": self.threads, "dtype": dtype}
 
     def prepare(self, case):
         """Called by the benchmark test, untimed: a Prepared case (errors propagate and are
         recorded as the pair's failure)."""
-        impl, workload = case.implementation, wl.get(case.workload)
+        impl, workload, dtype = case.implementation, wl.get(case.workload), case.dtype
         if impl in self.unavailable:
-            return Prepared(self.base(impl, workload, "skipped", self.unavailable[impl]))
+            return Prepared(self.base(impl, workload, "skipped", self.unavailable[impl], dtype))
         reason = adapters.get(impl).unsupported(workload)
         if reason:
-            return Prepared(self.base(impl, workload, "skipped", reason))
+            return Prepared(self.base(impl, workload, "skipped", reason, dtype))
         if not adapters.get(impl).network:
-            return self.prepare_sklearn(workload)
+            return self.prepare_sklearn(workload, dtype)
         if case.threads:
             prepared = self.prepare_network(impl, workload, more_threads=True)
             prepared.result["threads"] = case.threads
             return prepared
-        return self.prepare_network(impl, workload)
+        return self.prepare_network(impl, workload, dtype=dtype)
 
     def reference(self, workload, prefix=None):
         """NumPy's untimed run on the workload (or on the first prefix samples of epoch 1)."""
@@ -66,18 +66,21 @@ class Preparer:
                     orders)
         return self.references[key]
 
-    def training_set(self, workload, data, impl, prefix=None):
+    def training_set(self, workload, data, impl, prefix=None, dtype=precision.DEFAULT):
         """(X, Y, config, orders) of the untimed run: all epochs, or the first prefix
-        samples of epoch 1's order as a one-epoch run."""
+        samples of epoch 1's order as a one-epoch run (X, Y in dtype)."""
         adapter = adapters.get(impl)
-        X, Y = adapter.inputs(data)
+        X, Y = precision.inputs(*adapter.inputs(data), dtype)
         config = workload.config
         orders = epoch_orders(data.n_train, config)
         if prefix is None:
+            X, Y = adapter.place(self.classes[impl], workload.spec, X, Y, dtype)
             return X, Y, config, adapter.orders(orders)
         index = orders[0][:prefix]
-        return (adapter.rows(X, index), adapter.rows(Y, index),
-                dataclasses.replace(config, epochs=1), adapter.orders([list(range(prefix))]))
+        X, Y = adapter.place(self.classes[impl], workload.spec, adapter.rows(X, index),
+                             adapter.rows(Y, index), dtype)
+        return (X, Y, dataclasses.replace(config, epochs=1),
+                adapter.orders([list(range(prefix))]))
 
     def python_plan(self, cls, workload, data, adapter):
         """(status, prefix samples or None, reason) for pure Python (or another budgeted
@@ -109,10 +112,12 @@ class Preparer:
         timed = max(1, min(n_batches - 1, int(round_budget / batch)))
         return "partial", timed * size, None
 
-    def prepare_network(self, impl, workload, more_threads=False):
-        """A Network implementation (or the PyTorch peer) on one workload (more_threads: a
-        case of the more_threads section, whose untimed run is compared with the reference's
-        at the run's own thread count, NumPy's included)."""
+    def prepare_network(self, impl, workload, more_threads=False, dtype=precision.DEFAULT):
+        """A Network implementation (or the PyTorch peer) on one workload in dtype
+        (more_threads: a case of the more_threads section, whose untimed run is compared with
+        the reference's at the run's own thread count, NumPy's included; float32: compared
+        with the float64 reference within the float32 tolerance)."""
+        kwargs = precision.network_kwargs(dtype)
         cls = self.classes[impl]
         data = wl.dataset(workload)
         spec, config = workload.spec, workload.config
@@ -125,10 +130,11 @@ class Preparer:
             if status == "skipped":
                 return Prepared(self.base(impl, workload, "skipped", reason))
         phases = {"calibration": time.perf_counter() - started}
-        X, Y, run_config, run_orders = self.training_set(workload, data, impl, prefix)
-        run = measure.train_run(cls, spec, init, X, Y, run_config, run_orders)
+        X, Y, run_config, run_orders = self.training_set(workload, data, impl, prefix, dtype)
+        run = measure.train_run(cls, spec, init, X, Y, run_config, run_orders, **kwargs)
         phases["untimed_run"] = run.seconds
-        reference = impl == registry.REFERENCE and not more_threads
+        reference = (impl == registry.REFERENCE and not more_threads
+                     and dtype == precision.DEFAULT)
         if reference and prefix is None:
             self.references[(workload.name, None)] = run
         notes = []
@@ -140,8 +146,12 @@ class Preparer:
                 note = (f"compared over the timed prefix only: the first {prefix} samples of "
                         f"epoch 1 ({prefix // config.batch_size} batches), trained by both "
                         "from the same initial parameters")
-            agreement = measure.agreement(run, self.reference(workload, prefix), note=note)
-        result = self.base(impl, workload, status)
+            if dtype != precision.DEFAULT:
+                note = (f"{dtype} against the float64 reference, within the contract's "
+                        f"{dtype} tolerance")
+            agreement = measure.agreement(run, self.reference(workload, prefix), note=note,
+                                          tolerance=precision.TOLERANCES[dtype])
+        result = self.base(impl, workload, status, dtype=dtype)
         n_batches = workload.n_batches(data.n_train)
         if status == "partial":
             timed_batches = prefix // config.batch_size
@@ -169,7 +179,7 @@ class Preparer:
                          f"{data.n_train / prefix:.4g}; the untimed run, agreement, loss and "
                          "accuracies are of whole epochs")
             timed_X, timed_Y, timed_config, timed_orders = self.training_set(
-                workload, data, impl, prefix)
+                workload, data, impl, prefix, dtype)
             epochs_per_round = 1
             scale = data.n_train / prefix
         elif status == "partial":
@@ -183,7 +193,7 @@ class Preparer:
             timed_config = dataclasses.replace(config, epochs=epochs_per_round)
             timed_orders = adapter.orders(epoch_orders(data.n_train, timed_config))
 
-        net = cls(spec, params=init)
+        net = cls(spec, params=init, **kwargs)
 
         def setup():
             net.set_params(init)
@@ -207,15 +217,20 @@ class Preparer:
         if status == "ok":
             result["train_accuracy"] = measure.accuracy(run.net.forward(X), data.labels_train)
             if data.X_test is not None:
-                X_test = adapter.test_inputs(data)
+                X_test, _ = precision.inputs(adapter.test_inputs(data), None, dtype)
                 result["test_accuracy"] = measure.accuracy(run.net.forward(X_test),
                                                            data.labels_test)
         return Prepared(result, target, setup, epochs_per_round, scale,
                         {"status": status, "scale_to_epoch": scale})
 
-    def prepare_sklearn(self, workload):
-        """scikit-learn's MLP on one workload, or skipped with the reason it cannot."""
+    def prepare_sklearn(self, workload, dtype=precision.DEFAULT):
+        """scikit-learn's MLP on one workload, or skipped with the reason it cannot (float32:
+        given float32 input, which scikit-learn keeps in float32)."""
         data = wl.dataset(workload)
+        if dtype != precision.DEFAULT:
+            data = dataclasses.replace(
+                data, X_train=data.X_train.astype(dtype), Y_train=data.Y_train.astype(dtype),
+                X_test=None if data.X_test is None else data.X_test.astype(dtype), lists={})
         config = workload.config
         y = peers.sklearn_targets(workload, data.Y_train, data.labels_train)
         estimator = peers.sklearn_estimator(workload, config.epochs, workload.seed)
@@ -232,7 +247,7 @@ class Preparer:
         def target(fresh):
             peers.sklearn_fit(fresh, data.X_train, y)
 
-        result = self.base("sklearn", workload, "ok")
+        result = self.base("sklearn", workload, "ok", dtype=dtype)
         classifier = workload.spec.output_activation != "linear"
         result.update({
             "final_loss": history[-1],

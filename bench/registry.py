@@ -16,12 +16,13 @@ import re
 from pathlib import Path
 
 IMPLEMENTATIONS = ("python", "numpy", "fortran")
-PEERS = ("torch", "sklearn", "numpy-loop")
+PEERS = ("torch", "sklearn", "numpy-loop", "torch-cuda")
 ALL = IMPLEMENTATIONS + PEERS
 REFERENCE = "numpy"
 DISTRIBUTION = "backprop-bench"   # this project, as pip knows it
 # The peers' packages: (module to find, distribution to install, label).
 PEER_PACKAGES = {"torch": ("torch", "torch", "PyTorch"),
+                 "torch-cuda": ("torch", "torch", "PyTorch"),
                  "sklearn": ("sklearn", "scikit-learn", "scikit-learn")}
 
 
@@ -89,6 +90,11 @@ def _import_one(name):
         if name == "torch":
             importlib.import_module("torch")
             return peers.TorchNetwork
+        if name == "torch-cuda":
+            reason = peers.cuda_unavailable()
+            if reason:
+                raise ImplementationError(name, reason)
+            return peers.TorchCudaNetwork
         importlib.import_module("sklearn.neural_network")
         return None  # run through bench.peers' scikit-learn adapter, not a Network class
     if name == "numpy-loop":

@@ -54,6 +54,8 @@ environment:
                   "reportlab": str, "pypdf": str, "pytest-benchmark": str, ...},
      "version": str|null,                          # backprop-bench's version (pip metadata)
      "git_commit": str|null, "git_dirty": bool|null,   # null unless run from a checkout
+     "sgemm": {...},                               # the same for float32 (runs with float32
+                                                   # cases), measured beside dgemm
      "dgemm": {"n": int, "gflops_median": float, "gflops_iqr": float, "rounds": int,
                "threads": 1, "measured": str},     # NumPy's single-thread matrix multiply,
                                                    # "just before the first timing of wide",
@@ -96,7 +98,11 @@ results: [{
                           "epochs_compared": int, "tolerance": 1e-9, "note": str|null},
      "peak_memory_bytes": int|null,
      "history": [float, ...],           # per-epoch training loss (learning curve)
-     "threads": int}]
+     "threads": int,
+     "dtype": "float64"|"float32"}]     # the precision; absent (files before it): float64.
+                                        # A result's identity is (implementation, workload,
+                                        # dtype); float32 agreement is against the float64
+                                        # reference, within the float32 tolerance
     "ok": timed over whole epochs. "partial": timed over the first timed_batches batches of
     an epoch; the per-epoch figures are scaled from them, and the agreement, final loss and
     history are of that prefix (agreement.note says so). "skipped": "reason" says why; no
@@ -153,7 +159,8 @@ ratios (optional; files written before interleaved timing have none): [{
      "ratio": float,                    # time(numerator) / time(denominator): the median of
                                         # the per-cycle ratios of their paired rounds
      "ci_low": float|null, "ci_high": float|null,   # its 95% interval
-     "cycles": int}, ...]
+     "cycles": int,
+     "numerator_dtype", "denominator_dtype": "float64"|"float32"}, ...]  # absent: float64
     One entry per two timed results of a workload, in either orientation (find_ratio
     inverts). more_threads has the same for each implementation at the two thread counts as
     "gains": [{"implementation", "workload", "threads": [run's, more], "ratio" (time with the
@@ -249,13 +256,18 @@ def put_result(doc, result, section=None):
     holder["results"] = [r for r in holder["results"] if _key(r, section) != key] + [result]
 
 
+def _sides(ratio):
+    """A ratio's two sides as {(implementation, dtype), ...} (dtype absent: float64)."""
+    return {(ratio["numerator"], ratio.get("numerator_dtype") or "float64"),
+            (ratio["denominator"], ratio.get("denominator_dtype") or "float64")}
+
+
 def put_ratio(doc, ratio):
     """Add a paired ratio to doc["ratios"], replacing an earlier one of the same workload and
-    the same two implementations (in either orientation)."""
-    pair = {ratio["numerator"], ratio["denominator"]}
+    the same two implementation x dtype sides (in either orientation)."""
+    pair = _sides(ratio)
     doc["ratios"] = [r for r in doc.get("ratios", [])
-                     if (r["workload"], {r["numerator"], r["denominator"]})
-                     != (ratio["workload"], pair)] + [ratio]
+                     if (r["workload"], _sides(r)) != (ratio["workload"], pair)] + [ratio]
 
 
 def put_gain(doc, gain):
@@ -267,34 +279,41 @@ def put_gain(doc, gain):
                         if (g["implementation"], g["workload"]) != key] + [gain]
 
 
-def find_ratio(doc, workload, numerator, denominator):
+def find_ratio(doc, workload, numerator, denominator, numerator_dtype="float64",
+               denominator_dtype="float64"):
     """(ratio, low, high) of time(numerator) / time(denominator) on workload from the saved
-    paired ratios, inverted when saved the other way round; None when not saved (low and
-    high None when there were too few cycles for an interval)."""
+    paired ratios (each side in its dtype, float64 by default), inverted when saved the other
+    way round; None when not saved (low and high None when there were too few cycles for an
+    interval)."""
+    wanted = ((numerator, numerator_dtype), (denominator, denominator_dtype))
     for entry in doc.get("ratios", []):
         if entry["workload"] != workload:
             continue
-        if (entry["numerator"], entry["denominator"]) == (numerator, denominator):
+        sides = ((entry["numerator"], entry.get("numerator_dtype") or "float64"),
+                 (entry["denominator"], entry.get("denominator_dtype") or "float64"))
+        if sides == wanted:
             return entry["ratio"], entry["ci_low"], entry["ci_high"]
-        if (entry["numerator"], entry["denominator"]) == (denominator, numerator):
+        if sides == wanted[::-1]:
             low, high = entry["ci_low"], entry["ci_high"]
             return (1.0 / entry["ratio"], None if high is None else 1.0 / high,
                     None if low is None else 1.0 / low)
     return None
 
 
-def find_result(doc, implementation, workload, section=None, threads=None):
-    """The result for (implementation, workload) in doc (or in section, with threads), or
-    None."""
+def find_result(doc, implementation, workload, section=None, threads=None, dtype="float64"):
+    """The result for (implementation, workload) in dtype (float64 by default; a result
+    without the field is float64) in doc (or in section, with threads), or None."""
     for result in section_results(doc, section):
         if result_key(result) == (implementation, workload) and (
-                threads is None or result.get("threads") == threads):
+                threads is None or result.get("threads") == threads) and (
+                (result.get("dtype") or "float64") == dtype):
             return result
     return None
 
 
 def _key(result, section):
-    return result_key(result) + ((result.get("threads"),) if section else ())
+    return (result_key(result) + ((result.get("threads"),) if section else ())
+            + (result.get("dtype") or "float64",))
 
 
 # ---- validation --------------------------------------------------------------------------------
@@ -606,6 +625,7 @@ def validate_result(result, path, index, where=None, workloads=None, check=None)
     if status == "skipped":
         check.require(isinstance(result.get("reason"), str) and result["reason"].strip(),
                       where, "is skipped without a reason")
+    check.text(result.get("dtype", "float64"), f"{where}.dtype", choices=("float64", "float32"))
         return
     check.text(result.get("reason"), f"{where}.reason", optional=True)
     for field in TIMED_FIELDS:

@@ -39,7 +39,8 @@ from pathlib import Path
 
 from pytest_benchmark.stats import Stats
 
-from bench import adapters, checks, environment, files, floor, machine, measure, profiles
+from bench import adapters, checks, environment, files, floor, machine, measure, precision
+from bench import profiles
 from bench import registry
 from bench import results, schedule, stats, summary
 from bench import workloads as wl
@@ -205,10 +206,15 @@ class Runner:
         self.session_start = time.perf_counter()
 
     def measure_limit(self, when):
-        """environment.dgemm: the machine's single-thread dgemm rate, and when it was taken."""
+        """environment.dgemm: the machine's single-thread dgemm rate, and when it was taken
+        (and environment.sgemm beside it when the run times float32)."""
         self.doc["environment"]["dgemm"] = dict(
             environment.measure_dgemm(self.settings.dgemm_n, self.settings.dgemm_rounds),
             measured=when)
+        if precision.FLOAT32 in precision.run_dtypes(self.options):
+            self.doc["environment"]["sgemm"] = dict(
+                environment.measure_sgemm(self.settings.dgemm_n, self.settings.dgemm_rounds),
+                measured=when)
 
     def save(self):
         results.save(self.doc, self.results_file)
@@ -266,11 +272,14 @@ class Runner:
         """The cases still to do: workload by workload, NumPy first; then the cases with
         more threads."""
         names = self.options["implementations"]
+        dtypes = precision.run_dtypes(self.options)
         todo = []
         for workload in self.options["workloads"]:
             for impl in adapters.ORDER:
-                if impl in names and results.find_result(self.doc, impl, workload) is None:
-                    todo.append(Case(impl, workload))
+                todo += [Case(impl, workload, dtype=dtype)
+                         for dtype in precision.case_dtypes(impl, workload, dtypes)
+                         if impl in names and results.find_result(
+                             self.doc, impl, workload, dtype=dtype) is None]
         todo += [case for case in self.threaded_cases()
                  if results.find_result(self.doc, case.implementation, case.workload,
                                         results.MORE_THREADS, case.threads) is None]
@@ -347,7 +356,8 @@ class Runner:
         if case.threads:
             return results.find_result(self.doc, case.implementation, case.workload,
                                        results.MORE_THREADS, case.threads)
-        return results.find_result(self.doc, case.implementation, case.workload)
+        return results.find_result(self.doc, case.implementation, case.workload,
+                                   dtype=case.dtype)
 
     def timing(self, case, time_round):
         """Called by each benchmark test: (per-epoch samples, extra_info) of case, [] for a
@@ -413,7 +423,8 @@ class Runner:
                 results.put_ratio(self.doc, {
                     "workload": workload, "numerator": a.implementation,
                     "denominator": b.implementation, "ratio": ratio.value,
-                    "ci_low": ratio.low, "ci_high": ratio.high, "cycles": sampling.cycles})
+                    "ci_low": ratio.low, "ci_high": ratio.high, "cycles": sampling.cycles,
+                    "numerator_dtype": a.dtype, "denominator_dtype": b.dtype})
             elif a.implementation == b.implementation:  # the gain of more threads
                 results.put_gain(self.doc, {
                     "implementation": a.implementation, "workload": workload,
@@ -476,7 +487,7 @@ class Runner:
         """Called when a benchmark test fails: a skipped result with the error as reason."""
         self.failures.append(f"{case.id}: {message}")
         result = self.preparer.base(case.implementation, wl.get(case.workload), "skipped",
-                                     message)
+                                     message, case.dtype)
         result["threads"] = case.threads or self.threads
         result["seconds_spent"] = 0.0
         before = copy.deepcopy(self.doc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from bench import results
+from bench import precision, results
 
 TIMED = ("ok", "partial")
 
@@ -62,8 +62,8 @@ def agreement_text(result):
 def progress_line(done, total, result, elapsed, left, threads=0):
     """One line per finished benchmark, with elapsed time and an estimate of time left
     (threads: the BLAS threads of a more_threads case, 0 for the run's own count)."""
-    head = (f"[{done:>{len(str(total))}}/{total}] {result['implementation']:<8} "
-            f"{result['workload']:<13}")
+    name = precision.label(result["implementation"], precision.dtype_of(result))
+    head = f"[{done:>{len(str(total))}}/{total}] {name:<8} {result['workload']:<13}"
     if threads:
         head += f" ({threads} thread{'s' if threads != 1 else ''})"
     tail = f"elapsed {fmt_clock(elapsed)}, ~{fmt_clock(left)} left"
@@ -130,10 +130,12 @@ def workload_order(doc):
 
 
 def summary_rows(doc):
-    """Per workload: fastest, its time, speed-ups over pure Python and NumPy, agreement."""
+    """Per workload: fastest, its time, speed-ups over pure Python and NumPy, agreement (of
+    the float64 results; precision_rows has float32's)."""
     rows = []
+    float64 = [r for r in doc["results"] if precision.dtype_of(r) == precision.DEFAULT]
     for workload in workload_order(doc):
-        timed = [r for r in doc["results"]
+        timed = [r for r in float64
                  if r["workload"] == workload and r["status"] in TIMED]
         if not timed:
             rows.append({"workload": workload, "fastest": None})
@@ -143,7 +145,7 @@ def summary_rows(doc):
         python, python_status = _median(doc, "python", workload)
         numpy_median, _ = _median(doc, "numpy", workload)
         fastest = best["implementation"]
-        compared = [r["agreement"] for r in doc["results"]
+        compared = [r["agreement"] for r in float64
                     if r["workload"] == workload and r.get("agreement")
                     and r["implementation"] != "numpy"]
         worst = max((a["max_rel_param_diff"] for a in compared), default=None)
@@ -228,7 +230,32 @@ def summary_table(doc):
                  "interleaved cycle):\n")
         text += _table(("implementation", "workload", "time/epoch", "gain", "agreement"),
                        thread_rows(doc))
+    single = precision_rows(doc)
+    if single:
+        text += ("\n\nfloat32 (speed-up: the float64 time over the float32 time, paired per "
+                 "interleaved cycle; agreement against the float64 reference):\n")
+        text += _table(("implementation", "workload", "time/epoch", "speed-up", "agreement"),
+                       single)
     if skipped:
         text += "\n\nskipped:\n" + "\n".join(
-            f"  {r['implementation']} x {r['workload']}: {r['reason']}" for r in skipped)
+            f"  {precision.label(r['implementation'], precision.dtype_of(r))} x "
+            f"{r['workload']}: {r['reason']}" for r in skipped)
     return text
+
+
+def precision_rows(doc):
+    """Rows of the timed float32 results: time, float64 time / float32 time, agreement."""
+    rows = []
+    for result in doc["results"]:
+        if precision.dtype_of(result) != precision.FLOAT32 or result["status"] not in TIMED:
+            continue
+        impl, workload = result["implementation"], result["workload"]
+        median = result["time_per_epoch"]["median"]
+        gain = results.find_ratio(doc, workload, impl, impl, precision.DEFAULT,
+                                  precision.FLOAT32)
+        if gain is None:
+            double, _ = _median(doc, impl, workload)
+            gain = (double / median, None, None) if double else None
+        rows.append((impl, workload, fmt_time(median), fmt_ratio_interval(gain),
+                     agreement_text(result)))
+    return rows

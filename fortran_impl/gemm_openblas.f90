@@ -1,9 +1,9 @@
-! gemm_openblas.f90 -- the BLAS shim of kernels.f90 for a build that links OpenBLAS.
-! meson compiles this file or gemm_none.f90 (option -Dblas); kernels.f90 calls these two
+! gemm_openblas.f90 -- the BLAS shim of kernels.inc for a build that links OpenBLAS.
+! meson compiles this file or gemm_none.f90 (option -Dblas); kernels.inc calls these three
 ! procedures only, through an explicit interface, so the module is the same in both builds.
 
 logical function bp_blas_linked()
-  ! True: this build links BLAS, and bp_dgemm calls its dgemm.
+  ! True: this build links BLAS: bp_dgemm and bp_sgemm call its dgemm and sgemm.
   implicit none
   bp_blas_linked = .true.
 end function bp_blas_linked
@@ -25,3 +25,21 @@ subroutine bp_dgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc)
   external :: dgemm
   call dgemm(trans_a, trans_b, m, n, k, 1d0, a, lda, b, ldb, 0d0, c, ldc)
 end subroutine bp_dgemm
+
+subroutine bp_sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc)
+  ! c(1:m, 1:n) = op(a) op(b) by BLAS sgemm (alpha 1, beta 0); arguments as sgemm's.
+  implicit none
+  character, intent(in) :: trans_a              ! 'N' or 'T': op(a) = a or a^T
+  character, intent(in) :: trans_b              ! 'N' or 'T': op(b) = b or b^T
+  integer, intent(in) :: m                      ! rows of c
+  integer, intent(in) :: n                      ! columns of c
+  integer, intent(in) :: k                      ! inner dimension
+  integer, intent(in) :: lda                    ! leading dimension of a
+  real, intent(in) :: a(lda, *)                 ! left factor
+  integer, intent(in) :: ldb                    ! leading dimension of b
+  real, intent(in) :: b(ldb, *)                 ! right factor
+  integer, intent(in) :: ldc                    ! leading dimension of c
+  real, intent(inout) :: c(ldc, *)              ! out: the product
+  external :: sgemm
+  call sgemm(trans_a, trans_b, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc)
+end subroutine bp_sgemm

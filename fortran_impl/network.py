@@ -8,7 +8,11 @@ implementations, naming the argument), lays the data out as the Fortran expects,
 Fortran error codes and f2py's own exceptions into ValueError / FloatingPointError. Layout
 shared with backprop.f90:
 
-- parameters: one flat float64 vector, layer by layer: W (n_in x n_out, column-major) then b;
+- precision: backprop.f90 (module trainer, extension _backprop) computes in double,
+  backprop32.f90 (module trainer32, extension _backprop32) in single: the same Fortran text
+  (trainer.inc) compiled for two kinds. Network(..., dtype=) picks one; every array passed in
+  or out has that dtype;
+- parameters: one flat vector, layer by layer: W (n_in x n_out, column-major) then b;
 - samples are columns in Fortran: a C-ordered (n_samples, n_in) array X is passed as X.T,
   which is Fortran-contiguous, so no copy is made;
 - orders: a C-int (epochs, n_samples) C-ordered array of 0-based indices, passed as its
@@ -25,8 +29,8 @@ import numpy as np
 
 from fortran_impl import _build_info
 # The contract's argument checks for arrays (the same errors as the other two implementations);
-# they return C-contiguous float64 arrays.
-from python_impl.arrays import as_data, as_matrix, as_orders, as_params
+# they return C-contiguous arrays of the network's dtype.
+from python_impl.arrays import as_data, as_dtype, as_matrix, as_orders, as_params
 from python_impl.spec import check_config, check_spec, init_params, not_finite
 
 # OpenBLAS kernels by CPU features: (kernel name, /proc/cpuinfo flags it needs).
@@ -60,23 +64,27 @@ def _openblas_coretype():
 
 
 def _load_extension():
-    """Import fortran_impl._backprop (and with it the BLAS it links); see _openblas_coretype."""
+    """Import fortran_impl._backprop and _backprop32 (and with them the BLAS they link); see
+    _openblas_coretype."""
+    names = ("fortran_impl._backprop", "fortran_impl._backprop32")
     coretype = _openblas_coretype()
     if coretype is None:
-        return importlib.import_module("fortran_impl._backprop"), None
+        return [importlib.import_module(name) for name in names], None
     os.environ["OPENBLAS_CORETYPE"] = coretype
     try:
-        return importlib.import_module("fortran_impl._backprop"), coretype
+        return [importlib.import_module(name) for name in names], coretype
     finally:
         del os.environ["OPENBLAS_CORETYPE"]
 
 
-_backprop, _CORETYPE_SET = _load_extension()
+(_backprop, _backprop32), _CORETYPE_SET = _load_extension()
 _trainer = _backprop.trainer
+# The trainer of each precision: the same Fortran text (trainer.inc), compiled twice.
+_TRAINERS = {"float64": _backprop.trainer, "float32": _backprop32.trainer32}
 # What f2py raises on arguments it cannot pass (its own exception class, stored in the
 # extension as "__backprop_error", plus ValueError / TypeError from array conversion).
 _F2PY_ERRORS = (ValueError, TypeError) + tuple(
-    value for value in vars(_backprop).values()
+    value for module in (_backprop, _backprop32) for value in vars(module).values()
     if isinstance(value, type) and issubclass(value, Exception))
 
 # The ERR_* codes of backprop.f90 -> (exception, argument the error is about, message).
@@ -111,10 +119,11 @@ def _raise_for(info, routine):
     raise kind(f"{argument}: {text} (Fortran {routine}, info={int(info)})")
 
 
-def _call(routine, argument, *args, **kwargs):
-    """Call a wrapped Fortran routine; f2py's own exceptions become ValueError(argument)."""
+def _call(routine, argument, *args, trainer=_trainer, **kwargs):
+    """Call a wrapped Fortran routine (of `trainer`, the float64 one unless given); f2py's own
+    exceptions become ValueError(argument)."""
     try:
-        return getattr(_trainer, routine)(*args, **kwargs)
+        return getattr(trainer, routine)(*args, **kwargs)
     except _F2PY_ERRORS as exc:
         raise ValueError(f"{argument}: rejected by the Fortran wrapper of {routine}: {exc}") from exc
 
@@ -151,13 +160,14 @@ def build_info():
 def set_matmul_path(path):
     """Select the Fortran matrix products: "auto" (dgemm when linked and the product is not
     tiny), "loops" (the reference loops) or "blas" (dgemm always; ValueError without BLAS).
-    Process-wide; returns the previous path."""
+    Process-wide, for both precisions (dgemm and sgemm); returns the previous path."""
     if path not in _PATHS:
         raise ValueError(f"path must be one of {', '.join(_PATHS)}; got {path!r}")
     previous = get_matmul_path()
-    info = _trainer.set_matmul_path(_PATHS.index(path))
-    if info:
-        _raise_for(info, "set_matmul_path")
+    for trainer in _TRAINERS.values():
+        info = trainer.set_matmul_path(_PATHS.index(path))
+        if info:
+            _raise_for(info, "set_matmul_path")
     return previous
 
 
@@ -169,24 +179,33 @@ def get_matmul_path():
 class Network:
     """A multilayer perceptron whose every computation runs in Fortran (backprop.f90)."""
 
-    def __init__(self, spec, params=None, seed=0):
-        """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed)."""
+    def __init__(self, spec, params=None, seed=0, dtype="float64"):
+        """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed);
+        dtype: "float64" (module trainer) or "float32" (module trainer32)."""
         self.spec = check_spec(spec)
+        self._dtype = as_dtype(dtype)
+        self.dtype = self._dtype.name
         self._sizes = np.array(spec.layer_sizes, dtype=np.intc)
         self._hidden, self._output, self._loss = spec.codes()
         self.set_params(init_params(spec, seed) if params is None else params)
 
+    @property
+    def _trainer(self):
+        """The wrapped module of the network's precision, looked up at each call (so that a
+        stand-in for the module-level `_trainer`, such as bench.profiles' timer, is used)."""
+        return _trainer if self.dtype == "float64" else _TRAINERS[self.dtype]
+
     def get_params(self):
-        """-> [(W, b)] copies: W n_in x n_out, b n_out, float64 arrays."""
+        """-> [(W, b)] copies: W n_in x n_out, b n_out, arrays of the network's dtype."""
         return self._unflatten(self._flat)
 
     def set_params(self, params):
         """params: [(W, b)] per layer, W n_in x n_out, b n_out; validated, then copied in."""
-        self._flat = _flatten(as_params(params, self.spec))
+        self._flat = _flatten(as_params(params, self.spec, self._dtype))
 
     def forward(self, X):
-        """X: n x n_0 -> A: n x n_L float64 array, the output activations."""
-        X = as_matrix("X", X, self.spec.n_in)
+        """X: n x n_0 -> A: n x n_L array (the network's dtype), the output activations."""
+        X = as_matrix("X", X, self.spec.n_in, self._dtype)
         a_out, info = _call("forward", "X", n_out=self.spec.n_out, x=X.T, **self._common())
         if info:
             _raise_for(info, "forward")
@@ -196,7 +215,7 @@ class Network:
 
     def loss(self, X, Y):
         """X: n x n_0, Y: n x n_L -> the mean per-sample loss (float)."""
-        X, Y = as_data(X, Y, self.spec)
+        X, Y = as_data(X, Y, self.spec, self._dtype)
         mean, info = _call("mean_loss", "X", x=X.T, y=Y.T, loss=self._loss, **self._common())
         if info:
             _raise_for(info, "mean_loss")
@@ -206,7 +225,7 @@ class Network:
 
     def gradients(self, X, Y):
         """X: n x n_0, Y: n x n_L -> (loss, [(dW n_in x n_out, db n_out)]) of the mean loss."""
-        X, Y = as_data(X, Y, self.spec)
+        X, Y = as_data(X, Y, self.spec, self._dtype)
         mean, nabla, info = _call("loss_and_gradients", "X", x=X.T, y=Y.T, loss=self._loss,
                                   **self._common())
         if info:
@@ -219,11 +238,11 @@ class Network:
         """X: n x n_0, Y: n x n_L -> history (mean loss per epoch); all or nothing on error.
         One call into Fortran trains every epoch."""
         check_config(config)
-        X, Y = as_data(X, Y, self.spec)
+        X, Y = as_data(X, Y, self.spec, self._dtype)
         orders = as_orders(orders, X.shape[0], config, dtype=np.intc)
         params = self._flat.copy()   # trained in place; kept only if training succeeds
         history, info, bad_epoch = _call(
-            "train", "config", layer_sizes=self._sizes, params=params, x=X.T, y=Y.T,
+            "train", "config", trainer=self._trainer, layer_sizes=self._sizes, params=params, x=X.T, y=Y.T,
             orders=orders.T, batch_size=config.batch_size, learning_rate=config.learning_rate,
             momentum=config.momentum, l2=config.l2, hidden=self._hidden, output=self._output,
             loss=self._loss)
@@ -250,10 +269,10 @@ class Network:
     def _common(self):
         """Keyword arguments shared by every Fortran entry point."""
         return {"layer_sizes": self._sizes, "params": self._flat, "hidden": self._hidden,
-                "output": self._output}
+                "output": self._output, "trainer": self._trainer}
 
     def _unflatten(self, flat):
-        """The flat Fortran vector as [(W, b), ...] of fresh C-ordered float64 arrays."""
+        """The flat Fortran vector as [(W, b), ...] of fresh C-ordered arrays (its dtype)."""
         layers, offset = [], 0
         for n_in, n_out in self.spec.layer_shapes():
             W = flat[offset:offset + n_in * n_out].reshape((n_in, n_out), order="F")

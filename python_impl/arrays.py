@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from python_impl import spec as _spec
-from python_impl.spec import GRADIENT_CHECK_STEP
+from python_impl.spec import TOLERANCES
 
 _NUMBERS = "biuf"  # dtype kinds of real numbers: bool, signed and unsigned integers, floats
 
@@ -32,44 +32,68 @@ def _plain(value, kinds):
 
 # ---- input rules ----------------------------------------------------------------------------
 
-def as_matrix(name, X, n_cols):
-    """X: a 2-D sequence or array of real numbers, n_cols columns -> C-contiguous float64
-    (n x n_cols); X itself when it already is one. Errors: spec.as_matrix's."""
+def as_dtype(dtype):
+    """The network precision dtype ("float64", "float32", or numpy's float64 / float32 types and
+    dtypes) -> numpy.dtype; ValueError naming dtype otherwise (spec.check_dtype's rule)."""
+    return np.dtype(_spec.check_dtype(dtype))
+
+
+def _cast(name, A, dtype):
+    """A float64 array of finite numbers -> dtype (C-contiguous; A itself when it already is
+    one); ValueError when a number is finite in float64 but too large for dtype."""
+    if A.dtype == dtype:
+        return A
+    with np.errstate(over="ignore"):
+        B = np.ascontiguousarray(A, dtype=dtype)
+    if not np.isfinite(B).all():
+        raise ValueError(f"{name} must hold finite numbers, got {A[~np.isfinite(B)][0]} "
+                         f"(too large for {dtype.name})")
+    return B
+
+
+def as_matrix(name, X, n_cols, dtype=np.float64):
+    """X: a 2-D sequence or array of real numbers, n_cols columns -> C-contiguous array of
+    dtype (n x n_cols), float64 by default; X itself when it already is one. Errors:
+    spec.as_matrix's (and a number too large for dtype is not finite)."""
+    dtype = np.dtype(dtype)
     if _plain(X, _NUMBERS) and X.ndim == 2:
         _spec.check_rows(name, X.shape[0])
-        A = np.ascontiguousarray(X, dtype=np.float64)
+        A = np.ascontiguousarray(X, dtype=np.float64 if X.dtype != dtype else dtype)
         if not np.isfinite(A).all():
             raise ValueError(f"{name} must hold finite numbers, got {A[~np.isfinite(A)][0]} "
                              "(or a number too large for a float)")
         if A.shape[1] != n_cols:
             raise ValueError(f"{name} must have {n_cols} columns, got {A.shape[1]}")
-        return A
-    return np.array(_spec.as_matrix(name, X, n_cols), dtype=np.float64)
+        return _cast(name, A, dtype)
+    return _cast(name, np.array(_spec.as_matrix(name, X, n_cols), dtype=np.float64), dtype)
 
 
-def as_vector(name, b, n):
-    """b: a sequence or array of n real numbers -> float64 (n,). Errors: spec.as_vector's."""
+def as_vector(name, b, n, dtype=np.float64):
+    """b: a sequence or array of n real numbers -> (n,) array of dtype. Errors:
+    spec.as_vector's (and a number too large for dtype is not finite)."""
+    dtype = np.dtype(dtype)
     if _plain(b, _NUMBERS) and b.ndim == 1:
-        v = np.ascontiguousarray(b, dtype=np.float64)
+        v = np.ascontiguousarray(b, dtype=np.float64 if b.dtype != dtype else dtype)
         if not np.isfinite(v).all():
             raise ValueError(f"{name} must hold finite numbers, got {v[~np.isfinite(v)][0]} "
                              "(or a number too large for a float)")
         if len(v) != n:
             raise ValueError(f"{name} must have {n} entries, got {len(v)}")
-        return v
-    return np.array(_spec.as_vector(name, b, n), dtype=np.float64)
+        return _cast(name, v, dtype)
+    return _cast(name, np.array(_spec.as_vector(name, b, n), dtype=np.float64), dtype)
 
 
-def as_params(params, spec):
-    """params: [(W n_in x n_out, b n_out)] per layer -> validated [(W, b)] float64 arrays
-    (W C-contiguous; possibly the caller's own arrays: copy before changing them)."""
+def as_params(params, spec, dtype=np.float64):
+    """params: [(W n_in x n_out, b n_out)] per layer -> validated [(W, b)] arrays of dtype
+    (float64 by default; W C-contiguous; possibly the caller's own arrays: copy before changing
+    them). float32 parameters are the given numbers rounded once."""
     checked = []
     for l, ((W, b), (n_in, n_out)) in enumerate(zip(_spec.check_layers(params, spec),
                                                     spec.layer_shapes())):
-        W = as_matrix(f"params[{l}] W", W, n_out)
+        W = as_matrix(f"params[{l}] W", W, n_out, dtype)
         if W.shape[0] != n_in:
             raise ValueError(f"params[{l}] W must have {n_in} rows, got {W.shape[0]}")
-        checked.append((W, as_vector(f"params[{l}] b", b, n_out)))
+        checked.append((W, as_vector(f"params[{l}] b", b, n_out, dtype)))
     return checked
 
 
@@ -84,10 +108,11 @@ def as_orders(orders, n_samples, config, dtype=np.intp):
     return np.array(_spec.as_orders(orders, n_samples, config), dtype=dtype)
 
 
-def as_data(X, Y, spec):
-    """X (n x n_0) and Y (n x n_L) -> (X, Y) as float64 arrays. Errors: spec.as_data's."""
-    X = as_matrix("X", X, spec.n_in)
-    Y = as_matrix("Y", Y, spec.n_out)
+def as_data(X, Y, spec, dtype=np.float64):
+    """X (n x n_0) and Y (n x n_L) -> (X, Y) as arrays of dtype (float64 by default). Errors:
+    spec.as_data's."""
+    X = as_matrix("X", X, spec.n_in, dtype)
+    Y = as_matrix("Y", Y, spec.n_out, dtype)
     if Y.shape[0] != X.shape[0]:
         raise ValueError(f"Y must have one row per row of X: X has {X.shape[0]}, "
                          f"Y has {Y.shape[0]}")
@@ -149,10 +174,17 @@ def gradient_error(g, fd):
     return diff / scale if scale > 0.0 else diff
 
 
-def central_differences(net, params, X, Y, step=GRADIENT_CHECK_STEP):
+def central_differences(net, params, X, Y, step=None):
     """[(dW n_in x n_out, db n_out)] of net.loss(X, Y) at params, every entry by
-    (loss(p + h) - loss(p - h)) / 2h through net.set_params; net is left at params."""
-    base = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)) for W, b in params]
+    (loss(p + h) - loss(p - h)) / 2h through net.set_params; net is left at params. step h:
+    the contract's for the network's dtype by default (spec.TOLERANCES).
+
+    In a float32 network (net.dtype) the parameters are rounded to float32 first, and so is
+    each moved entry: the step is then the distance between the two rounded entries, not 2h."""
+    dtype = np.dtype(getattr(net, "dtype", "float64"))
+    step = TOLERANCES[dtype.name][0] if step is None else step
+    base = [(np.array(W, dtype=np.float64).astype(dtype).astype(np.float64),
+             np.array(b, dtype=np.float64).astype(dtype).astype(np.float64)) for W, b in params]
     grads = []
     for layer, (W, b) in enumerate(base):
         layer_grads = []
@@ -160,22 +192,27 @@ def central_differences(net, params, X, Y, step=GRADIENT_CHECK_STEP):
             fd = np.empty_like(values)
             for index in np.ndindex(values.shape):
                 original = values[index]
+                moves = (original + step, original - step)
+                if dtype != np.float64:
+                    moves = tuple(float(dtype.type(moved)) for moved in moves)
                 losses = []
-                for moved in (original + step, original - step):
+                for moved in moves:
                     values[index] = moved
                     net.set_params(base)
                     losses.append(net.loss(X, Y))
                 values[index] = original
-                fd[index] = (losses[0] - losses[1]) / (2.0 * step)
+                width = 2.0 * step if dtype == np.float64 else moves[0] - moves[1]
+                fd[index] = (losses[0] - losses[1]) / width
             layer_grads.append(fd)
         grads.append(tuple(layer_grads))
     net.set_params(base)
     return grads
 
 
-def gradient_check(net, params, X, Y, step=GRADIENT_CHECK_STEP):
+def gradient_check(net, params, X, Y, step=None):
     """[(error of dW, error of db)] per layer: gradient_error of net.gradients(X, Y) at params
-    against central_differences; the contract holds each below GRADIENT_CHECK_TOLERANCE."""
+    against central_differences; the contract holds each below GRADIENT_CHECK_TOLERANCE
+    (FLOAT32_GRADIENT_CHECK_TOLERANCE for a float32 network, with its step)."""
     net.set_params(params)
     _, grads = net.gradients(X, Y)
     return [(gradient_error(dW, fdW), gradient_error(db, fdb))

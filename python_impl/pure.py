@@ -19,8 +19,8 @@ import math
 from itertools import chain
 from operator import add, mul
 
-from python_impl.spec import (as_data, as_matrix, as_orders, as_params, check_config, check_spec,
-                              init_params, not_finite)
+from python_impl.spec import (as_data, as_matrix, as_orders, as_params, check_config,
+                              check_dtype, check_spec, init_params, not_finite)
 
 exp = math.exp
 log = math.log
@@ -216,9 +216,15 @@ def flatten(params):
 class Network:
     """A multilayer perceptron (see docs/contract.md); matrices are nested lists of floats."""
 
-    def __init__(self, spec, params=None, seed=0):
-        """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed)."""
+    def __init__(self, spec, params=None, seed=0, dtype="float64"):
+        """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed);
+        dtype: "float64" only (Python's float is a double; "float32" is a ValueError)."""
         self.spec = check_spec(spec)
+        if check_dtype(dtype) != "float64":
+            raise ValueError(f"dtype {dtype!r}: pure Python computes in float64 only, since "
+                             "Python's float is a C double; python_impl.vectorized and "
+                             "fortran_impl offer float32")
+        self.dtype = "float64"
         self.set_params(init_params(spec, seed) if params is None else params)
 
     def get_params(self):

@@ -21,10 +21,30 @@ HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "linear")
 LOSSES = ("mse", "cross_entropy")
 
+# The precisions a Network may compute in (its dtype argument): float64, the default, in all
+# three implementations; float32 in the NumPy and Fortran ones (pure Python's float is a double).
+DTYPES = ("float64", "float32")
+
 # Tolerances of the contract (relative, max norm).
 GRADIENT_CHECK_STEP = 1e-5
 GRADIENT_CHECK_TOLERANCE = 1e-6
 AGREEMENT_TOLERANCE = 1e-9
+# The same in float32 (docs/contract.md, "Tolerances"; measured by scripts/float32_agreement.py):
+# central differences of a float32 loss lose about 6e-8 |loss| / h to rounding, so the step
+# is larger and the bound looser; the two float32 implementations agree with each other, and
+# each with the float64 reference, within FLOAT32_AGREEMENT_TOLERANCE after training (worst
+# measured on every workload: 6e-6 between NumPy and Fortran; PyTorch's float32 history on
+# mnist-shaped 1.3e-4: a well-trained classifier's loss is the logarithm of a number near 1,
+# whose float32 rounding is relative to the loss, 6e-8 / 6.6e-4 there).
+FLOAT32_GRADIENT_CHECK_STEP = 1e-2
+FLOAT32_GRADIENT_CHECK_TOLERANCE = 1e-2
+FLOAT32_AGREEMENT_TOLERANCE = 1e-3
+# dtype -> (gradient check step, gradient check tolerance, agreement tolerance)
+TOLERANCES = {
+    "float64": (GRADIENT_CHECK_STEP, GRADIENT_CHECK_TOLERANCE, AGREEMENT_TOLERANCE),
+    "float32": (FLOAT32_GRADIENT_CHECK_STEP, FLOAT32_GRADIENT_CHECK_TOLERANCE,
+                FLOAT32_AGREEMENT_TOLERANCE),
+}
 
 # The largest count the Fortran trainer can hold (its default integer, a C int): every layer
 # size, the number of parameters, epochs and batch_size must fit in it.
@@ -351,6 +371,20 @@ def check_spec(spec):
     if not isinstance(spec, NetworkSpec):
         raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
     return spec
+
+
+def check_dtype(dtype, supported=DTYPES):
+    """dtype must name one of DTYPES ("float64" or "float32", or an object whose str() is one,
+    such as numpy.float32 or numpy.dtype("float32")): ValueError naming dtype otherwise, and a
+    ValueError that says why for a known precision outside `supported`. -> the name."""
+    name = getattr(dtype, "__name__", None) if isinstance(dtype, type) else None
+    name = name if name is not None else (dtype if isinstance(dtype, str) else str(dtype))
+    if name not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
+    if name not in supported:
+        raise ValueError(f"dtype {name} is not supported here (this implementation computes in "
+                         f"{', '.join(supported)} only)")
+    return name
 
 
 def check_config(config):

@@ -1,7 +1,8 @@
 """Backpropagation in NumPy: the same algorithm as pure.py, vectorised over the mini-batch.
 
-A multilayer perceptron trained by mini-batch gradient descent (docs/contract.md), float64
-throughout. Each function here is the matrix form of the function of the same name in pure.py:
+A multilayer perceptron trained by mini-batch gradient descent (docs/contract.md), in the
+network's precision throughout: float64 (the default) or float32 (Network(..., dtype=)); every
+array, the workspace's included, has that dtype, and the loss sums stay in it. Each function here is the matrix form of the function of the same name in pure.py:
 z, a and delta are n x n_l arrays holding a whole batch, one matrix product per layer per pass,
 and no Python loop over samples. It is the reference the benchmarks compare against.
 
@@ -18,10 +19,10 @@ import math
 
 import numpy as np
 
-from python_impl.arrays import as_data, as_matrix, as_orders, as_params
+from python_impl.arrays import as_data, as_dtype, as_matrix, as_orders, as_params
 from python_impl.spec import check_config, check_spec, init_params, not_finite
 
-# Layout: all parameters are one flat float64 vector, layer by layer, W (n_in x n_out, row-major)
+# Layout: all parameters are one flat vector (of the network's dtype), layer by layer, W (n_in x n_out, row-major)
 # then b (n_out). params = [(W, b)] holds views into it; nabla_w, nabla_b and the velocity are
 # views into vectors of the same layout.
 
@@ -72,11 +73,12 @@ def softmax(z, out, row):
 
 
 def loss_sum(z, a, y, output, loss, ws):
-    """z, a, y: n x n_L -> the sum over the batch of the per-sample losses (float)."""
+    """z, a, y: n x n_L -> the sum over the batch of the per-sample losses (ws.real: a float,
+    or a NumPy float32 scalar in a float32 network)."""
     s1, s2, s3 = ws.spare
     if loss == "mse":
         np.subtract(a, y, out=s1)
-        return 0.5 * float(np.vdot(s1, s1))
+        return ws.half * ws.real(np.vdot(s1, s1))
     if output == "softmax":
         # -sum_k y_k log a_k with log a_k = z_k - max z - log sum_j exp(z_j - max z)
         row = ws.row
@@ -86,7 +88,7 @@ def loss_sum(z, a, y, output, loss, ws):
         np.add.reduce(s2, axis=1, keepdims=True, out=row)
         np.log(row, out=row)
         s1 -= row
-        return -float(np.vdot(y, s1))
+        return -ws.real(np.vdot(y, s1))
     # binary cross-entropy of a = sigmoid(z): y softplus(-z) + (1 - y) softplus(z), where
     # softplus(x) = max(x, 0) + log1p(exp(-|x|)) never overflows; the log1p term is shared
     np.abs(z, out=s1)
@@ -97,9 +99,9 @@ def loss_sum(z, a, y, output, loss, ws):
     s2 += s1                                    # softplus(z) = max(z, 0) + t
     np.minimum(z, 0.0, out=s3)
     s1 -= s3                                    # softplus(-z) = max(-z, 0) + t
-    total = float(np.vdot(y, s1))
+    total = ws.real(np.vdot(y, s1))
     np.subtract(1.0, y, out=s3)
-    return total + float(np.vdot(s3, s2))
+    return total + ws.real(np.vdot(s3, s2))
 
 
 def feedforward(params, x, spec, ws):
@@ -194,14 +196,15 @@ def train_epochs(params, theta, X, Y, orders, config, spec):
     size = min(config.batch_size, n)
     eta, momentum = config.learning_rate, config.momentum
     sizes = spec.layer_sizes
-    full = Workspace(sizes, size)
-    short = Workspace(sizes, n % size) if n % size else None
+    dtype = theta.dtype
+    full = Workspace(sizes, size, dtype)
+    short = Workspace(sizes, n % size, dtype) if n % size else None
     velocity = np.zeros_like(theta)
     scratch = np.empty_like(theta)
-    decay = weight_decay(sizes, config.l2) if config.l2 else None
+    decay = weight_decay(sizes, config.l2, dtype) if config.l2 else None
     history = []
     for epoch, order in enumerate(orders, start=1):
-        total = 0.0
+        total = full.real(0.0)                  # summed in the network's precision
         for start in range(0, n, size):
             batch = order[start:start + size]  # the last batch may be shorter
             ws = full if len(batch) == size else short
@@ -210,7 +213,7 @@ def train_epochs(params, theta, X, Y, orders, config, spec):
             loss, _, _ = backprop(params, ws.x, ws.y, spec, ws)
             update(theta, velocity, ws.nabla, eta, momentum, decay, scratch)
             total += loss
-        history.append(total / n)
+        history.append(float(total / full.real(n)))
         if not math.isfinite(history[-1]):
             raise FloatingPointError(f"train: loss is not finite in epoch {epoch} "
                                      f"({history[-1]}); the learning rate may be too large")
@@ -220,9 +223,10 @@ def train_epochs(params, theta, X, Y, orders, config, spec):
     return history
 
 
-def flatten(params):
+def flatten(params, dtype=np.float64):
     """[(W, b)] validated by arrays.as_params -> a new flat (n_params,) vector (see Layout)."""
-    return np.concatenate([part for W, b in params for part in (W.ravel(), b)])
+    return np.concatenate([part for W, b in params for part in (W.ravel(), b)]).astype(
+        dtype, copy=False)
 
 
 def views(vector, sizes):
@@ -237,9 +241,10 @@ def views(vector, sizes):
     return layers
 
 
-def weight_decay(sizes, l2):
-    """-> flat (n_params,) vector: l2 at every weight, 0 at every bias."""
-    decay = np.zeros(sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])))
+def weight_decay(sizes, l2, dtype=np.float64):
+    """-> flat (n_params,) vector of dtype: l2 at every weight, 0 at every bias."""
+    decay = np.zeros(sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])),
+                     dtype=dtype)
     for W, _ in views(decay, sizes):
         W.fill(l2)
     return decay
@@ -248,76 +253,85 @@ def weight_decay(sizes, l2):
 class Workspace:
     """Preallocated arrays for batches of n samples: x, y, and per layer z, a, delta, scratch."""
 
-    def __init__(self, sizes, n):
-        """sizes: spec.layer_sizes, n: the batch size the arrays are for."""
-        self.x = np.empty((n, sizes[0]))
-        self.y = np.empty((n, sizes[-1]))
-        self.zs = [np.empty((n, m)) for m in sizes[1:]]
-        self.activations = [np.empty((n, m)) for m in sizes[1:]]
-        self.deltas = [np.empty((n, m)) for m in sizes[1:]]
-        self.scratch = [np.empty((n, m)) for m in sizes[1:]]
-        self.spare = [np.empty((n, sizes[-1])) for _ in range(3)]  # for the loss and output delta
-        self.row = np.empty((n, 1))
+    def __init__(self, sizes, n, dtype=np.float64):
+        """sizes: spec.layer_sizes, n: the batch size the arrays are for, dtype: their dtype."""
+        # the loss sums' scalars: Python floats in float64 (cheaper than NumPy scalars), NumPy
+        # float32 scalars in float32, so that the sums round as the network computes
+        self.real = float if np.dtype(dtype) == np.float64 else np.dtype(dtype).type
+        self.half = self.real(0.5)
+        self.x = np.empty((n, sizes[0]), dtype)
+        self.y = np.empty((n, sizes[-1]), dtype)
+        self.zs = [np.empty((n, m), dtype) for m in sizes[1:]]
+        self.activations = [np.empty((n, m), dtype) for m in sizes[1:]]
+        self.deltas = [np.empty((n, m), dtype) for m in sizes[1:]]
+        self.scratch = [np.empty((n, m), dtype) for m in sizes[1:]]
+        self.spare = [np.empty((n, sizes[-1]), dtype) for _ in range(3)]  # loss, output delta
+        self.row = np.empty((n, 1), dtype)
         self.nabla = np.empty(sum(n_in * n_out + n_out
-                                  for n_in, n_out in zip(sizes[:-1], sizes[1:])))
+                                  for n_in, n_out in zip(sizes[:-1], sizes[1:])), dtype)
         layers = views(self.nabla, sizes)
         self.nabla_w = [W for W, _ in layers]
         self.nabla_b = [b for _, b in layers]
 
 
 class Network:
-    """A multilayer perceptron (see docs/contract.md); matrices are float64 arrays."""
+    """A multilayer perceptron (see docs/contract.md); matrices are arrays of its dtype."""
 
-    def __init__(self, spec, params=None, seed=0):
-        """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed)."""
+    def __init__(self, spec, params=None, seed=0, dtype="float64"):
+        """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed);
+        dtype: "float64" or "float32", the precision of every array and computation."""
         self.spec = check_spec(spec)
+        self._dtype = as_dtype(dtype)
+        self.dtype = self._dtype.name
         self.set_params(init_params(spec, seed) if params is None else params)
 
     def get_params(self):
-        """-> [(W, b)] copies: W n_in x n_out, b n_out, float64 arrays."""
+        """-> [(W, b)] copies: W n_in x n_out, b n_out, arrays of the network's dtype."""
         return [(W.copy(), b.copy()) for W, b in self._params]
 
     def set_params(self, params):
         """params: [(W, b)] per layer, W n_in x n_out, b n_out; validated, then copied in."""
-        self._theta = flatten(as_params(params, self.spec))
+        self._theta = flatten(as_params(params, self.spec, self._dtype), self._dtype)
         self._params = views(self._theta, self.spec.layer_sizes)
 
     def forward(self, X):
-        """X: n x n_0 -> A: n x n_L float64 array, the output activations."""
-        X = as_matrix("X", X, self.spec.n_in)
+        """X: n x n_0 -> A: n x n_L array (the network's dtype), the output activations."""
+        X = as_matrix("X", X, self.spec.n_in, self._dtype)
         with np.errstate(all="ignore"):
             A = feedforward(self._params, X, self.spec,
-                            Workspace(self.spec.layer_sizes, X.shape[0]))[1][-1]
+                            Workspace(self.spec.layer_sizes, X.shape[0], self._dtype))[1][-1]
         if not np.isfinite(A).all():
             raise not_finite("forward")
         return A
 
     def loss(self, X, Y):
         """X: n x n_0, Y: n x n_L -> the mean per-sample loss (float)."""
-        X, Y = as_data(X, Y, self.spec)
+        X, Y = as_data(X, Y, self.spec, self._dtype)
         spec = self.spec
-        ws = Workspace(spec.layer_sizes, X.shape[0])
+        ws = Workspace(spec.layer_sizes, X.shape[0], self._dtype)
         with np.errstate(all="ignore"):
             zs, activations = feedforward(self._params, X, spec, ws)
             total = loss_sum(zs[-1], activations[-1], Y, spec.output_activation, spec.loss, ws)
-        if not math.isfinite(total):
+            mean = float(total / ws.real(X.shape[0]))
+        if not math.isfinite(mean):
             raise not_finite("loss")
-        return total / X.shape[0]
+        return mean
 
     def gradients(self, X, Y):
         """X: n x n_0, Y: n x n_L -> (loss, [(dW n_in x n_out, db n_out)]) of the mean loss."""
-        X, Y = as_data(X, Y, self.spec)
-        ws = Workspace(self.spec.layer_sizes, X.shape[0])
+        X, Y = as_data(X, Y, self.spec, self._dtype)
+        ws = Workspace(self.spec.layer_sizes, X.shape[0], self._dtype)
         with np.errstate(all="ignore"):
             total, nabla_w, nabla_b = backprop(self._params, X, Y, self.spec, ws)
-        if not (math.isfinite(total) and np.isfinite(ws.nabla).all()):
+            mean = float(total / ws.real(X.shape[0]))
+        if not (math.isfinite(mean) and np.isfinite(ws.nabla).all()):
             raise not_finite("gradients")
-        return total / X.shape[0], [(nw.copy(), nb.copy()) for nw, nb in zip(nabla_w, nabla_b)]
+        return mean, [(nw.copy(), nb.copy()) for nw, nb in zip(nabla_w, nabla_b)]
 
     def train(self, X, Y, config, orders=None):
         """X: n x n_0, Y: n x n_L -> history (mean loss per epoch); all or nothing on error."""
         check_config(config)
-        X, Y = as_data(X, Y, self.spec)
+        X, Y = as_data(X, Y, self.spec, self._dtype)
         orders = as_orders(orders, X.shape[0], config)
         before = self._theta.copy()
         try:

@@ -16,15 +16,15 @@ from reportlab import rl_config
 
 from bench.files import atomic_write_bytes, make_folder  # every file whole or absent
 
-from reports import (agreement, answer, efficiency, fmt, methodology, scaling, speed,
-                     summary, worked)
+from reports import (agreement, answer, efficiency, fmt, methodology, precision, scaling,
+                     speed, summary, worked)
 from reports.data import Run
 from reports.style import (CODE_FONT, COVER, H1, TITLE, SectionDoc, esc, glue, h1, note, para,
                            space, table)
 
 rl_config.invariant = 1
 
-SECTIONS = (summary, speed, scaling, efficiency, agreement, worked, methodology)
+SECTIONS = (summary, speed, scaling, efficiency, precision, agreement, worked, methodology)
 
 
 def render(story, *, section, first_page, title, subject, label_style="D"):

@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from bench import checks, cli, measure, registry, results, summary
+from bench import checks, cli, measure, precision, registry, results, summary
 from bench import workloads as wl
-from python_impl.spec import AGREEMENT_TOLERANCE
+from python_impl.spec import AGREEMENT_TOLERANCE, FLOAT32_AGREEMENT_TOLERANCE
 
 TIMED = ("ok", "partial")
 
@@ -61,9 +61,42 @@ def check_complete(doc):
         assert sampling["stopped"] in ("precision", "budget", "max_cycles")
         for a, b in itertools.combinations(timed, 2):
             ratio, low, high = results.find_ratio(doc, workload, a["implementation"],
-                                                  b["implementation"])
+                                                  b["implementation"], precision.dtype_of(a),
+                                                  precision.dtype_of(b))
             assert low <= ratio <= high
             assert a["time_per_epoch"]["rounds"] == sampling["cycles"]
+
+
+def check_float32(doc):
+    """The precision axis: every float32 case of the run has a result (timed, or skipped with
+    its reason), agreeing with the float64 reference within the float32 tolerance, timed in
+    its workload's interleaved group beside float64 (a paired float64 / float32 ratio)."""
+    options = doc["run"]["options"]
+    assert options["dtypes"] == ["float64", "float32"]
+    expected = {(impl, workload) for impl in options["implementations"]
+                for workload in options["workloads"]
+                if "float32" in precision.case_dtypes(impl, workload, options["dtypes"])}
+    assert {("numpy", "digits"), ("fortran", "wide"), ("torch", "mnist-shaped"),
+            ("sklearn", "digits")} <= expected
+    assert not {workload for _, workload in expected} - set(precision.FLOAT32_WORKLOADS)
+    found = {(r["implementation"], r["workload"]) for r in doc["results"]
+             if r.get("dtype") == "float32"}
+    assert found == expected
+    for impl, workload in expected:
+        result = results.find_result(doc, impl, workload, dtype="float32")
+        if result["status"] == "skipped":
+            assert result["reason"] and impl == "torch-cuda"
+            continue
+        assert result["status"] == "ok" and result["gflops"] > 0
+        if impl != "sklearn":
+            agreement = result["agreement"]
+            assert agreement["within_tolerance"], (impl, workload, agreement)
+            assert agreement["tolerance"] == FLOAT32_AGREEMENT_TOLERANCE
+            assert agreement["max_rel_param_diff"] > AGREEMENT_TOLERANCE  # really float32
+        ratio = results.find_ratio(doc, workload, impl, impl, "float64", "float32")
+        assert ratio is not None and ratio[1] <= ratio[0] <= ratio[2]
+    assert doc["environment"]["sgemm"]["gflops_median"] > 0
+    assert doc["environment"]["sgemm"]["measured"] == doc["environment"]["dgemm"]["measured"]
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +116,7 @@ def test_quick_run_end_to_end(quick_run):
     assert set(doc["run"]["options"]["implementations"]) == set(registry.ALL)
     assert doc["run"]["options"]["workloads"] == list(wl.QUICK)
     check_complete(doc)
+    check_float32(doc)
     # the three implementations are timed on the small workloads; nothing is silently lost
     for impl in registry.IMPLEMENTATIONS:
         for workload in ("xor", "iris", "width-8"):
@@ -98,7 +132,10 @@ def test_quick_run_end_to_end(quick_run):
     assert set(doc["sources"]) == {"python", "numpy", "fortran"}
     assert all(entry["text"] and entry["first_line"] > 1 for entry in doc["sources"].values())
     more = check_more_threads(doc)
-    total = 54 + len(more)
+    # every implementation and peer on every workload in float64, and five of them (torch-cuda
+    # skipped here without a GPU) on the three batched workloads in float32
+    assert len(doc["results"]) == len(wl.QUICK) * len(registry.ALL) + 3 * 5
+    total = len(doc["results"]) + len(more)
     assert "Summary" in done.stdout and f"[{total}/{total}]" in done.stdout
     check_profiles(doc)
     check_numpy_loop(doc)

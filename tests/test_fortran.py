@@ -23,6 +23,7 @@ from python_impl.spec import (AGREEMENT_TOLERANCE, NetworkSpec, TrainConfig, che
 
 SOURCES = Path(__file__).resolve().parent.parent / "fortran_impl"
 TRAINER = network._trainer            # the f2py module object of `module trainer`
+TRAINERS = network._TRAINERS          # {"float64": trainer, "float32": trainer32}
 ROUTINES = ("forward", "mean_loss", "loss_and_gradients", "train", "set_matmul_path",
             "get_matmul_path", "blas_available")
 
@@ -45,15 +46,22 @@ def small_problem(spec, n, seed=0):
     return X, Y
 
 
-# (a) every wrapped array argument is double precision (the real(kind=dp) -> float trap)
-def test_wrapped_routines_and_array_types_from_the_f2py_docstrings():
-    assert sorted(name for name in ROUTINES if hasattr(TRAINER, name)) == sorted(ROUTINES)
+# (a) every wrapped array argument is of the trainer's precision: double in module trainer,
+# single in trainer32 (the kind `wp` of their shared text is mapped per extension; without the
+# f2cmap f2py maps it to C float in both, the real(kind=dp) -> float trap)
+@pytest.mark.parametrize("dtype, code", [("float64", "d"), ("float32", "f")])
+def test_wrapped_routines_and_array_types_from_the_f2py_docstrings(dtype, code):
+    trainer = TRAINERS[dtype]
+    assert sorted(name for name in ROUTINES if hasattr(trainer, name)) == sorted(ROUTINES)
     # f2py wraps the entry points only: no helper of module trainer, nothing of kernels
-    assert sorted(name for name in dir(TRAINER) if not name.startswith("_")) == sorted(ROUTINES)
-    assert not [name for name in dir(network._backprop) if "kernel" in name.lower()]
+    assert sorted(name for name in dir(trainer) if not name.startswith("_")) == sorted(ROUTINES)
+    for extension in (network._backprop, network._backprop32):
+        assert not [name for name in dir(extension) if "kernel" in name.lower()]
+    assert sorted(name for name in dir(network._backprop32) if name.startswith("trainer")) == \
+        ["trainer32"]
     arrays = {}
     for name in ROUTINES:
-        doc = getattr(TRAINER, name).__doc__
+        doc = getattr(trainer, name).__doc__
         for argument, typecode in re.findall(r"^(\w+) : .*rank-\d array\('(\w)'\)", doc, re.M):
             arrays[f"{name}.{argument}"] = typecode
     integer_arrays = {f"{name}.layer_sizes" for name in ("forward", "mean_loss",
@@ -65,10 +73,10 @@ def test_wrapped_routines_and_array_types_from_the_f2py_docstrings():
                 "loss_and_gradients.nabla", "train.params", "train.x", "train.y",
                 "train.history"):
         assert key in real_arrays
-    assert set(real_arrays.values()) == {"d"}, real_arrays          # never 'f'
+    assert set(real_arrays.values()) == {code}, real_arrays
     assert {arrays[key] for key in integer_arrays} == {"i"}
-    # the scalars too: every real scalar is a Python float (C double), every size an int
-    assert re.search(r"^learning_rate : input float$", TRAINER.train.__doc__, re.M)
+    # the scalars too: every real scalar is a Python float, every size an int
+    assert re.search(r"^learning_rate : input float$", trainer.train.__doc__, re.M)
 
 
 # (b) C-ordered, Fortran-ordered, float32, integer and list inputs give the same answers
@@ -322,7 +330,8 @@ def test_bulk_orders_check_matches_check_orders(orders):
 
 # (e) the sources are plain Fortran 95 and compile without a warning
 def test_sources_compile_as_fortran_95_without_warnings(tmp_path):
-    for name in ("kernels.f90", "backprop.f90", "gemm_openblas.f90", "gemm_none.f90"):
+    for name in ("blas_shim.f90", "kernels.f90", "kernels32.f90", "backprop.f90",
+                 "backprop32.f90", "gemm_openblas.f90", "gemm_none.f90"):
         done = subprocess.run(
             ["gfortran", "-std=f95", "-Wall", "-Wextra", "-pedantic", "-fcheck=all",
              "-c", str(SOURCES / name), "-o", str(tmp_path / (name + ".o")),
@@ -333,9 +342,23 @@ def test_sources_compile_as_fortran_95_without_warnings(tmp_path):
 
 
 def test_fortran_source_keeps_the_parallel_text():
-    source = (SOURCES / "backprop.f90").read_text()
-    assert "implicit none" in source and re.search(r"^\s*private\s*$", source, re.M)
-    assert not re.search(r"\breal\s*\(", source, re.I)                 # double precision only
+    # one text (trainer.inc, kernels.inc), included by a module per precision that sets wp
+    for pair, kind in ((("backprop.f90", "kernels.f90"), "kind(1d0)"),
+                       (("backprop32.f90", "kernels32.f90"), "kind(1.0)")):
+        for name in pair:
+            module = (SOURCES / name).read_text()
+            assert "implicit none" in module and re.search(r"^\s*private\s*$", module, re.M)
+            assert f"integer, parameter :: wp = {kind}" in module
+            assert len(re.findall(r"^\s*include '(trainer|kernels)\.inc'", module, re.M)) == 1
+            assert not re.search(r"^\s*#", module, re.M)                 # no preprocessor
+    source = (SOURCES / "trainer.inc").read_text()
+    # every real of the algorithm is real(kind=wp) and every constant _wp; double precision is
+    # left only for the size arithmetic of check_network and layout (overflow guards)
+    assert not re.search(r"\b\d+(\.\d*)?d0\b", source.split("pure subroutine check_network")[0])
+    assert not re.search(r"\breal\s*\((?!kind=wp\)|\w+, wp\))", source, re.I)
+    kernels = (SOURCES / "kernels.inc").read_text().replace(
+        "double precision, parameter :: BLAS_MIN_WORK = 512d0", "")   # a work count, not data
+    assert not re.search(r"\b\d+(\.\d*)?d0\b|double precision", kernels)
     helpers = ["activate", "activate_prime", "softmax", "loss_sum", "feedforward",
                "output_delta", "backprop", "update", "train_epochs"]
     positions = [re.search(rf"^\s*(?:pure )?(?:subroutine|function) {name}\(", source, re.M).start()
@@ -386,3 +409,17 @@ def test_blas_path_agrees_with_the_reference_loops(matmul_path, sizes, batch):
     assert rel_diff(loss_a, loss_b) <= tol and history_diff(hist_a, hist_b) <= tol
     assert max(layer_diffs(params_a, params_b) + layer_diffs(grads_a, grads_b)) <= tol
     assert rel_diff(out_a, out_b) <= tol
+
+
+# (h) the one text's edits reach the build
+def test_the_extensions_are_built_from_the_current_included_texts():
+    """meson does not track Fortran `include` files (gfortran writes dependency files only
+    with -cpp, which meson leaves off), so an edit of trainer.inc or kernels.inc alone does not
+    rebuild the extensions on import: touch backprop.f90, backprop32.f90, kernels.f90 and
+    kernels32.f90 after editing them (README, "The Fortran trainer")."""
+    for extension in (network._backprop, network._backprop32):
+        built = Path(extension.__file__).stat().st_mtime
+        for text in ("trainer.inc", "kernels.inc"):
+            assert (SOURCES / text).stat().st_mtime <= built, (
+                f"{text} is newer than {Path(extension.__file__).name}: touch the .f90 files "
+                "that include it to rebuild")

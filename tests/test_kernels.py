@@ -1,6 +1,7 @@
-"""The Fortran kernels (fortran_impl/kernels.f90) against NumPy: every matrix-product form the
-algorithm uses, on the reference loops (with their batch-1 paths) and on BLAS dgemm, and the
-bias, row-sum and gather kernels. The kernels are not wrapped by f2py: a small Fortran program
+"""The Fortran kernels (fortran_impl/kernels.inc, as module kernels in double precision and
+kernels32 in single) against NumPy: every matrix-product form the algorithm uses, on the
+reference loops (with their batch-1 paths) and on BLAS dgemm / sgemm, and the bias, row-sum and
+gather kernels, each in both precisions. The kernels are not wrapped by f2py: a small Fortran program
 compiled here with the extension's own flags calls them on numbers given on its input."""
 
 import shlex
@@ -17,12 +18,12 @@ SOURCES = fortran_impl.network.__file__.rsplit("/", 1)[0]
 DRIVER = """
 program kernel_driver
   ! Reads operations from standard input, runs the kernel, writes one number per line.
-  use kernels, only: gemm, add_bias, row_sums, gather, matmul_path
+  use {module}, only: gemm, add_bias, row_sums, gather, matmul_path
   implicit none
   character(len=8) :: op
   character :: ta, tb
   integer :: m, n, k, path, i
-  double precision, allocatable :: a(:), b(:), c(:)
+  {real}, allocatable :: a(:), b(:), c(:)
   integer, allocatable :: indices(:)
   do
     read (*, *, end=10) op
@@ -65,20 +66,33 @@ end program kernel_driver
 """
 
 
+# dtype -> (the kernels' module of that precision, the driver's real type)
+KINDS = {"float64": ("kernels", "double precision"), "float32": ("kernels32", "real")}
+
+
+@pytest.fixture(scope="module", params=sorted(KINDS))
+def dtype(request):
+    """Each precision in turn (its kernels module)."""
+    return np.dtype(request.param)
+
+
 @pytest.fixture(scope="module")
-def run_kernels(tmp_path_factory):
+def run_kernels(tmp_path_factory, dtype):
     """A function: list of (op, header ints/strings, arrays) -> list of result arrays, run
-    through the driver built from kernels.f90 and the build's BLAS shim, with its flags."""
+    through the driver built from the kernels of dtype and the build's BLAS shim, with its
+    flags. Arrays of dtype are passed exactly (their decimal repr reads back to them)."""
     info = fortran_impl.build_info()
+    module, real = KINDS[dtype.name]
     folder = tmp_path_factory.mktemp("kernels")
-    (folder / "driver.f90").write_text(DRIVER)
+    (folder / "driver.f90").write_text(DRIVER.format(module=module, real=real))
     shim, libs = "gemm_none.f90", []
     if info["blas_linked"]:
         shim = "gemm_openblas.f90"
         libs = shlex.split(subprocess.run(["pkg-config", "--libs", "openblas"], check=True,
                                           capture_output=True, text=True).stdout)
     flags = [flag for flag in info["flags"].split() if not flag.startswith("-W")]
-    done = subprocess.run(["gfortran", *flags, "-J", str(folder), f"{SOURCES}/kernels.f90",
+    done = subprocess.run(["gfortran", *flags, "-J", str(folder), f"{SOURCES}/blas_shim.f90",
+                           f"{SOURCES}/{module}.f90",
                            f"{SOURCES}/{shim}", str(folder / "driver.f90"), *libs,
                            "-o", str(folder / "driver")],
                           capture_output=True, text=True, timeout=300)
@@ -108,9 +122,10 @@ def run_kernels(tmp_path_factory):
 
 def in_order(A, B):
     """A @ B with each entry summed in order p = 1 .. k from the first product, as the reference
-    loops sum (no fused multiply-add): the loops must give exactly these numbers."""
+    loops sum (no fused multiply-add), in the arrays' precision: the loops must give exactly
+    these numbers."""
     m, k = A.shape
-    C = np.empty((m, B.shape[1]))
+    C = np.empty((m, B.shape[1]), dtype=A.dtype)
     for i in range(m):
         for j in range(B.shape[1]):
             s = A[i, 0] * B[0, j]
@@ -129,31 +144,36 @@ PATHS = {"loops": 1, "blas": 2}
 
 
 @pytest.mark.parametrize("path", sorted(PATHS))
-def test_gemm_agrees_with_numpy_matmul(run_kernels, path):
+def test_gemm_agrees_with_numpy_matmul(run_kernels, dtype, path):
     rng = np.random.default_rng(12)
     operations, expected = [], []
     for (m, n, k), (ta, tb) in [(shape, form) for shape in SHAPES for form in FORMS]:
-        A, B = rng.normal(size=(m, k)), rng.normal(size=(k, n))
+        A, B = rng.normal(size=(m, k)).astype(dtype), rng.normal(size=(k, n)).astype(dtype)
         a = A.T if ta == "T" else A          # what the kernel is given, column-major
         b = B.T if tb == "T" else B
         operations.append(("gemm", [ta, tb, m, n, k, PATHS[path]], [a, b], m * n))
-        expected.append(A @ B)
+        expected.append(A.astype(np.float64) @ B.astype(np.float64))   # exact to 1e-16
     results = run_kernels(operations)
     blas = path == "blas" and fortran_impl.build_info()["blas_linked"]
+    tolerance = 1e-13 if dtype == np.float64 else 1e-5
+    worst = 0.0
     for C, got, op in zip(expected, results, operations):
         got = got.reshape(C.shape, order="F")
-        assert rel_diff(got, C) <= 1e-13, op[1]
+        worst = max(worst, rel_diff(got, C))
+        assert rel_diff(got, C) <= tolerance, op[1]
         if not blas:   # the reference loops: exactly the in-order sums
             A, B = (op[2][0].T if op[1][0] == "T" else op[2][0],
                     op[2][1].T if op[1][1] == "T" else op[2][1])
             assert np.array_equal(got, in_order(A, B)), op[1]
+    if dtype == np.float32:   # summed in single (sgemm or the loops), not in double
+        assert worst > 1e-9
 
 
-def test_add_bias_row_sums_and_gather_agree_with_numpy(run_kernels):
+def test_add_bias_row_sums_and_gather_agree_with_numpy(run_kernels, dtype):
     rng = np.random.default_rng(3)
     operations, expected = [], []
     for m, n in [(1, 1), (5, 1), (4, 7), (9, 33)]:
-        b, Z = rng.normal(size=m), rng.normal(size=(m, n))
+        b, Z = rng.normal(size=m).astype(dtype), rng.normal(size=(m, n)).astype(dtype)
         operations.append(("bias", [m, n], [b, Z], m * n))
         expected.append((Z + b[:, None]).ravel(order="F"))
         operations.append(("rowsums", [m, n], [Z], m))
@@ -163,6 +183,6 @@ def test_add_bias_row_sums_and_gather_agree_with_numpy(run_kernels):
         expected.append(Z[:, indices].ravel(order="F"))
     for got, want, op in zip(run_kernels(operations), expected, operations):
         if op[0] == "rowsums":
-            assert rel_diff(got, want) <= 1e-14, op[:2]
+            assert rel_diff(got, want) <= (1e-14 if dtype == np.float64 else 1e-6), op[:2]
         else:
             assert np.array_equal(got, want), op[:2]   # additions and copies: exact

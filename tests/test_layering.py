@@ -65,12 +65,14 @@ def test_the_layering_check_can_fail(tmp_path):
 
 
 def test_fortran_algorithm_uses_only_its_kernels():
-    source = (REPO / "fortran_impl" / "backprop.f90").read_text()
-    assert re.findall(r"^\s*use\s+(\w+)", source, re.M | re.I) == ["kernels"]
-    assert not re.search(r"^\s*use\s", (REPO / "fortran_impl" / "kernels.f90").read_text(),
-                         re.M | re.I)
-    assert "external" not in re.sub(r"!.*", "", (REPO / "fortran_impl" / "kernels.f90")
-                                    .read_text())    # the BLAS shim has an explicit interface
+    folder = REPO / "fortran_impl"
+    for trainer, kernels in (("backprop.f90", "kernels"), ("backprop32.f90", "kernels32")):
+        source = (folder / trainer).read_text() + (folder / "trainer.inc").read_text()
+        assert re.findall(r"^\s*use\s+(\w+)", source, re.M | re.I) == [kernels]
+        # the kernels use only the BLAS shim's explicit interfaces (blas_shim.f90)
+        source = (folder / f"{kernels}.f90").read_text() + (folder / "kernels.inc").read_text()
+        assert re.findall(r"^\s*use\s+(\w+)", source, re.M | re.I) == ["blas_shim"]
+        assert "external" not in re.sub(r"!.*", "", source)
 
 
 def test_readme_xor_example_prints_the_truth_table():

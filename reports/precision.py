@@ -1,0 +1,239 @@
+"""Precision: single beside double. The float32 over float64 speed-up per implementation and
+workload (the paired ratio the run saved, with its 95% interval), GFLOP/s against the sgemm
+and dgemm limits measured in the run, what float32 does to the final loss and the accuracy,
+and, when the run has a torch-cuda row, where the GPU overtakes the Fortran per epoch.
+
+Reads the saved results only (bench.results' look-ups, with their dtype keywords); every
+figure here was computed and saved by the run."""
+
+from __future__ import annotations
+
+from bench.results import find_ratio, find_result
+from reports import fmt
+from reports.style import esc, h1, h2, note, para, space, table
+
+TITLE = "Precision"
+BLURB = "float32 beside float64: speed-ups, GFLOP/s against sgemm, loss and accuracy, the GPU"
+
+TIMED = ("ok", "partial")
+GPU = "torch-cuda"
+DEFAULT, FLOAT32 = "float64", "float32"
+
+
+def dtype_of(result):
+    """A result's precision (the schema's "dtype"; absent in older files: float64)."""
+    return result.get("dtype") or DEFAULT
+
+
+def _timed(doc, impl, workload, dtype):
+    result = find_result(doc, impl, workload, dtype=dtype)
+    return result if result and result.get("status") in TIMED else None
+
+
+def _median(result):
+    return ((result or {}).get("time_per_epoch") or {}).get("median")
+
+
+def float32_pairs(doc):
+    """[(impl, workload)] with a float32 result, in the order the run saved them."""
+    seen = []
+    for result in doc.get("results") or []:
+        key = (result["implementation"], result["workload"])
+        if dtype_of(result) == FLOAT32 and key not in seen:
+            seen.append(key)
+    return seen
+
+
+def speedup(doc, impl, workload):
+    """(float64 time / float32 time, low, high): the saved paired ratio (same interleaved
+    cycles), or the ratio of the two medians (no interval) when none was saved; None."""
+    single, double = _timed(doc, impl, workload, FLOAT32), _timed(doc, impl, workload, DEFAULT)
+    if not (single and double):
+        return None
+    saved = find_ratio(doc, workload, impl, impl, DEFAULT, FLOAT32)
+    return saved or (_median(double) / _median(single), None, None)
+
+
+def _ratio_text(estimate):
+    if estimate is None:
+        return fmt.MISSING
+    value, low, high = estimate
+    text = fmt.ratio(value)
+    if low is not None and high is not None:
+        text += f" [{fmt.sig(low, 3)}\u2013{fmt.sig(high, 3)}]"
+    return text
+
+
+def _share(result, limit):
+    gflops = (result or {}).get("gflops")
+    if gflops is None or not limit:
+        return fmt.MISSING
+    return f"{fmt.gflops(gflops)} ({fmt.percent(gflops / limit)})"
+
+
+def _rel_change(new, old):
+    if new is None or old is None or not old:
+        return fmt.MISSING
+    return f"{(new - old) / abs(old):+.1e}"
+
+
+def _accuracy_change(single, double, key):
+    new, old = (single or {}).get(key), (double or {}).get(key)
+    if new is None or old is None:
+        return fmt.MISSING
+    return f"{fmt.accuracy(old)} \u2192 {fmt.accuracy(new)}"
+
+
+def speed_table(doc, pairs):
+    rows = [["Implementation", "Workload", "float64 / epoch", "float32 / epoch",
+             "Speed-up (float64 / float32) [95%]"]]
+    for impl, workload in pairs:
+        single = find_result(doc, impl, workload, dtype=FLOAT32)
+        double = find_result(doc, impl, workload)
+        if single.get("status") not in TIMED:
+            rows.append([impl, workload, fmt.time(_median(double)),
+                         f"skipped: {single.get('reason') or fmt.MISSING}", fmt.MISSING])
+            continue
+        rows.append([impl, workload, fmt.time(_median(double)), fmt.time(_median(single)),
+                     _ratio_text(speedup(doc, impl, workload))])
+    return table(rows, [80, 70, 70, 70, None], right=(2, 3, 4))
+
+
+def gflops_table(doc, pairs):
+    env = doc.get("environment") or {}
+    dgemm = fmt.number((env.get("dgemm") or {}).get("gflops_median"))
+    sgemm = fmt.number((env.get("sgemm") or {}).get("gflops_median"))
+    rows = [["Implementation", "Workload", "float64 GFLOP/s (% of dgemm)",
+             "float32 GFLOP/s (% of sgemm)"]]
+    for impl, workload in pairs:
+        rows.append([impl, workload,
+                     _share(_timed(doc, impl, workload, DEFAULT), dgemm),
+                     _share(_timed(doc, impl, workload, FLOAT32), sgemm)])
+    return dgemm, sgemm, table(rows, [80, 70, None, None], right=(2, 3))
+
+
+def accuracy_table(doc, pairs):
+    rows = [["Implementation", "Workload", "Final loss, float64", "float32 change (rel.)",
+             "Train accuracy", "Held-out accuracy", "Parameters vs float64 reference"]]
+    for impl, workload in pairs:
+        single = find_result(doc, impl, workload, dtype=FLOAT32)
+        double = find_result(doc, impl, workload)
+        if single.get("status") not in TIMED:
+            continue
+        agreement = single.get("agreement") or {}
+        diff = agreement.get("max_rel_param_diff")
+        within = agreement.get("within_tolerance")
+        agreement_text = (f"{fmt.sci(diff)} ({'within' if within else 'OUTSIDE'} "
+                          f"{fmt.sci(agreement.get('tolerance'))})" if diff is not None
+                          else "not compared (own initialisation)")
+        rows.append([impl, workload, fmt.loss((double or {}).get("final_loss")),
+                     _rel_change(single.get("final_loss"), (double or {}).get("final_loss")),
+                     _accuracy_change(single, double, "train_accuracy"),
+                     _accuracy_change(single, double, "test_accuracy"), agreement_text])
+    return table(rows, [60, 56, 52, 52, 62, 62, None], right=(2, 3))
+
+
+def gpu_story(doc):
+    """The torch-cuda rows: skipped with the reason, or against the Fortran per epoch, and
+    the smallest width of the sweep from which the GPU is faster."""
+    results = [r for r in doc.get("results") or [] if r["implementation"] == GPU]
+    if not results:
+        return [note("This run has no torch-cuda row (the peer was not asked for).")]
+    timed = [r for r in results if r.get("status") in TIMED]
+    if not timed:
+        reason = next((r.get("reason") for r in results if r.get("reason")), fmt.MISSING)
+        return [para(f"The GPU peer <b>torch-cuda</b> was skipped: {esc(reason)}. On a machine "
+                     "with a CUDA device it runs in both precisions, the data on the device "
+                     "before the timed region and the device synchronised around each round; "
+                     "its crossover with the Fortran then appears here.")]
+    rows = [["Workload", "Precision", "torch-cuda / epoch", "fortran / epoch",
+             "fortran / torch-cuda"]]
+    for result in timed:
+        workload, dtype = result["workload"], dtype_of(result)
+        fortran = _timed(doc, "fortran", workload, dtype)
+        ratio = find_ratio(doc, workload, "fortran", GPU, dtype, dtype)
+        if ratio is None and fortran:
+            ratio = (_median(fortran) / _median(result), None, None)
+        rows.append([workload, dtype, fmt.time(_median(result)), fmt.time(_median(fortran)),
+                     _ratio_text(ratio)])
+    story = [table(rows, [90, 60, 90, 90, None], right=(2, 3, 4))]
+    crossing = crossover_width(doc)
+    story.append(para(crossing))
+    return story
+
+
+def crossover_width(doc):
+    """A sentence: the smallest swept width from which torch-cuda is faster per epoch than
+    the Fortran (both float64), from the saved medians of the sweep."""
+    widths = []
+    for name, workload in (doc.get("workloads") or {}).items():
+        sweep = workload.get("sweep") or {}
+        gpu, fortran = _timed(doc, GPU, name, DEFAULT), _timed(doc, "fortran", name, DEFAULT)
+        if sweep.get("value") is not None and gpu and fortran:
+            widths.append((sweep["value"], _median(fortran) / _median(gpu)))
+    if not widths:
+        return "The run has no sweep timed by both torch-cuda and the Fortran: no crossover."
+    widths.sort()
+    faster = [w for w, ratio in widths if ratio > 1]
+    if not faster:
+        return (f"The Fortran is faster than the GPU at every swept width (up to "
+                f"{widths[-1][0]}).")
+    first = faster[0]
+    if all(ratio > 1 for w, ratio in widths if w >= first):
+        return f"The GPU is faster per epoch from hidden width {first} up (float64, the sweep)."
+    return f"The GPU is faster per epoch at widths {fmt.names([str(w) for w in faster])}."
+
+
+def build(runs):
+    story = [h1(TITLE)]
+    with_float32 = [run for run in runs if float32_pairs(run.doc)]
+    if not with_float32:
+        story.append(note("These results hold no float32 timing: the run was made before the "
+                          "precision axis, or with <font face='Courier'>--dtype float64</font>. "
+                          "A default <font face='Courier'>python -m bench run</font> times "
+                          "float32 on the batched workloads."))
+        for run in runs:
+            story += gpu_story(run.doc) if any(
+                r["implementation"] == GPU for r in run.results) else []
+        return story
+    story.append(para(
+        "The same training in single precision: float32 parameters, data and arithmetic "
+        "(sgemm instead of dgemm), from the float64 initial parameters rounded once. float32 "
+        "is timed on the batched workloads, in the same interleaved cycles as float64, so each "
+        "speed-up below is a ratio of paired rounds (the median of the per-cycle ratios) with "
+        "its 95% interval. Pure Python has no float32 (its float is a double)."))
+    for run in with_float32:
+        doc = run.doc
+        suffix = f" \u2014 run {run.label}" if run.multi else ""
+        pairs = [(impl, w) for impl, w in float32_pairs(doc) if _timed(doc, impl, w, FLOAT32)]
+        skipped = sorted({impl for impl, w in float32_pairs(doc) if (impl, w) not in pairs})
+        story.append(h2("Speed-up of float32" + suffix))
+        story.append(speed_table(doc, pairs))
+        if skipped:
+            story.append(para(f"Not timed in float32: {esc(fmt.names(skipped))} (skipped; "
+                              "the reasons are in the results, and the GPU's below)."))
+        story.append(space(8))
+        dgemm, sgemm, drawing = gflops_table(doc, pairs)
+        story.append(h2("GFLOP/s against the sgemm limit" + suffix))
+        limits = "no limit was measured"
+        if sgemm and dgemm:
+            limits = (f"NumPy's single-thread sgemm ran at {fmt.gflops(sgemm)} GFLOP/s and "
+                      f"dgemm at {fmt.gflops(dgemm)} GFLOP/s "
+                      f"({fmt.ratio(sgemm / dgemm)}), measured in this run")
+        elif dgemm:
+            limits = f"dgemm ran at {fmt.gflops(dgemm)} GFLOP/s; sgemm was not measured"
+        story.append(para(f"The limits: {esc(limits)}. Each precision is shown as a share of "
+                          "its own limit; a matrix-product-bound workload (wide) should come "
+                          "close to both."))
+        story.append(drawing)
+        story.append(space(8))
+        story.append(h2("What float32 does to the loss and the accuracy" + suffix,
+                        title="Loss and accuracy" + suffix))
+        story.append(para("Final training loss in float64 and its relative change in float32; "
+                          "accuracy in float64 \u2192 float32; and how far the float32 "
+                          "parameters end from the float64 reference's (NumPy, same start "
+                          "and sample orders), against the contract's float32 tolerance."))
+        story.append(accuracy_table(doc, pairs))
+        story.append(h2("The GPU" + suffix))
+        story += gpu_story(doc)
+    return story
