@@ -20,6 +20,9 @@ PEERS = ("torch", "sklearn", "numpy-loop", "torch-cuda")
 ALL = IMPLEMENTATIONS + PEERS
 REFERENCE = "numpy"
 DISTRIBUTION = "backprop-bench"   # this project, as pip knows it
+# Where Linux shows a loaded NVIDIA driver: `bench list` looks for CUDA there instead of
+# importing PyTorch (a run asks PyTorch itself, bench.peers.cuda_unavailable).
+NVIDIA_DRIVER = Path("/proc/driver/nvidia/version")
 # The peers' packages: (module to find, distribution to install, label).
 PEER_PACKAGES = {"torch": ("torch", "torch", "PyTorch"),
                  "torch-cuda": ("torch", "torch", "PyTorch"),
@@ -143,6 +146,9 @@ def availability():
                 reason = _not_installed(name)
                 if reason:
                     raise ImplementationError(name, reason)
+                if name == "torch-cuda" and not NVIDIA_DRIVER.exists():
+                    raise ImplementationError(name, f"no CUDA device is visible (no NVIDIA "
+                                                    f"driver: {NVIDIA_DRIVER} is missing)")
             elif name == "numpy-loop":
                 if importlib.util.find_spec("numpy") is None:
                     raise ImplementationError(name, "NumPy is not installed")

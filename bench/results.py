@@ -191,6 +191,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import files
+from python_impl.spec import DTYPES
 
 SCHEMA = "backprop-bench-results"
 SCHEMA_VERSION = 1
@@ -622,10 +623,10 @@ def validate_result(result, path, index, where=None, workloads=None, check=None)
     for position, line in enumerate(check.lst(result.get("notes"), f"{where}.notes",
                                               optional=True) or []):
         check.text(line, f"{where}.notes[{position}]")
+    check.text(result.get("dtype", "float64"), f"{where}.dtype", choices=DTYPES)
     if status == "skipped":
         check.require(isinstance(result.get("reason"), str) and result["reason"].strip(),
                       where, "is skipped without a reason")
-    check.text(result.get("dtype", "float64"), f"{where}.dtype", choices=("float64", "float32"))
         return
     check.text(result.get("reason"), f"{where}.reason", optional=True)
     for field in TIMED_FIELDS:
@@ -799,13 +800,13 @@ def _check_ratios(check, doc, workloads):
         workload = check.text(check.get(entry, "workload", where), f"{where}.workload")
         check.require(workload in workloads, f"{where}.workload",
                       f"names {workload!r}, which is not defined in workloads")
-        pair = []
         for side in ("numerator", "denominator"):
             name = check.text(check.get(entry, side, where), f"{where}.{side}")
             check.require(_implementation(name), f"{where}.{side}",
                           f"is not a known implementation or peer: {_show(name)}")
-            pair.append(name)
-        key = (workload, frozenset(pair))
+            check.text(entry.get(f"{side}_dtype", "float64"), f"{where}.{side}_dtype",
+                       choices=DTYPES)
+        key = (workload, frozenset(_sides(entry)))
         check.require(len(key[1]) == 2 and key not in seen, where,
                       "repeats a pair of its workload, or pairs one with itself")
         seen.add(key)
@@ -866,9 +867,9 @@ def validate(doc, path):
     seen = set()
     for index, result in enumerate(check.lst(doc["results"], "results")):
         validate_result(result, path, index, workloads=workloads, check=check)
-        key = result_key(result)
+        key = _key(result, None)
         check.require(key not in seen, f"results[{index}]",
-                      f"repeats ({key[0]}, {key[1]}), which has an earlier result")
+                      f"repeats ({', '.join(key)}), which has an earlier result")
         seen.add(key)
     more = doc.get(MORE_THREADS)
     if more is not None:

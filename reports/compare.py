@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 
-from reportlab.graphics.shapes import Circle, Drawing, Line
+from reportlab.graphics.shapes import Circle, Line
 from reportlab.platypus import KeepTogether
 
 from reports import fmt
 from reports.build import assemble
-from reports.charts import Axis, _text, _width, log_ticks
+from reports.charts import Axis, _text, _width, canvas_for, log_ticks
 from reports.data import Run
 from reports.style import (BAD, BAD_BG, COND_BOLD, GOOD, GOOD_BG, GREY, INK, RULE,
                            WIDTH, cell, esc, h1, h2, note, para, space, table)
@@ -35,7 +35,7 @@ def ratio_chart(items, width=WIDTH):
     label_w = max(_width(it["label"], 8, COND_BOLD) for it in items) + 8
     row, axis_h = 14, 34
     height = row * len(items) + axis_h + 8
-    drawing = Drawing(width, height)
+    drawing = canvas_for(width, height)
     axis = Axis(lo, hi, label_w, width - label_w - 60, log=True)
     y_top = height - 4
     candidates = [(v, t) for v, t in log_ticks(10 ** -math.ceil(decades),

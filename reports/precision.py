@@ -184,17 +184,16 @@ def crossover_width(doc):
     return f"The GPU is faster per epoch at widths {fmt.names([str(w) for w in faster])}."
 
 
-def build(runs):
+def build(run):
     story = [h1(TITLE)]
-    with_float32 = [run for run in runs if float32_pairs(run.doc)]
-    if not with_float32:
+    doc = run.doc
+    if not float32_pairs(doc):
         story.append(note("These results hold no float32 timing: the run was made before the "
-                          "precision axis, or with <font face='Courier'>--dtype float64</font>. "
-                          "A default <font face='Courier'>python -m bench run</font> times "
+                          "precision axis, or with <font face='ReportMono'>--dtype float64</font>. "
+                          "A default <font face='ReportMono'>python -m bench run</font> times "
                           "float32 on the batched workloads."))
-        for run in runs:
-            story += gpu_story(run.doc) if any(
-                r["implementation"] == GPU for r in run.results) else []
+        if any(r["implementation"] == GPU for r in run.results):
+            story += gpu_story(doc)
         return story
     story.append(para(
         "The same training in single precision: float32 parameters, data and arithmetic "
@@ -202,38 +201,35 @@ def build(runs):
         "is timed on the batched workloads, in the same interleaved cycles as float64, so each "
         "speed-up below is a ratio of paired rounds (the median of the per-cycle ratios) with "
         "its 95% interval. Pure Python has no float32 (its float is a double)."))
-    for run in with_float32:
-        doc = run.doc
-        suffix = f" \u2014 run {run.label}" if run.multi else ""
-        pairs = [(impl, w) for impl, w in float32_pairs(doc) if _timed(doc, impl, w, FLOAT32)]
-        skipped = sorted({impl for impl, w in float32_pairs(doc) if (impl, w) not in pairs})
-        story.append(h2("Speed-up of float32" + suffix))
-        story.append(speed_table(doc, pairs))
-        if skipped:
-            story.append(para(f"Not timed in float32: {esc(fmt.names(skipped))} (skipped; "
-                              "the reasons are in the results, and the GPU's below)."))
-        story.append(space(8))
-        dgemm, sgemm, drawing = gflops_table(doc, pairs)
-        story.append(h2("GFLOP/s against the sgemm limit" + suffix))
-        limits = "no limit was measured"
-        if sgemm and dgemm:
-            limits = (f"NumPy's single-thread sgemm ran at {fmt.gflops(sgemm)} GFLOP/s and "
-                      f"dgemm at {fmt.gflops(dgemm)} GFLOP/s "
-                      f"({fmt.ratio(sgemm / dgemm)}), measured in this run")
-        elif dgemm:
-            limits = f"dgemm ran at {fmt.gflops(dgemm)} GFLOP/s; sgemm was not measured"
-        story.append(para(f"The limits: {esc(limits)}. Each precision is shown as a share of "
-                          "its own limit; a matrix-product-bound workload (wide) should come "
-                          "close to both."))
-        story.append(drawing)
-        story.append(space(8))
-        story.append(h2("What float32 does to the loss and the accuracy" + suffix,
-                        title="Loss and accuracy" + suffix))
-        story.append(para("Final training loss in float64 and its relative change in float32; "
-                          "accuracy in float64 \u2192 float32; and how far the float32 "
-                          "parameters end from the float64 reference's (NumPy, same start "
-                          "and sample orders), against the contract's float32 tolerance."))
-        story.append(accuracy_table(doc, pairs))
-        story.append(h2("The GPU" + suffix))
-        story += gpu_story(doc)
+    pairs = [(impl, w) for impl, w in float32_pairs(doc) if _timed(doc, impl, w, FLOAT32)]
+    skipped = sorted({impl for impl, w in float32_pairs(doc) if (impl, w) not in pairs})
+    story.append(h2("Speed-up of float32"))
+    story.append(speed_table(doc, pairs))
+    if skipped:
+        story.append(para(f"Not timed in float32: {esc(fmt.names(skipped))} (skipped; "
+                          "the reasons are in the results, and the GPU's below)."))
+    story.append(space(8))
+    dgemm, sgemm, drawing = gflops_table(doc, pairs)
+    story.append(h2("GFLOP/s against the sgemm limit"))
+    limits = "no limit was measured"
+    if sgemm and dgemm:
+        limits = (f"NumPy's single-thread sgemm ran at {fmt.gflops(sgemm)} GFLOP/s and "
+                  f"dgemm at {fmt.gflops(dgemm)} GFLOP/s "
+                  f"({fmt.ratio(sgemm / dgemm)}), measured in this run")
+    elif dgemm:
+        limits = f"dgemm ran at {fmt.gflops(dgemm)} GFLOP/s; sgemm was not measured"
+    story.append(para(f"The limits: {esc(limits)}. Each precision is shown as a share of "
+                      "its own limit; a matrix-product-bound workload (wide) should come "
+                      "close to both."))
+    story.append(drawing)
+    story.append(space(8))
+    story.append(h2("What float32 does to the loss and the accuracy",
+                    title="Loss and accuracy"))
+    story.append(para("Final training loss in float64 and its relative change in float32; "
+                      "accuracy in float64 \u2192 float32; and how far the float32 "
+                      "parameters end from the float64 reference's (NumPy, same start "
+                      "and sample orders), against the contract's float32 tolerance."))
+    story.append(accuracy_table(doc, pairs))
+    story.append(h2("The GPU"))
+    story += gpu_story(doc)
     return story

@@ -85,7 +85,8 @@ def test_results_and_ratios_are_keyed_by_dtype_with_float64_by_default():
 
 
 def test_summary_keeps_float64_in_its_table_and_lists_float32_speed_ups():
-    doc = {"workloads": {"digits": {}}, "environment": {}, "results": [
+    doc = {"run": {"options": {"workloads": ["digits"]}}, "workloads": {"digits": {}},
+           "environment": {}, "results": [
         dict(_result("numpy", "digits", median=2.0), agreement=None),
         dict(_result("numpy", "digits", "float32", median=0.5), agreement={
             "max_rel_param_diff": 1e-6, "within_tolerance": True}),

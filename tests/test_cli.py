@@ -101,7 +101,7 @@ CORRUPTED = {
     # the ones accepted without a word
     "schema_version true": (mutated(lambda d: d.update(schema_version=True)),
                             "schema_version True is not supported"),
-    "duplicate results": (mutated(duplicate), "results[1] repeats (numpy, xor)"),
+    "duplicate results": (mutated(duplicate), "results[1] repeats (numpy, xor, float64)"),
     "implementation cobol": (mutated(result0(implementation="cobol")),
                              "results[0].implementation is not a known implementation"),
     "accuracy 7": (mutated(result0(train_accuracy=7)),

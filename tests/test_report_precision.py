@@ -27,7 +27,10 @@ def with_float32(doc, *, gpu=False):
         double = bench_results.find_result(doc, impl, "digits")
         single = copy.deepcopy(double)
         single["dtype"] = "float32"
-        single["time_per_epoch"]["median"] /= factor
+        for stat in ("median", "min", "max", "mean", "ci_low", "ci_high"):
+            single["time_per_epoch"][stat] /= factor
+        single["time_per_epoch"]["samples"] = [
+            t / factor for t in single["time_per_epoch"]["samples"]]
         single["gflops"] *= factor
         single["final_loss"] *= 1 + 3e-6
         single["agreement"] = {"reference": "numpy", "max_rel_param_diff": 2.5e-6,
@@ -43,7 +46,11 @@ def with_float32(doc, *, gpu=False):
         if gpu:
             gpu_result = copy.deepcopy(bench_results.find_result(doc, "fortran", workload))
             gpu_result.update(implementation="torch-cuda", kind="peer")
-            gpu_result["time_per_epoch"]["median"] *= 4 if workload == "width-8" else 0.25
+            scale = 4 if workload == "width-8" else 0.25
+            for stat in ("median", "min", "max", "mean", "ci_low", "ci_high"):
+                gpu_result["time_per_epoch"][stat] *= scale
+            gpu_result["time_per_epoch"]["samples"] = [
+                t * scale for t in gpu_result["time_per_epoch"]["samples"]]
         else:
             gpu_result = {"implementation": "torch-cuda", "kind": "peer",
                           "workload": workload, "status": "skipped", "reason": GPU_REASON}
