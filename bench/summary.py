@@ -237,9 +237,15 @@ def summary_table(doc):
         text += _table(("implementation", "workload", "time/epoch", "speed-up", "agreement"),
                        single)
     if skipped:
+        # one line per implementation and reason, its workloads listed (the reason of a peer
+        # that cannot run here is the same on every workload)
+        grouped = {}
+        for r in skipped:
+            key = (precision.label(r["implementation"], precision.dtype_of(r)), r["reason"])
+            grouped.setdefault(key, []).append(r["workload"])
         text += "\n\nskipped:\n" + "\n".join(
-            f"  {precision.label(r['implementation'], precision.dtype_of(r))} x "
-            f"{r['workload']}: {r['reason']}" for r in skipped)
+            f"  {name} x {', '.join(workloads)}: {reason}"
+            for (name, reason), workloads in grouped.items())
     return text
 
 
