@@ -11,11 +11,22 @@ from reports.data import IMPLEMENTATIONS
 from reports.style import SMALL, esc, impl_style, para, space
 
 
+def never_timed(run):
+    """Implementations and peers with no timed result in the run (say, torch-cuda without a
+    GPU): left out of the figure, named under it."""
+    timed = {r["implementation"] for r in run.results if r.get("status") != "skipped"}
+    return [impl for impl in run.implementations() if impl not in timed]
+
+
 def time_items(run, workload):
-    """The dot chart's items of one workload: every result, timed or not, in table order."""
+    """The dot chart's items of one workload: every result, timed or not, in table order,
+    but for the implementations the run never timed."""
     items = []
+    absent = never_timed(run)
     for result in run.rows(workload):
         impl = result["implementation"]
+        if impl in absent:
+            continue
         peer = result.get("kind") == "peer"
         found = run.interval(impl, workload)
         status = result.get("status")
@@ -66,9 +77,12 @@ def legend_text(run):
     whisker = ("whisker: its 95% confidence interval [in brackets]" if run.has_intervals() else
                "dashed whisker: the interquartile range of the rounds (no interval saved: "
                "these results predate confidence intervals)")
-    return (f"Dot: median time per epoch; {whisker}. Filled markers: the project's "
-            f"implementations; open markers and grey names: peers. Every figure in this report "
-            f"was saved by the run; nothing was measured while writing it.")
+    absent = never_timed(run)
+    skipped = (f" Not timed anywhere in this run, so not drawn: {esc(fmt.names(absent))} "
+               f"(why: Methodology)." if absent else "")
+    return (f"Dot: median time per epoch (float64); {whisker}. Filled markers: the project's "
+            f"implementations; open markers and grey names: peers.{skipped} Every figure in "
+            f"this report was saved by the run; nothing was measured while writing it.")
 
 
 def _faster_text(run, workload, best, other):

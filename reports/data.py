@@ -15,6 +15,8 @@ from string import ascii_uppercase
 
 from bench.results import find_result
 
+FLOAT64 = "float64"
+
 from reports import fmt
 
 # The project's own implementations, then the peers, in the order every table uses.
@@ -54,7 +56,10 @@ class Run:
         self.run = doc.get("run") or {}
         self.env = doc.get("environment") or {}
         self.workloads = doc.get("workloads") or {}
-        self.results = doc.get("results") or []
+        # the main results are float64 (the precision the three implementations are
+        # compared in); the Precision section reads the float32 ones from the document
+        self.results = [r for r in doc.get("results") or []
+                        if r.get("dtype", FLOAT64) == FLOAT64]
         self.options = self.run.get("options") or {}
 
     # ---- naming

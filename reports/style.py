@@ -76,7 +76,8 @@ FONTS, UNICODE = _register()
 # so that every section embeds byte-identical subsets and the merge keeps one copy of each
 # face. A character not listed still prints; it only costs that section its own subset.
 GLYPHS = ("\u00b1\u00b5\u00b7\u00bd\u00d7\u03a3\u03b4\u03b7\u03c3\u2013\u2014\u2026"
-          "\u2032\u2190\u21aa\u2207\u2212\u2264\u2265\u2299\u2713\u2717\u00b2\u00b0\u00e9")
+          "\u2032\u2190\u21aa\u2207\u2212\u2264\u2265\u2299\u2713\u2717\u00b2\u00b0\u00e9"
+          "\u2192")
 
 
 # The faces the report sets (the others only if markup asks for them: bold italic, ...).

@@ -757,3 +757,19 @@ def test_code_excerpts_are_set_at_readable_size(report, doc):
     for src in doc["sources"].values():
         last = src["text"].rstrip().splitlines()[-1].split()[-1]
         assert last in text
+
+
+def test_every_special_character_of_the_reports_is_primed():
+    """A character beyond ASCII that a section prints but style.GLYPHS lacks gives that
+    section its own font subsets (the merged report then embeds a face twice): every one in
+    the reports' sources, written or escaped, is listed."""
+    import re
+
+    from reports.style import GLYPHS
+
+    used = set()
+    for path in Path(reports.__file__).parent.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= {chr(int(code, 16)) for code in re.findall(r"\\u([0-9a-fA-F]{4})", text)}
+        used |= {c for c in text if ord(c) > 127}
+    assert sorted(used - set(GLYPHS)) == []
