@@ -130,7 +130,7 @@ def accuracy_table(doc, pairs):
                      _rel_change(single.get("final_loss"), (double or {}).get("final_loss")),
                      _accuracy_change(single, double, "train_accuracy"),
                      _accuracy_change(single, double, "test_accuracy"), agreement_text])
-    return table(rows, [60, 56, 52, 52, 62, 62, None], right=(2, 3))
+    return table(rows, [66, 56, 50, 50, 58, 58, None], right=(2, 3))
 
 
 def gpu_story(doc):
