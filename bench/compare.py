@@ -19,7 +19,7 @@ from bench.summary import _table, fmt_time
 
 VERDICTS = ("slower", "faster", "no change")
 DEFAULT_MIN_EFFECT = 0.05
-TIMED = ("ok", "partial")
+TIMED = results.TIMED_STATUSES
 
 
 def describe(doc):

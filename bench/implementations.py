@@ -1,14 +1,12 @@
-"""The registry of implementations: name -> Network class, as the contract names them."""
+"""The registry of implementations: name -> Network class, as the contract names them
+(the modules are named once, in bench.registry.MODULES)."""
 
-from fortran_impl import Network as FortranNetwork
-from python_impl.pure import Network as PureNetwork
-from python_impl.vectorized import Network as NumpyNetwork
+import importlib
 
-IMPLEMENTATIONS = {
-    "python": PureNetwork,
-    "numpy": NumpyNetwork,
-    "fortran": FortranNetwork,
-}
+from bench import registry
+
+IMPLEMENTATIONS = {name: getattr(importlib.import_module(module), attribute)
+                   for name, (module, attribute) in registry.MODULES.items()}
 
 # The implementation every other one is compared against on each workload.
-REFERENCE = "numpy"
+REFERENCE = registry.REFERENCE

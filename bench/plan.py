@@ -6,8 +6,9 @@ the test module parametrises over the cases. The first test of a workload has th
 prepare every case of that workload (untimed) and time them together, their rounds
 interleaved in cycles (bench/schedule.py) through pytest-benchmark's own round runner; the
 runner saves the workload's results at once. Each test then feeds its case's rounds (time
-per epoch) into its pytest-benchmark statistics, so that the benchmark JSON holds them. A test that fails is recorded (by the report hook)
-as a skipped result whose reason is the error. pytest runs isolated from the project's test
+per epoch) into its pytest-benchmark statistics, so that the benchmark JSON holds them. A
+test that fails is recorded (by the report hook) as a skipped result whose reason is the
+error. pytest runs isolated from the project's test
 configuration (`-c` an empty ini file in the output folder, no plugin autoload, no cache, no
 warnings filter), and its own output goes to a log file; pytest-benchmark's JSON is kept.
 """

@@ -43,6 +43,7 @@ import types
 
 import numpy as np
 
+from bench import results
 from python_impl.spec import epoch_orders, init_params
 
 PROFILED_WORKLOADS = ("xor", "digits", "mnist-shaped", "wide")
@@ -84,7 +85,7 @@ def call_shape(result, workload, n_train, target):
     or a reason (str) why it is not profiled."""
     if result is None:
         return "no result for this pair in the run"
-    if result.get("status") not in ("ok", "partial"):
+    if result.get("status") not in results.TIMED_STATUSES:
         return f"not timed in this run ({result.get('reason') or result.get('status')})"
     timing = result.get("timing") or {}
     round_seconds = timing.get("round_median_seconds")
@@ -117,7 +118,8 @@ def training_call(workload, adapter, X, Y, epochs, samples):
     if samples >= n:
         return X, Y, config, orders
     index = orders[0][:samples]
-    return adapter.rows(X, index), adapter.rows(Y, index), dataclasses.replace(config, epochs=1), [list(range(samples))]
+    return (adapter.rows(X, index), adapter.rows(Y, index),
+            dataclasses.replace(config, epochs=1), [list(range(samples))])
 
 
 # ---- cProfile ---------------------------------------------------------------------------------

@@ -1,21 +1,26 @@
 """Which implementations and peers the benchmark can run, and why not when it cannot.
 
-`bench.implementations` is the registry of the three implementations; it imports all three.
-When that import fails (say the Fortran extension is not built), `load` still gives the ones
-asked for, importing each one's module as `bench/implementations.py` names it, and the
-error names the implementation that is missing and why.
+`bench.implementations` imports the three implementations that MODULES names. When that
+import fails (say the Fortran extension is not built), `load` still gives the ones asked for,
+importing each one's module, and the error names the implementation that is missing and why.
 """
 
 from __future__ import annotations
 
-import ast
 import importlib
 import importlib.metadata
 import importlib.util
 import re
 from pathlib import Path
 
-IMPLEMENTATIONS = ("python", "numpy", "fortran")
+# The one vocabulary: every implementation, peer and the reference are named here; the rest of
+# the project imports these names (bench.results re-exports them for the reports).
+# The three implementations and where each one's Network class lives (bench.implementations
+# imports them from here).
+MODULES = {"python": ("python_impl.pure", "Network"),
+           "numpy": ("python_impl.vectorized", "Network"),
+           "fortran": ("fortran_impl", "Network")}
+IMPLEMENTATIONS = tuple(MODULES)
 PEERS = ("torch", "sklearn", "numpy-loop", "torch-cuda")
 ALL = IMPLEMENTATIONS + PEERS
 REFERENCE = "numpy"
@@ -44,20 +49,8 @@ def kind(name):
 
 
 def _registry_modules():
-    """{name: (module, attribute)} read from bench/implementations.py without importing it."""
-    source = Path(__file__).with_name("implementations.py").read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    aliases = {}
-    registry = {}
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                aliases[alias.asname or alias.name] = (node.module, alias.name)
-        elif isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "IMPLEMENTATIONS" for t in node.targets):
-            for key, value in zip(node.value.keys, node.value.values):
-                registry[key.value] = aliases[value.id]
-    return registry
+    """{name: (module, attribute)} of the three implementations (MODULES)."""
+    return MODULES
 
 
 def install_hint(distribution):

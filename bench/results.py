@@ -191,6 +191,8 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import files
+# the vocabulary, re-exported: the reports read it here (they import nothing else of bench)
+from bench.registry import ALL, IMPLEMENTATIONS, PEERS, REFERENCE, kind  # noqa: F401
 from python_impl.spec import DTYPES
 
 SCHEMA = "backprop-bench-results"
@@ -202,7 +204,8 @@ MORE_THREADS = "more_threads"     # the optional section of results timed with m
 THREADED_IMPLEMENTATIONS = ("numpy", "fortran")
 THREADED_WORKLOADS = ("mnist-shaped", "wide")
 
-STATUSES = ("ok", "partial", "skipped")
+TIMED_STATUSES = ("ok", "partial")          # a result with figures
+STATUSES = (*TIMED_STATUSES, "skipped")
 KINDS = ("implementation", "peer")
 TOP_LEVEL = ("schema", "schema_version", "run", "environment", "workloads", "results",
              "worked_example", "gradient_checks", "sources")
@@ -468,8 +471,6 @@ class _Checker:
 
 
 def _implementation(name):
-    from bench.registry import ALL  # noqa: PLC0415 - standard library only
-
     return isinstance(name, str) and name in ALL
 
 
@@ -607,8 +608,6 @@ def validate_result(result, path, index, where=None, workloads=None, check=None)
     impl = check.text(check.get(result, "implementation", where), f"{where}.implementation")
     check.require(_implementation(impl), f"{where}.implementation",
                   f"is not a known implementation or peer: {_show(impl)}")
-    from bench.registry import kind  # noqa: PLC0415
-
     check.text(check.get(result, "kind", where), f"{where}.kind", choices=KINDS)
     check.require(result["kind"] == kind(impl), f"{where}.kind",
                   f"must be {kind(impl)!r} for {impl}")

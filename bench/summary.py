@@ -7,7 +7,7 @@ import math
 
 from bench import precision, results
 
-TIMED = ("ok", "partial")
+TIMED = results.TIMED_STATUSES
 
 
 def fmt_time(seconds):

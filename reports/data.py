@@ -13,18 +13,16 @@ from __future__ import annotations
 import math
 from string import ascii_uppercase
 
-from bench.results import find_result
+from bench.results import (IMPLEMENTATIONS, PEERS, REFERENCE, TIMED_STATUSES,
+                           find_result)
 
 FLOAT64 = "float64"
 
 from reports import fmt
 
 # The project's own implementations, then the peers, in the order every table uses.
-IMPLEMENTATIONS = ("python", "numpy", "fortran")
-PEERS = ("torch", "sklearn", "numpy-loop")
-ORDER = IMPLEMENTATIONS + PEERS
-REFERENCE = "numpy"        # the implementation agreement is measured against, unless saved
-TIMED = ("ok", "partial")
+ORDER = IMPLEMENTATIONS + PEERS   # the vocabulary, from bench.results (bench.registry's)
+TIMED = TIMED_STATUSES
 
 
 def impl_key(name):

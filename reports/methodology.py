@@ -55,8 +55,8 @@ def timing_text(run):
     if timing.get("max_rounds") is not None:
         details.append(f"at most {timing['max_rounds']} cycles")
     if timing.get("target_seconds_per_benchmark") is not None:
-        details.append(f"a workload's budget of {fmt.duration(timing['target_seconds_per_benchmark'])}"
-                       f" per implementation timed")
+        per_case = fmt.duration(timing["target_seconds_per_benchmark"])
+        details.append(f"a workload's budget of {per_case} per implementation timed")
     if timing.get("budget_seconds") is not None:
         details.append(f"a pure-Python budget of {fmt.duration(timing['budget_seconds'])} per "
                        f"workload, beyond which it is timed over a bounded number of batches "

@@ -8,14 +8,14 @@ figure here was computed and saved by the run."""
 
 from __future__ import annotations
 
-from bench.results import find_ratio, find_result
+from bench.results import TIMED_STATUSES, find_ratio, find_result
 from reports import fmt
 from reports.style import esc, h1, h2, note, para, space, table
 
 TITLE = "Precision"
 BLURB = "float32 beside float64: speed-ups, GFLOP/s against sgemm, loss and accuracy, the GPU"
 
-TIMED = ("ok", "partial")
+TIMED = TIMED_STATUSES
 GPU = "torch-cuda"
 DEFAULT, FLOAT32 = "float64", "float32"
 
