@@ -9,22 +9,21 @@ import importlib
 
 import pytest
 
+from bench.registry import MODULES    # name -> (module, attribute): standard library only
 from python_impl.arrays import history_diff, layer_diffs
 
-# Implementation name -> module holding its Network class (the names of bench.implementations).
-MODULES = {
-    "python": "python_impl.pure",
-    "numpy": "python_impl.vectorized",
-    "fortran": "fortran_impl",
-}
 NAMES = tuple(MODULES)
-REFERENCE = "python"  # the most literal implementation: the others are compared against it
-OTHERS = tuple(name for name in NAMES if name != REFERENCE)
+# The oracle of the correctness tests: the most literal implementation, the others are held to
+# it. (Not the benchmark's reference, bench.registry.REFERENCE, NumPy: the fastest of the
+# exact ones, against which every timed result's agreement is measured.)
+ORACLE = "python"
+OTHERS = tuple(name for name in NAMES if name != ORACLE)
 
 
 def load(name):
     """The Network class of implementation `name` (imported on first use)."""
-    return importlib.import_module(MODULES[name]).Network
+    module, attribute = MODULES[name]
+    return getattr(importlib.import_module(module), attribute)
 
 
 @pytest.fixture(params=NAMES)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bench.measure import max_rel_param_diff
-from conftest import (OTHERS, REFERENCE, as_lists, assert_history_close, assert_params_close,
+from conftest import (OTHERS, ORACLE, as_lists, assert_history_close, assert_params_close,
                       load, params_as_lists)
 from python_impl.arrays import gradient_error, history_diff, layer_diffs, rel_diff
 from python_impl.spec import (AGREEMENT_TOLERANCE, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS,
@@ -65,7 +65,7 @@ def train(name, spec, config, n, orders=None):
 @pytest.fixture(scope="module")
 def reference_runs():
     """The pure-Python results of every training case, computed once."""
-    return {case: train(REFERENCE, spec, config, n) for case, spec, config, n in TRAINING_CASES}
+    return {case: train(ORACLE, spec, config, n) for case, spec, config, n in TRAINING_CASES}
 
 
 @pytest.mark.parametrize("name", OTHERS)
@@ -86,7 +86,7 @@ def test_training_with_precomputed_orders_agrees(name):
     config = TrainConfig(epochs=3, learning_rate=0.3, batch_size=2, seed=4)
     orders = epoch_orders(7, config)
     reversed_orders = [order[::-1] for order in orders]
-    ref = train(REFERENCE, spec, config, 7, reversed_orders)
+    ref = train(ORACLE, spec, config, 7, reversed_orders)
     assert_history_close(train(name, spec, config, 7, reversed_orders)[0], ref[0], TOL)
     as_array = train(name, spec, config, 7, np.array(reversed_orders))
     assert_history_close(as_array[0], ref[0], TOL)
@@ -100,8 +100,8 @@ def test_orders_change_the_result():
     spec = NetworkSpec((3, 4, 2))
     config = TrainConfig(epochs=2, learning_rate=0.5, batch_size=1, seed=4)
     orders = epoch_orders(6, config)
-    a = train(REFERENCE, spec, config, 6, orders)
-    b = train(REFERENCE, spec, config, 6, [order[::-1] for order in orders])
+    a = train(ORACLE, spec, config, 6, orders)
+    b = train(ORACLE, spec, config, 6, [order[::-1] for order in orders])
     assert rel_diff(a[1][0][0], b[1][0][0]) > 1e-6
 
 
@@ -112,7 +112,7 @@ def test_training_twice_continues_with_fresh_velocity(name):
     config = TrainConfig(epochs=2, learning_rate=0.1, batch_size=2, momentum=0.9, shuffle=False)
     X, Y = data(spec, 5, seed=1)
     results = []
-    for impl in (REFERENCE, name):
+    for impl in (ORACLE, name):
         net = load(impl)(spec, init_params(spec, seed=2))
         histories = net.train(X, Y, config) + net.train(X, Y, config)
         results.append((histories, params_as_lists(net.get_params())))
@@ -131,7 +131,7 @@ def test_forward_loss_gradients_predict_agree(name, hidden, output, loss):
     spec = NetworkSpec((4, 5, 3, 3), hidden, output, loss)
     X, Y = data(spec, 6, seed=7)
     params = init_params(spec, seed=9)
-    ref = load(REFERENCE)(spec, params)
+    ref = load(ORACLE)(spec, params)
     net = load(name)(spec, params)
     assert rel_diff(net.forward(X), ref.forward(X)) <= TOL
     assert abs(net.loss(X, Y) - ref.loss(X, Y)) <= TOL * abs(ref.loss(X, Y))
@@ -147,7 +147,7 @@ def test_a_single_row_and_large_batch_agree(name):
     spec = NetworkSpec((5, 8, 4), "relu", "softmax", "cross_entropy")
     params = init_params(spec, seed=1)
     X, Y = data(spec, 200, seed=3)
-    ref, net = load(REFERENCE)(spec, params), load(name)(spec, params)
+    ref, net = load(ORACLE)(spec, params), load(name)(spec, params)
     assert rel_diff(net.forward(X[:1]), ref.forward(X[:1])) <= TOL
     assert_params_close(params_as_lists(net.gradients(X, Y)[1]),
                         params_as_lists(ref.gradients(X, Y)[1]), TOL)

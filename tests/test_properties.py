@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import (NAMES, OTHERS, REFERENCE, as_lists, assert_history_close,
+from conftest import (NAMES, OTHERS, ORACLE, as_lists, assert_history_close,
                       assert_params_close, load, params_as_lists)
 from python_impl.arrays import rel_diff
 from python_impl.spec import (AGREEMENT_TOLERANCE, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS,
@@ -78,7 +78,7 @@ def test_shapes_loss_and_gradients(name, problem):
 def test_agreement_with_the_reference(name, problem):
     spec, seed, X, Y = problem
     params = init_params(spec, seed)
-    ref, net = load(REFERENCE)(spec, params), load(name)(spec, params)
+    ref, net = load(ORACLE)(spec, params), load(name)(spec, params)
     assert rel_diff(net.forward(X), ref.forward(X), FLOOR) <= TOL
     assert abs(net.loss(X, Y) - ref.loss(X, Y)) <= TOL * max(abs(ref.loss(X, Y)), FLOOR)
     assert_params_close(params_as_lists(net.gradients(X, Y)[1]),
@@ -96,7 +96,7 @@ def test_training_agreement(name, problem, batch_size, momentum, l2, shuffle):
     config = TrainConfig(epochs=2, learning_rate=0.01, batch_size=batch_size, momentum=momentum,
                          l2=l2, shuffle=shuffle, seed=seed)
     params = init_params(spec, seed)
-    ref, net = load(REFERENCE)(spec, params), load(name)(spec, params)
+    ref, net = load(ORACLE)(spec, params), load(name)(spec, params)
     history = net.train(X, Y, config)
     assert_history_close(history, ref.train(X, Y, config), TOL, FLOOR)
     assert_params_close(params_as_lists(net.get_params()), params_as_lists(ref.get_params()),
