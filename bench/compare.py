@@ -76,7 +76,22 @@ def _heavy(result):
     return interference.get("other_cores") if interference.get("heavy") else None
 
 
-def _row(impl, workload, old, new, min_effect):
+def machine_change(old_doc, new_doc, workload, min_effect):
+    """How much faster or slower the machine itself ran while the workload was timed in the
+    new run than in the old, when the canary (bench.machine.canary, timed in every cycle)
+    says it changed by more than min_effect; else None."""
+    samples = [((doc.get("sampling") or {}).get(workload) or {}).get("canary") or []
+               for doc in (old_doc, new_doc)]
+    if min(len(s) for s in samples) < stats.MIN_SAMPLES:
+        return None
+    change = stats.decide(*samples, min_effect)
+    if change.verdict == "no change":
+        return None
+    return (f"the machine itself ran {change.ratio.value:.3g}x as slow in the new run (a fixed "
+            f"pure-Python loop timed in the same cycles)")
+
+
+def _row(impl, workload, old, new, min_effect, machine=None):
     row = {"implementation": impl, "workload": workload,
            "kind": (new or old)["kind"],
            "old_median": _median(old), "new_median": _median(new),
@@ -102,12 +117,12 @@ def _row(impl, workload, old, new, min_effect):
                why=change.why)
     disturbed = [f"{side} run: other processes took {cores:.2f} cores, more than the run "
                  "left free" for side, cores in (("old", _heavy(old)), ("new", _heavy(new)))
-                 if cores is not None]
+                 if cores is not None] + ([machine] if machine else [])
     if disturbed:
         row["disturbed"] = "; ".join(disturbed)
         if change.verdict != "no change":
             row.update(verdict="no change", why=f"{change.verdict} ({change.why}), but "
-                       f"measured under heavy interference ({row['disturbed']}): not called")
+                       f"measured under interference ({row['disturbed']}): not called")
     return row
 
 
@@ -123,13 +138,19 @@ def compare(docs, names, min_effect=DEFAULT_MIN_EFFECT):
             if result["implementation"] not in impls:
                 impls.append(result["implementation"])
         rows = []
+        changed = {}
         for workload in order:
+            machine = machine_change(baseline, doc, workload, min_effect)
+            if machine:
+                changed[workload] = machine
             for impl in impls:
                 old = results.find_result(baseline, impl, workload)
                 new = results.find_result(doc, impl, workload)
                 if old is not None or new is not None:
-                    rows.append(_row(impl, workload, old, new, min_effect))
+                    rows.append(_row(impl, workload, old, new, min_effect, machine))
         warnings = differences(baseline, doc)
+        for workload, machine in changed.items():
+            warnings.append(f"on {workload} {machine}: no change is called there")
         for label, run in (("the baseline", baseline), (name, doc)):
             heavy = [w for w, entry in (run.get("sampling") or {}).items() if entry.get("heavy")]
             if heavy:

@@ -81,6 +81,19 @@ def busy_warning(snapshot):
     return None
 
 
+def canary(loops=20_000):
+    """Seconds of a fixed piece of pure-Python work (about 2 ms here): timed once in every
+    cycle beside the implementations, it shows how fast the machine itself ran, which the
+    kernel's counters cannot (a host that throttles or overcommits this virtual machine
+    reports no steal time here). bench compare calls no change on a workload whose canary
+    changed. No BLAS, no NumPy: a slower BLAS (OPENBLAS_CORETYPE) leaves it alone."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(loops):
+        total += i * i % 7
+    return time.perf_counter() - start
+
+
 class OtherLoad:
     """Context: the CPU that other processes took while the block ran, in cores on average
     (the machine's busy CPU time less this process's), this process's own, and the steal

@@ -173,6 +173,8 @@ sampling (optional; more_threads has its own): {workload: {
      "seconds": float, "arms": [case id, ...],
      "other_cores": float|null,         # CPU other processes took meanwhile, in cores
      "own_cores": float|null,           # CPU this process took meanwhile, in cores
+     "canary": [seconds, ...],          # a fixed pure-Python loop, timed once per cycle
+                                        # (bench.machine.canary): how fast the machine ran
      "steal_share": float|null, "heavy": bool|null}}  # heavy: the others took more than
                                         # the cores the run left free (bench/machine.py)
     Each timed result also has "interference": {"other_cores", "heavy"} of its workload.
@@ -835,6 +837,9 @@ def _check_ratios(check, doc, workloads):
             check.number(entry.get("other_cores"), f"{where}.other_cores", 0, 1e4,
                          optional=True)
             check.boolean(entry.get("heavy"), f"{where}.heavy", optional=True)
+            for position, value in enumerate(check.lst(entry.get("canary"), f"{where}.canary",
+                                                       optional=True) or []):
+                check.seconds(value, f"{where}.canary[{position}]")
 
 
 def validate(doc, path):

@@ -396,10 +396,12 @@ class Runner:
         threads = max(case.threads or self.threads for case in cases)
         with machine.OtherLoad(threads) as load:
             sampling = schedule.interleave(arms, run_round, rules, time.perf_counter,
-                                           seed=zlib.crc32(workload.encode()))
+                                           seed=zlib.crc32(workload.encode()),
+                                           probe=machine.canary)
         failed.update(sampling.failed)
         spent = (time.perf_counter() - started) / len(cases)
-        entry = dict(sampling.as_dict(rules), arms=[case.id for case in arms], **load.figures)
+        entry = dict(sampling.as_dict(rules), arms=[case.id for case in arms],
+                     canary=sampling.probe, **load.figures)
         section = results.MORE_THREADS if cases[0].threads else None
         before = copy.deepcopy(self.doc)
         holder = self.doc if section is None else self.doc[section]

@@ -38,6 +38,7 @@ class Sampling:
 
     samples: dict
     failed: dict = field(default_factory=dict)
+    probe: list = field(default_factory=list)   # the probe's time in each cycle, if any
     cycles: int = 0
     stopped: str = "max_cycles"
     worst_half_width: float = float("inf")
@@ -63,20 +64,29 @@ def worst_half_width(samples):
     return worst
 
 
-def interleave(arms, run_round, rules, clock, seed=0):
+PROBE = "probe"   # the probe's place in a cycle's order
+
+
+def interleave(arms, run_round, rules, clock, seed=0, probe=None):
     """Time the arms in interleaved cycles. run_round(arm) times one round of arm and returns
     its time per epoch in seconds (its untimed set-up included in the clock's time, which is
     what the budget counts); an exception from it drops that arm (recorded in
-    Sampling.failed) and the cycle's samples of the others stand."""
+    Sampling.failed) and the cycle's samples of the others stand. probe(), when given, is
+    timed once per cycle too, at a shuffled place among the arms (Sampling.probe), but takes
+    no part in the stopping rule: a fixed piece of work that shows how fast the machine
+    itself ran (bench.machine.canary)."""
     shuffle = random.Random(seed).shuffle
     arms = list(arms)
     sampling = Sampling({arm: [] for arm in arms})
     start = clock()
     for warmup in range(rules.warmup_cycles + rules.max_cycles):
-        order = list(arms)
+        order = list(arms) + ([PROBE] if probe else [])
         shuffle(order)
         times = {}
         for arm in order:
+            if arm == PROBE:
+                times[PROBE] = probe()
+                continue
             try:
                 times[arm] = run_round(arm)
             except Exception as error:  # noqa: BLE001 - recorded; the other arms go on
@@ -89,6 +99,8 @@ def interleave(arms, run_round, rules, clock, seed=0):
             continue
         for arm in arms:
             sampling.samples[arm].append(times[arm])
+        if probe:
+            sampling.probe.append(times[PROBE])
         sampling.cycles += 1
         sampling.seconds = clock() - start
         if not arms:

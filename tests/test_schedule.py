@@ -95,3 +95,20 @@ def test_a_single_arm_stops_at_the_minimum():
     clock = FakeClock()
     sampling = schedule.interleave(["a"], make_round(clock, {"a": 1.0}, []), RULES, clock)
     assert sampling.cycles == RULES.min_cycles and sampling.stopped == "precision"
+
+
+def test_a_probe_is_timed_once_per_cycle_and_takes_no_part_in_stopping():
+    clock, log = FakeClock(), []
+    times = {"a": 1.0, "b": 2.0}
+    inner = make_round(clock, times, log)
+    probed = []
+
+    def probe():
+        probed.append(len(log))           # where in the cycle it ran
+        return 0.5 + 0.1 * len(probed)    # noisy: would never reach the precision goal
+
+    sampling = schedule.interleave(times, inner, RULES, clock, probe=probe)
+    assert sampling.stopped == "precision" and sampling.cycles == RULES.min_cycles
+    assert len(probed) == RULES.min_cycles + RULES.warmup_cycles   # warm-up cycle too
+    assert sampling.probe == [0.5 + 0.1 * k for k in range(2, RULES.min_cycles + 2)]
+    assert len({position % 2 for position in probed}) > 1   # not always at the same place
