@@ -17,7 +17,6 @@ import json
 from bench import results, stats
 from bench.summary import _table, fmt_time
 
-VERDICTS = ("slower", "faster", "no change")
 DEFAULT_MIN_EFFECT = 0.05
 TIMED = results.TIMED_STATUSES
 
