@@ -78,15 +78,15 @@ def _heavy(result):
 def machine_change(old_doc, new_doc, workload, min_effect):
     """How much faster or slower the machine itself ran while the workload was timed in the
     new run than in the old, when the canary (bench.machine.canary, timed in every cycle)
-    says it changed by more than min_effect; else None."""
+    moved: significantly, by more than min_effect in its estimate (stats.moved); else None."""
     samples = [((doc.get("sampling") or {}).get(workload) or {}).get("canary") or []
                for doc in (old_doc, new_doc)]
     if min(len(s) for s in samples) < stats.MIN_SAMPLES:
         return None
-    change = stats.decide(*samples, min_effect)
-    if change.verdict == "no change":
+    ratio = stats.moved(*samples, min_effect)      # the alarm's rule, not decide's
+    if ratio is None:
         return None
-    return (f"the machine itself ran {change.ratio.value:.3g}x as slow in the new run (a fixed "
+    return (f"the machine itself ran {ratio:.3g}x as slow in the new run (a fixed "
             f"pure-Python loop timed in the same cycles)")
 
 

@@ -119,3 +119,16 @@ def test_decide_wants_the_change_beyond_the_effect_even_at_its_least():
     assert most == pytest.approx(new_ci[1] / old_ci[0])
     assert change.verdict == "no change" and "not surely beyond" in change.why
     assert stats.decide(old, new, min_effect=0.0).verdict == "slower"
+
+
+def test_the_alarm_rule_sees_a_machine_that_decide_would_not_call():
+    # the canary (ms) of one workload in two identical --quick runs here: the host ran this
+    # machine about 1.4x slower in five of the second run's six cycles
+    old = [1.22, 1.13, 1.17, 1.17, 1.17, 1.20]
+    new = [1.27, 1.79, 1.70, 1.57, 1.60, 1.81]
+    assert stats.decide(old, new).verdict == "no change"      # not surely beyond 5%
+    assert stats.moved(old, new) == pytest.approx(1.4, rel=0.05)
+    assert stats.moved(new, old) == pytest.approx(1 / 1.4, rel=0.05)
+    assert stats.moved(old, [v * 1.03 for v in old]) is None   # significant, within 5%
+    assert stats.moved(old, old[::-1]) is None                 # the same rounds
+    assert stats.moved([1.0], [2.0]) is None                   # too few to test
