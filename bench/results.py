@@ -539,7 +539,7 @@ def _check_environment(check, env):
         for name, value in (holder or {}).items():
             if key != "fortran_build" or name in ("blas", "flags", "compiler", "error"):
                 check.text(value, f"environment.{key}.{name}", optional=True)
-    for key in ("dgemm", "dgemm_threads"):
+    for key in ("dgemm", "dgemm_threads", "sgemm"):
         dgemm = check.obj(env.get(key), f"environment.{key}", optional=True)
         if dgemm is not None:
             where = f"environment.{key}"
@@ -655,14 +655,16 @@ def validate_result(result, path, index, where=None, workloads=None, check=None)
     check.number(result["samples_per_second"], f"{where}.samples_per_second", 0, 1e15,
                  optional=True)
     check.number(result["gflops"], f"{where}.gflops", 0, RATE_MAX, optional=True)
-    check.number(result["final_loss"], f"{where}.final_loss", 0, None, optional=True)
+    # a training that diverged saves its loss as it was (inf, NaN): a result, not corruption
+    check.number(result["final_loss"], f"{where}.final_loss", 0, None, optional=True,
+                 finite=False)
     for field in ("train_accuracy", "test_accuracy"):
         check.number(result[field], f"{where}.{field}", 0, 1, optional=True)
     check.integer(result["peak_memory_bytes"], f"{where}.peak_memory_bytes", 0, optional=True)
     check.text(result.get("peak_memory_method"), f"{where}.peak_memory_method", optional=True)
     history = check.lst(result["history"], f"{where}.history")
     for position, value in enumerate(history):
-        check.number(value, f"{where}.history[{position}]", 0)
+        check.number(value, f"{where}.history[{position}]", 0, finite=False)
     agreement = check.obj(result["agreement"], f"{where}.agreement", optional=True)
     if agreement is not None:
         at = f"{where}.agreement"

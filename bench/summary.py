@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from bench import precision, results
+from bench import model, precision, results
 
 TIMED = results.TIMED_STATUSES
 
@@ -106,105 +106,53 @@ def _table(header, rows):
     return "\n".join(lines)
 
 
-def _median(doc, impl, workload, section=None, threads=None):
-    """(median time per epoch, status) of a timed result (results.find_result's look-up),
-    or (None, None)."""
-    result = results.find_result(doc, impl, workload, section, threads)
-    if result is None or result["status"] not in TIMED:
-        return None, None
-    return result["time_per_epoch"]["median"], result["status"]
-
-
-def workload_order(doc):
-    """The run's workloads in the order the run asked for them (its options), then any
-    others in the order bench.workloads defines them: never the file's key order, which
-    is alphabetical once saved."""
-    from bench.workloads import WORKLOADS  # noqa: PLC0415 - standard library only
-
-    asked = [w for w in (doc["run"].get("options") or {}).get("workloads", [])
-             if w in doc["workloads"]]
-    defined = list(WORKLOADS)
-    rest = sorted((w for w in doc["workloads"] if w not in asked),
-                  key=lambda w: (defined.index(w) if w in defined else len(defined), w))
-    return asked + rest
-
-
-def summary_rows(doc):
-    """Per workload: fastest, its time, speed-ups over pure Python and NumPy, agreement (of
-    the float64 results; precision_rows has float32's)."""
+def summary_rows(run):
+    """Per workload of the model run (bench.model.Run): the fastest float64 result, its time,
+    the speed-ups over pure Python and NumPy, the agreement (precision_rows has float32's)."""
     rows = []
-    float64 = [r for r in doc["results"] if precision.dtype_of(r) == precision.DEFAULT]
-    for workload in workload_order(doc):
-        timed = [r for r in float64
-                 if r["workload"] == workload and r["status"] in TIMED]
-        if not timed:
+    for workload in run.workloads_as_asked():
+        fastest, median = run.fastest(workload)
+        if fastest is None:
             rows.append({"workload": workload, "fastest": None})
             continue
-        best = min(timed, key=lambda r: r["time_per_epoch"]["median"])
-        median = best["time_per_epoch"]["median"]
-        python, python_status = _median(doc, "python", workload)
-        numpy_median, _ = _median(doc, "numpy", workload)
-        fastest = best["implementation"]
-        compared = [r["agreement"] for r in float64
-                    if r["workload"] == workload and r.get("agreement")
-                    and r["implementation"] != "numpy"]
-        worst = max((a["max_rel_param_diff"] for a in compared), default=None)
+        best = run.timed(fastest, workload)["time_per_epoch"]
+        python = run.timed("python", workload)
+        compared = [a for impl, a in run.agreements(workload) if impl != run.reference()]
         rows.append({
             "workload": workload,
-            "fastest": best["implementation"],
+            "fastest": fastest,
             "median": median,
-            "ci": (best["time_per_epoch"].get("ci_low"), best["time_per_epoch"].get("ci_high")),
-            "vs_python": _speed_up(doc, workload, "python", fastest, python, median),
-            "python_partial": python_status == "partial",
-            "vs_numpy": _speed_up(doc, workload, "numpy", fastest, numpy_median, median),
+            "ci": (best.get("ci_low"), best.get("ci_high")),
+            "vs_python": run.speedup(fastest, "python", workload),
+            "python_partial": python is not None and python["status"] == "partial",
+            "vs_numpy": run.speedup(fastest, "numpy", workload),
             "agreement_ok": all(a["within_tolerance"] for a in compared) if compared else None,
-            "agreement_worst": worst,
+            "agreement_worst": max((a["max_rel_param_diff"] for a in compared), default=None),
             "compared": len(compared),
         })
     return rows
 
 
-def _speed_up(doc, workload, slower, fastest, slower_median, median):
-    """(ratio, low, high) of slower's time over the fastest's: the saved paired ratio with
-    its interval, or the ratio of medians without one (files from before intervals); None
-    when slower has no timed result, (1, 1, 1) for the fastest itself."""
-    if slower_median is None:
-        return None
-    if slower == fastest:
-        return 1.0, 1.0, 1.0
-    return (results.find_ratio(doc, workload, slower, fastest)
-            or (slower_median / median, None, None))
-
-
-def thread_rows(doc):
+def thread_rows(run):
     """Rows of the more_threads results with more threads: time, gain over the same pair's
-    time at the run's own thread count (timed just before it), agreement."""
-    more = doc["more_threads"]
+    time at the run's own thread count (timed in the same cycles), agreement."""
     rows = []
-    for result in more["results"]:
-        if result.get("threads") != more["threads"]:
-            continue
+    for result in run.more_threads()[1]:
         impl, workload = result["implementation"], result["workload"]
         if result["status"] not in TIMED:
             rows.append((impl, workload, "-", "-", f"skipped: {result['reason']}"))
             continue
-        median = result["time_per_epoch"]["median"]
-        gain = next(((g["ratio"], g["ci_low"], g["ci_high"]) for g in more.get("gains", [])
-                     if (g["implementation"], g["workload"]) == (impl, workload)), None)
-        if gain is None:
-            one, _ = _median(doc, impl, workload, results.MORE_THREADS,
-                             doc["environment"].get("threads", 1))
-            gain = (one / median, None, None) if one else None
-        rows.append((impl, workload, fmt_time(median), fmt_ratio_interval(gain),
-                     agreement_text(result)))
+        rows.append((impl, workload, fmt_time(result["time_per_epoch"]["median"]),
+                     fmt_ratio_interval(run.thread_gain(result)), agreement_text(result)))
     return rows
 
 
 def summary_table(doc):
-    """The table printed at the end of a run."""
+    """The table printed at the end of a run (of the results document doc)."""
+    run = model.Run(doc)
     header = ("workload", "fastest", "time/epoch", "vs python", "vs numpy", "agreement")
     rows = []
-    for row in summary_rows(doc):
+    for row in summary_rows(run):
         if row["fastest"] is None:
             rows.append((row["workload"], "-", "-", "-", "-", "no timed result"))
             continue
@@ -219,18 +167,18 @@ def summary_table(doc):
         rows.append((row["workload"], row["fastest"],
                      fmt_interval(row["median"], *row["ci"], fmt_time), vs_python,
                      fmt_ratio_interval(row["vs_numpy"]), agreement))
-    skipped = [r for r in doc["results"] if r["status"] == "skipped"]
+    skipped = [r for r in run.all_results if r["status"] == "skipped"]
     text = ("Summary (median time per epoch; speed-up = other's time / fastest's time, "
             "paired per interleaved cycle; [95% intervals])\n")
     text += _table(header, rows)
-    more = doc.get("more_threads") or {}
-    if more.get("results"):
-        text += (f"\n\nwith {more['threads']} BLAS threads (gain: the time with "
-                 f"{doc['environment'].get('threads', 1)} over this time, paired per "
+    threads, more = run.more_threads()
+    if more:
+        text += (f"\n\nwith {threads} BLAS threads (gain: the time with "
+                 f"{run.env.get('threads', 1)} over this time, paired per "
                  "interleaved cycle):\n")
         text += _table(("implementation", "workload", "time/epoch", "gain", "agreement"),
-                       thread_rows(doc))
-    single = precision_rows(doc)
+                       thread_rows(run))
+    single = precision_rows(run)
     if single:
         text += ("\n\nfloat32 (speed-up: the float64 time over the float32 time, paired per "
                  "interleaved cycle; agreement against the float64 reference):\n")
@@ -249,19 +197,14 @@ def summary_table(doc):
     return text
 
 
-def precision_rows(doc):
+def precision_rows(run):
     """Rows of the timed float32 results: time, float64 time / float32 time, agreement."""
     rows = []
-    for result in doc["results"]:
+    for result in run.all_results:
         if precision.dtype_of(result) != precision.FLOAT32 or result["status"] not in TIMED:
             continue
         impl, workload = result["implementation"], result["workload"]
-        median = result["time_per_epoch"]["median"]
-        gain = results.find_ratio(doc, workload, impl, impl, precision.DEFAULT,
-                                  precision.FLOAT32)
-        if gain is None:
-            double, _ = _median(doc, impl, workload)
-            gain = (double / median, None, None) if double else None
-        rows.append((impl, workload, fmt_time(median), fmt_ratio_interval(gain),
+        rows.append((impl, workload, fmt_time(result["time_per_epoch"]["median"]),
+                     fmt_ratio_interval(run.float32_speedup(impl, workload)),
                      agreement_text(result)))
     return rows

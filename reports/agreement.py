@@ -11,7 +11,8 @@ from reportlab.platypus import Table, TableStyle
 
 from reports import fmt
 from reports.charts import line_chart
-from reports.data import curve_difference, impl_key
+from bench.model import impl_key
+from reports.data import curve_difference
 from reports.style import (BAD_BG, BODY, COND, WIDTH, Mark, esc, h1, h2, h3, impl_style, note, para,
                            space, sym, table)
 
@@ -41,7 +42,7 @@ def parameter_table(run):
             result = run.result(impl, w)
             if result is None:
                 row.append(fmt.MISSING)
-            elif result.get("status") == "skipped":
+            elif result["status"] == "skipped":
                 row.append("skipped")
             elif not result.get("agreement"):
                 row.append("not compared")
@@ -50,7 +51,7 @@ def parameter_table(run):
                 ok = a.get("within_tolerance")
                 epochs = a.get("epochs_compared")
                 text = f"{fmt.sci(a.get('max_rel_param_diff'))} {tick if ok else cross}"
-                cfg_epochs = (run.workloads[w].get("config") or {}).get("epochs")
+                cfg_epochs = run.workloads[w]["config"]["epochs"]
                 if epochs is not None and cfg_epochs and epochs != cfg_epochs:
                     text += f" ({epochs} ep.)"
                 row.append(text)
@@ -62,12 +63,12 @@ def parameter_table(run):
 
 
 def gradient_table(run):
-    checks = run.doc.get("gradient_checks") or {}
+    checks = run.doc["gradient_checks"]
     rows = [["Implementation", "Max relative error", "Tolerance", "Step h", "Cases", "Result"]]
     shade = {}
     for impl in sorted(checks, key=lambda i: (run.implementations() + [i]).index(i)):
-        c = checks[impl] or {}
-        rows.append([impl, fmt.sci(c.get("max_rel_error")), fmt.sci(c.get("tolerance")),
+        c = checks[impl]
+        rows.append([impl, fmt.sci(c["max_rel_error"]), fmt.sci(c["tolerance"]),
                      fmt.sci(c.get("step")), str(c.get("cases", fmt.MISSING)),
                      "passed" if c.get("passed") else "FAILED"])
         if not c.get("passed"):
@@ -81,7 +82,7 @@ def curve_story(run, workload, width=WIDTH, style=BODY):
     curves, prefix = {}, []
     for result in run.timed_rows(workload):
         history = run.history(result["implementation"], workload)
-        if result.get("status") == "partial":
+        if result["status"] == "partial":
             prefix.append(result["implementation"])
         elif history:
             curves[result["implementation"]] = history
@@ -172,7 +173,7 @@ def outcomes_table(run):
              "Test accuracy", "Peak memory growth"]]
     for w in run.main_workloads():
         for k, result in enumerate(run.timed_rows(w)):
-            partial = result.get("status") == "partial"
+            partial = result["status"] == "partial"
             rows.append([w if k == 0 else "",
                          result["implementation"] + (" (partial)" if partial else ""),
                          fmt.loss(result.get("final_loss")),
@@ -237,7 +238,7 @@ def build(run):
             f"<b>{esc(i)}</b>: {esc(t.rstrip('.'))}"
             for i, t in sorted(notes, key=lambda n: (impl_key(n[0]), n[1]))) + "."))
     story.append(h2("Gradient checks"))
-    if run.doc.get("gradient_checks"):
+    if run.doc["gradient_checks"]:
         story.append(para("Each implementation's analytic gradient against central finite "
                           "differences, over the saved number of random cases."))
         story.append(gradient_table(run))

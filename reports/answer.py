@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from reports import fmt
 from reports.charts import dot_chart, fitted_log_range
-from reports.data import IMPLEMENTATIONS
+from bench.model import IMPLEMENTATIONS
 from reports.style import SMALL, esc, impl_style, para, space
 
 
 def never_timed(run):
     """Implementations and peers with no timed result in the run (say, torch-cuda without a
     GPU): left out of the figure, named under it."""
-    timed = {r["implementation"] for r in run.results if r.get("status") != "skipped"}
+    timed = {r["implementation"] for r in run.results if r["status"] != "skipped"}
     return [impl for impl in run.implementations() if impl not in timed]
 
 
@@ -29,7 +29,7 @@ def time_items(run, workload):
             continue
         peer = result.get("kind") == "peer"
         found = run.interval(impl, workload)
-        status = result.get("status")
+        status = result["status"]
         item = {"label": impl + (" (peer)" if peer else ""), "style": impl_style(impl),
                 "hollow": peer, "value": None, "status": status,
                 "note": "skipped" if status == "skipped" else None}

@@ -18,7 +18,8 @@ from bench.files import atomic_write_bytes, make_folder  # every file whole or a
 
 from reports import (agreement, answer, efficiency, fmt, methodology, precision, scaling,
                      speed, summary, worked)
-from reports.data import Run
+from bench.model import Run
+from reports.data import describe, label
 from reports.style import (CODE_FONT, COVER, H1, TITLE, SectionDoc, esc, glue, h1, note, para,
                            space, table)
 
@@ -50,7 +51,7 @@ def cover(runs, contents, *, heading, lines, front=None):
     if front is not None:
         story = [para(esc(TITLE), COVER)]
         run = runs[0]
-        story.append(para(f"{esc(heading)} This run: {esc(run.describe())}, "
+        story.append(para(f"{esc(heading)} This run: {esc(describe(run))}, "
                           f"<font face='{CODE_FONT}'>{esc(run.run.get('command') or '')}</font>"
                           f"{'' if run.run.get('complete') else ' (INTERRUPTED)'}."))
         story.extend(lines)
@@ -63,9 +64,9 @@ def cover(runs, contents, *, heading, lines, front=None):
     story.extend(lines)
     story.append(space(6))
     rows = [["Run", "Started", "Machine", "Commit", "Status", "Command"]]
-    for run in runs:
+    for index, run in enumerate(runs):
         commit = run.env.get("git_commit")
-        rows.append([run.label, fmt.when(run.run.get("started")),
+        rows.append([label(index), fmt.when(run.run.get("started")),
                      f"{run.env.get('cpu_model', '?')}, {run.env.get('cpu_count', '?')} CPUs",
                      (commit[:7] + (" (modified)" if run.env.get("git_dirty") else ""))
                      if commit else fmt.MISSING,
@@ -80,9 +81,9 @@ def cover(runs, contents, *, heading, lines, front=None):
 
 
 def _reading_guide(runs):
-    return [note(f"<b>Run {run.label + ' ' if len(runs) > 1 else ''}did not finish</b>: this "
-                 f"report shows the results saved before it stopped.")
-            for run in runs if not run.run.get("complete")]
+    return [note(f"<b>Run {label(index) + ' ' if len(runs) > 1 else ''}did not finish</b>: "
+                 f"this report shows the results saved before it stopped.")
+            for index, run in enumerate(runs) if not run.run["complete"]]
 
 
 def assemble(sections, runs, out_path, *, title, subject, heading, keywords, front=None):
@@ -187,7 +188,7 @@ def build_report(docs, out_path, comparison=None):
     run = Run(docs[0])
     sections = [(module.TITLE, _section_story(module, run), module.BLURB)
                 for module in SECTIONS]
-    title = f"Backpropagation benchmark report: {run.describe()}"
+    title = f"Backpropagation benchmark report: {describe(run)}"
     subject = ("Speed, scaling, efficiency and agreement of one backpropagation algorithm in "
                "pure Python, NumPy and Fortran 95, with PyTorch and scikit-learn as peers")
     heading = ("One multilayer perceptron trained by backpropagation, implemented three "

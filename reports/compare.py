@@ -16,7 +16,8 @@ from reportlab.platypus import KeepTogether
 from reports import fmt
 from reports.build import assemble
 from reports.charts import Axis, _text, _width, canvas_for, log_ticks
-from reports.data import Run
+from bench.model import Run
+from reports.data import describe, label
 from reports.style import (BAD, BAD_BG, COND_BOLD, GOOD, GOOD_BG, GREY, INK, RULE,
                            WIDTH, cell, esc, h1, h2, note, para, space, table)
 from reports.summary import environment_rows
@@ -83,19 +84,19 @@ def ratio_chart(items, width=WIDTH):
 
 def _runs_section(runs):
     story = [h1("Runs compared")]
-    story.append(para("; ".join(f"<b>{esc(run.label)}</b>: {esc(run.describe())}"
-                                for run in runs)
+    story.append(para("; ".join(f"<b>{label(i)}</b>: {esc(describe(run))}"
+                                for i, run in enumerate(runs))
                       + ". The first is the baseline. Rows where the environments differ are "
                         "shaded: a difference there can explain a change in speed."))
-    for run in runs:
-        if not run.run.get("complete"):
-            story.append(note(f"Run {run.label} did not finish (complete = false): it is "
+    for i, run in enumerate(runs):
+        if not run.run["complete"]:
+            story.append(note(f"Run {label(i)} did not finish (complete = false): it is "
                               f"compared on the results it saved."))
-    rows = [[""] + [f"Run {run.label}" for run in runs]]
+    rows = [[""] + [f"Run {label(i)}" for i in range(len(runs))]]
     shade = {}
-    for label, values in environment_rows(runs):
-        rows.append([label, *values])
-        if len(set(map(str, values))) > 1 and label not in ("Started", "Finished", "Status"):
+    for field, values in environment_rows(runs):
+        rows.append([field, *values])
+        if len(set(map(str, values))) > 1 and field not in ("Started", "Finished", "Status"):
             shade[(0, len(rows) - 1)] = GOOD_BG
     story.append(table(rows, [70] + [None] * len(runs), shade=shade, keep=False))
     return story
@@ -104,14 +105,14 @@ def _runs_section(runs):
 def _changes_section(comparison, runs):
     story = [h1("Changes")]
     story.append(para(
-        f"Each later run against the baseline (run {runs[0].label}), per implementation and "
+        f"Each later run against the baseline (run {label(0)}), per implementation and "
         f"workload: new / old time per epoch with its {comparison['confidence']:.0%} "
         f"interval. {esc(comparison['method'])} (minimum effect "
         f"{comparison['min_effect']:.0%})."))
-    for run, c in zip(runs[1:], comparison["comparisons"]):
+    for index, c in enumerate(comparison["comparisons"], start=1):
         rows = c["rows"]
         called = [r for r in rows if r["verdict"] in ("faster", "slower")]
-        story.append(h2(f"Run {run.label} against run {runs[0].label}"))
+        story.append(h2(f"Run {label(index)} against run {label(0)}"))
         text = (f"{sum(1 for r in rows if r['ratio'])} pairs timed in both runs: "
                 f"{sum(1 for r in called if r['verdict'] == 'faster')} faster, "
                 f"{sum(1 for r in called if r['verdict'] == 'slower')} slower, the others no "
@@ -162,13 +163,13 @@ def _changes_section(comparison, runs):
 
 def build_compare_report(docs, comparison, out_path):
     """Write the PDF of a comparison (bench.compare.compare) of the loaded documents docs."""
-    runs = [Run(doc, i, multi=True) for i, doc in enumerate(docs)]
+    runs = [Run(doc) for doc in docs]
     sections = [("Runs compared", _runs_section(runs),
                  "the environments side by side, differences shaded"),
                 ("Changes", _changes_section(comparison, runs),
                  "new / old per implementation and workload, with 95% intervals")]
     title = ("Backpropagation benchmark comparison: "
-             + " vs ".join(run.describe() for run in runs))
+             + " vs ".join(describe(run) for run in runs))
     subject = "Changes in time per epoch between benchmark runs, with confidence intervals"
     heading = ("Comparison of benchmark runs: each later run against the first, the change "
                "in time per epoch per implementation and workload with its 95% interval, "

@@ -12,7 +12,8 @@ from reportlab.platypus import KeepTogether
 
 from reports import fmt
 from reports.charts import dot_chart
-from reports.data import IMPLEMENTATIONS, TIMED, verdict
+from bench.model import IMPLEMENTATIONS, TIMED_STATUSES
+from reports.data import verdict
 from reports.style import (BAD_BG, GOOD_BG, WARN_BG, esc, h1, h2, impl_style, note, para,
                            space, table)
 
@@ -62,7 +63,7 @@ def chart(run):
                           "value": 100 * share, "low": 100 * low, "high": 100 * high,
                           "spread": not saved,
                           "style": impl_style(impl), "hollow": result.get("kind") == "peer",
-                          "status": result.get("status")})
+                          "status": result["status"]})
         if items:
             groups.append((w, items))
     if not groups:
@@ -130,9 +131,12 @@ def threads_reason(run):
             text += (f", which take {fmt.percent(share)} of its time in this run's profile "
                      f"(cProfile, whose cost inflates the Python around them: a low estimate), "
                      f"so {threads} threads can make it at most {fmt.ratio(bound)} as fast "
-                     f"(Amdahl's law); for the size of the noise, the main timing's IQR was "
-                     f"{fmt.time(run.stat(impl, w, 'iqr'))} of a median of "
-                     f"{fmt.time(run.median(impl, w))}")
+                     f"(Amdahl's law)")
+            main = run.timed(impl, w)
+            if main:
+                text += (f"; for the size of the noise, the main timing's IQR was "
+                         f"{fmt.time(main['time_per_epoch']['iqr'])} of a median of "
+                         f"{fmt.time(main['time_per_epoch']['median'])}")
         else:
             text += f"; how {esc(impl)}'s time splits between them and the rest is not measured"
         parts.append(text + ".")
@@ -171,7 +175,7 @@ def judged(value, low, high, goal, *, at_least=True, show=fmt.ratio, show_goal=_
 def _workloads_of(run, spec):
     if spec == "batched":
         return [w for w in run.main_workloads()
-                if (run.workloads[w].get("config") or {}).get("batch_size", 1) > 1]
+                if run.workloads[w]["config"]["batch_size"] > 1]
     return list(spec)
 
 
@@ -189,7 +193,7 @@ def speedup_rows(run, target):
         if not found:
             result = run.result(than, w) or run.result(faster, w)
             skipped = [r for r in (run.result(than, w), run.result(faster, w))
-                       if r and r.get("status") == "skipped"]
+                       if r and r["status"] == "skipped"]
             measured = (f"{skipped[0]['implementation']} skipped: {skipped[0].get('reason')}"
                         if skipped else "no timing to compare" if result else
                         f"no {than} timing on {w} in this run")
@@ -198,7 +202,7 @@ def speedup_rows(run, target):
         ratio, low, high = found
         measured = fmt.ratio_ci(ratio, low, high)
         partial = [r for r in (run.result(than, w), run.result(faster, w))
-                   if r and r.get("status") == "partial"]
+                   if r and r["status"] == "partial"]
         if partial:
             measured += (f" ({partial[0]['implementation']} timed over "
                          f"{partial[0].get('timed_batches')} batches, scaled to an epoch)")
@@ -290,7 +294,7 @@ def threads_rows(run):
     for result in more:
         impl, w = result["implementation"], result["workload"]
         target = f"{impl} on {w}: {threads} threads vs {run.env.get('threads', 1)}"
-        if result.get("status") not in TIMED:
+        if result["status"] not in TIMED_STATUSES:
             rows.append((target, f"skipped: {result.get('reason')}", None, "not measured"))
             continue
         gain, agreement = run.thread_gain(result), result.get("agreement")

@@ -95,7 +95,7 @@ def result_cell(result, timed, missing=MISSING):
     else timed(result)."""
     if result is None:
         return missing
-    if result.get("status") == "skipped":
+    if result["status"] == "skipped":
         return "skipped"
     return timed(result)
 

@@ -3,8 +3,9 @@ the workloads and their data, and the exact command that reproduces the run."""
 
 from __future__ import annotations
 
+from bench.model import TIMED_STATUSES, impl_key
 from reports import fmt
-from reports.data import TIMED, impl_key
+from reports.data import blas_libraries
 from reports.style import WARN_BG, esc, h1, h2, h3, note, para, sentence, space, table
 from reports.scaling import sweep_shape
 from reports.summary import missing_notes
@@ -16,9 +17,8 @@ NOISY = 0.10     # IQR above this share of the median is called out
 
 def timing_text(run):
     timing = run.timing()
-    rounds = [r["time_per_epoch"].get("rounds") for r in run.results
-              if r.get("status") in TIMED and r.get("time_per_epoch")]
-    rounds = [int(n) for n in rounds if isinstance(n, (int, float))]
+    rounds = [r["time_per_epoch"]["rounds"] for r in run.results
+              if r["status"] in TIMED_STATUSES]
     parts = ["Each result is timed by pytest-benchmark: one benchmarked call per implementation "
              "and workload, the training of the workload's network with the sample orders "
              "given, so that every implementation does the same arithmetic."]
@@ -64,7 +64,7 @@ def timing_text(run):
     if details:
         parts.append("Settings of this run: " + "; ".join(details) + ".")
     threads = run.env.get("threads")
-    blas_text = "; ".join(run.blas_libraries())
+    blas_text = "; ".join(blas_libraries(run))
     result_threads = sorted({r.get("threads") for r in run.results if r.get("threads")})
     parts.append(f"Threads: {threads if threads is not None else 'not recorded'} (the --threads "
                  f"value; BLAS, OpenMP and PyTorch pinned to it)"
@@ -99,7 +99,7 @@ def timing_text(run):
 
 def interval_text(run):
     """How precise the medians are: the saved intervals and the sampling, or their absence."""
-    sampling = run.doc.get("sampling") or {}
+    sampling = run.sampling_records
     if not sampling:
         return ("<b>Intervals</b>: none saved (results written before the interleaved timing); "
                 "the report draws the interquartile range of the rounds as the spread and "
@@ -125,14 +125,12 @@ def noise_table(run):
     for impl in run.implementations():
         shares = []
         for r in run.results:
-            if r["implementation"] != impl or r.get("status") not in TIMED:
+            if r["implementation"] != impl or r["status"] not in TIMED_STATUSES:
                 continue
-            stats = r.get("time_per_epoch") or {}
-            median, iqr = fmt.number(stats.get("median")), fmt.number(stats.get("iqr"))
-            if median and iqr is not None:
-                shares.append((iqr / median, r["workload"]))
-                if iqr / median > NOISY:
-                    noisy.append((iqr / median, impl, r["workload"]))
+            share = r["time_per_epoch"]["iqr"] / r["time_per_epoch"]["median"]
+            shares.append((share, r["workload"]))
+            if share > NOISY:
+                noisy.append((share, impl, r["workload"]))
         if not shares:
             continue
         ordered = sorted(shares)
@@ -146,9 +144,9 @@ def skipped_table(run):
     rows = [["Implementation", "Workload", "Status", "Why"]]
     for w in run.main_workloads() + run.sweep_workloads():
         for r in run.rows(w):
-            if r.get("status") == "skipped":
+            if r["status"] == "skipped":
                 rows.append([r["implementation"], w, "skipped", r.get("reason") or "no reason"])
-            elif r.get("status") == "partial":
+            elif r["status"] == "partial":
                 rows.append([r["implementation"], w, "partial",
                              f"{r.get('timed_batches')} batches timed per round and scaled to an "
                              f"epoch" + (f": {r['reason']}" if r.get("reason") else "")])
@@ -277,7 +275,7 @@ def workloads_table(run):
         groups.append((f"{sweep[0]} \u2026 {sweep[-1]}" if len(sweep) > 1 else sweep[0], sweep))
     for label, members in groups:
         wl = run.workloads[members[0]]
-        cfg = wl.get("config") or {}
+        cfg = wl["config"]
         data = wl.get("data") or {}
         network = fmt.network(wl.get("layer_sizes", []))
         if len(members) > 1:

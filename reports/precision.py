@@ -3,55 +3,29 @@ workload (the paired ratio the run saved, with its 95% interval), GFLOP/s agains
 and dgemm limits measured in the run, what float32 does to the final loss and the accuracy,
 and, when the run has a torch-cuda row, where the GPU overtakes the Fortran per epoch.
 
-Reads the saved results only (bench.results' look-ups, with their dtype keywords); every
+Reads the results model (bench.model.Run, its look-ups with their dtype keywords); every
 figure here was computed and saved by the run."""
 
 from __future__ import annotations
 
-from bench.results import TIMED_STATUSES, find_ratio, find_result
+from bench.model import FLOAT32, TIMED_STATUSES, dtype_of
 from reports import fmt
 from reports.style import esc, h1, h2, note, para, space, table
 
 TITLE = "Precision"
 BLURB = "float32 beside float64: speed-ups, GFLOP/s against sgemm, loss and accuracy, the GPU"
 
-TIMED = TIMED_STATUSES
 GPU = "torch-cuda"
-DEFAULT, FLOAT32 = "float64", "float32"
 
 
-def dtype_of(result):
-    """A result's precision (the schema's "dtype"; absent in older files: float64)."""
-    return result.get("dtype") or DEFAULT
-
-
-def _timed(doc, impl, workload, dtype):
-    result = find_result(doc, impl, workload, dtype=dtype)
-    return result if result and result.get("status") in TIMED else None
-
-
-def _median(result):
-    return ((result or {}).get("time_per_epoch") or {}).get("median")
-
-
-def float32_pairs(doc):
+def float32_pairs(run):
     """[(impl, workload)] with a float32 result, in the order the run saved them."""
     seen = []
-    for result in doc.get("results") or []:
+    for result in run.all_results:
         key = (result["implementation"], result["workload"])
         if dtype_of(result) == FLOAT32 and key not in seen:
             seen.append(key)
     return seen
-
-
-def speedup(doc, impl, workload):
-    """(float64 time / float32 time, low, high): the saved paired ratio (same interleaved
-    cycles), or the ratio of the two medians (no interval) when none was saved; None."""
-    single, double = _timed(doc, impl, workload, FLOAT32), _timed(doc, impl, workload, DEFAULT)
-    if not (single and double):
-        return None
-    saved = find_ratio(doc, workload, impl, impl, DEFAULT, FLOAT32)
-    return saved or (_median(double) / _median(single), None, None)
 
 
 def _ratio_text(estimate):
@@ -65,10 +39,9 @@ def _ratio_text(estimate):
 
 
 def _share(result, limit):
-    gflops = (result or {}).get("gflops")
-    if gflops is None or not limit:
+    if result is None or result["gflops"] is None or not limit:
         return fmt.MISSING
-    return f"{fmt.gflops(gflops)} ({fmt.percent(gflops / limit)})"
+    return f"{fmt.gflops(result['gflops'])} ({fmt.percent(result['gflops'] / limit)})"
 
 
 def _rel_change(new, old):
@@ -78,70 +51,61 @@ def _rel_change(new, old):
 
 
 def _accuracy_change(single, double, key):
-    new, old = (single or {}).get(key), (double or {}).get(key)
+    new, old = single[key], (double or {}).get(key)
     if new is None or old is None:
         return fmt.MISSING
     return f"{fmt.accuracy(old)} \u2192 {fmt.accuracy(new)}"
 
 
-def speed_table(doc, pairs):
+def speed_table(run, pairs):
+    """The timed float32 pairs: both times and the speed-up."""
     rows = [["Implementation", "Workload", "float64 / epoch", "float32 / epoch",
              "Speed-up (float64 / float32) [95%]"]]
     for impl, workload in pairs:
-        single = find_result(doc, impl, workload, dtype=FLOAT32)
-        double = find_result(doc, impl, workload)
-        if single.get("status") not in TIMED:
-            rows.append([impl, workload, fmt.time(_median(double)),
-                         f"skipped: {single.get('reason') or fmt.MISSING}", fmt.MISSING])
-            continue
-        rows.append([impl, workload, fmt.time(_median(double)), fmt.time(_median(single)),
-                     _ratio_text(speedup(doc, impl, workload))])
+        rows.append([impl, workload, fmt.time(run.median(impl, workload)),
+                     fmt.time(run.median(impl, workload, FLOAT32)),
+                     _ratio_text(run.float32_speedup(impl, workload))])
     return table(rows, [80, 70, 70, 70, None], right=(2, 3, 4))
 
 
-def gflops_table(doc, pairs):
-    env = doc.get("environment") or {}
-    dgemm = fmt.number((env.get("dgemm") or {}).get("gflops_median"))
-    sgemm = fmt.number((env.get("sgemm") or {}).get("gflops_median"))
+def gflops_table(run, pairs):
     rows = [["Implementation", "Workload", "float64 GFLOP/s (% of dgemm)",
              "float32 GFLOP/s (% of sgemm)"]]
     for impl, workload in pairs:
-        rows.append([impl, workload,
-                     _share(_timed(doc, impl, workload, DEFAULT), dgemm),
-                     _share(_timed(doc, impl, workload, FLOAT32), sgemm)])
-    return dgemm, sgemm, table(rows, [80, 70, None, None], right=(2, 3))
+        rows.append([impl, workload, _share(run.timed(impl, workload), run.dgemm()),
+                     _share(run.timed(impl, workload, FLOAT32), run.sgemm())])
+    return table(rows, [80, 70, None, None], right=(2, 3))
 
 
-def accuracy_table(doc, pairs):
+def accuracy_table(run, pairs):
     rows = [["Implementation", "Workload", "Final loss, float64", "float32 change (rel.)",
              "Train accuracy", "Held-out accuracy", "Parameters vs float64 reference"]]
     for impl, workload in pairs:
-        single = find_result(doc, impl, workload, dtype=FLOAT32)
-        double = find_result(doc, impl, workload)
-        if single.get("status") not in TIMED:
+        single = run.timed(impl, workload, FLOAT32)
+        if single is None:
             continue
-        agreement = single.get("agreement") or {}
-        diff = agreement.get("max_rel_param_diff")
-        within = agreement.get("within_tolerance")
-        agreement_text = (f"{fmt.sci(diff)} ({'within' if within else 'OUTSIDE'} "
-                          f"{fmt.sci(agreement.get('tolerance'))})" if diff is not None
+        double = run.timed(impl, workload)
+        agreement = single["agreement"]
+        agreement_text = (f"{fmt.sci(agreement['max_rel_param_diff'])} "
+                          f"({'within' if agreement['within_tolerance'] else 'OUTSIDE'} "
+                          f"{fmt.sci(agreement['tolerance'])})" if agreement
                           else "not compared (own initialisation)")
-        rows.append([impl, workload, fmt.loss((double or {}).get("final_loss")),
-                     _rel_change(single.get("final_loss"), (double or {}).get("final_loss")),
+        loss = double["final_loss"] if double else None
+        rows.append([impl, workload, fmt.loss(loss), _rel_change(single["final_loss"], loss),
                      _accuracy_change(single, double, "train_accuracy"),
                      _accuracy_change(single, double, "test_accuracy"), agreement_text])
     return table(rows, [66, 56, 50, 50, 58, 58, None], right=(2, 3))
 
 
-def gpu_story(doc):
+def gpu_story(run):
     """The torch-cuda rows: skipped with the reason, or against the Fortran per epoch, and
     the smallest width of the sweep from which the GPU is faster."""
-    results = [r for r in doc.get("results") or [] if r["implementation"] == GPU]
+    results = [r for r in run.all_results if r["implementation"] == GPU]
     if not results:
         return [note("This run has no torch-cuda row (the peer was not asked for).")]
-    timed = [r for r in results if r.get("status") in TIMED]
+    timed = [r for r in results if r["status"] in TIMED_STATUSES]
     if not timed:
-        reason = next((r.get("reason") for r in results if r.get("reason")), fmt.MISSING)
+        reason = next((r["reason"] for r in results if r.get("reason")), fmt.MISSING)
         return [para(f"The GPU peer <b>torch-cuda</b> was skipped: {esc(reason)}. On a machine "
                      "with a CUDA device it runs in both precisions, the data on the device "
                      "before the timed region and the device synchronised around each round; "
@@ -150,27 +114,20 @@ def gpu_story(doc):
              "fortran / torch-cuda"]]
     for result in timed:
         workload, dtype = result["workload"], dtype_of(result)
-        fortran = _timed(doc, "fortran", workload, dtype)
-        ratio = find_ratio(doc, workload, "fortran", GPU, dtype, dtype)
-        if ratio is None and fortran:
-            ratio = (_median(fortran) / _median(result), None, None)
-        rows.append([workload, dtype, fmt.time(_median(result)), fmt.time(_median(fortran)),
-                     _ratio_text(ratio)])
-    story = [table(rows, [90, 60, 90, 90, None], right=(2, 3, 4))]
-    crossing = crossover_width(doc)
-    story.append(para(crossing))
-    return story
+        rows.append([workload, dtype, fmt.time(result["time_per_epoch"]["median"]),
+                     fmt.time(run.median("fortran", workload, dtype)),
+                     _ratio_text(run.ratio(workload, "fortran", GPU, dtype, dtype))])
+    return [table(rows, [90, 60, 90, 90, None], right=(2, 3, 4)), para(crossover_width(run))]
 
 
-def crossover_width(doc):
+def crossover_width(run):
     """A sentence: the smallest swept width from which torch-cuda is faster per epoch than
-    the Fortran (both float64), from the saved medians of the sweep."""
+    the Fortran (both float64), from the saved ratios (or medians) of the sweep."""
     widths = []
-    for name, workload in (doc.get("workloads") or {}).items():
-        sweep = workload.get("sweep") or {}
-        gpu, fortran = _timed(doc, GPU, name, DEFAULT), _timed(doc, "fortran", name, DEFAULT)
-        if sweep.get("value") is not None and gpu and fortran:
-            widths.append((sweep["value"], _median(fortran) / _median(gpu)))
+    for name in run.sweep_workloads():
+        found = run.ratio(name, "fortran", GPU)
+        if found:
+            widths.append((run.sweep_value(name), found.value))
     if not widths:
         return "The run has no sweep timed by both torch-cuda and the Fortran: no crossover."
     widths.sort()
@@ -186,14 +143,13 @@ def crossover_width(doc):
 
 def build(run):
     story = [h1(TITLE)]
-    doc = run.doc
-    if not float32_pairs(doc):
+    if not float32_pairs(run):
         story.append(note("These results hold no float32 timing: the run was made before the "
                           "precision axis, or with <font face='ReportMono'>--dtype float64</font>. "
                           "A default <font face='ReportMono'>python -m bench run</font> times "
                           "float32 on the batched workloads."))
         if any(r["implementation"] == GPU for r in run.results):
-            story += gpu_story(doc)
+            story += gpu_story(run)
         return story
     story.append(para(
         "The same training in single precision: float32 parameters, data and arithmetic "
@@ -201,15 +157,15 @@ def build(run):
         "is timed on the batched workloads, in the same interleaved cycles as float64, so each "
         "speed-up below is a ratio of paired rounds (the median of the per-cycle ratios) with "
         "its 95% interval. Pure Python has no float32 (its float is a double)."))
-    pairs = [(impl, w) for impl, w in float32_pairs(doc) if _timed(doc, impl, w, FLOAT32)]
-    skipped = sorted({impl for impl, w in float32_pairs(doc) if (impl, w) not in pairs})
+    pairs = [(impl, w) for impl, w in float32_pairs(run) if run.timed(impl, w, FLOAT32)]
+    skipped = sorted({impl for impl, w in float32_pairs(run) if (impl, w) not in pairs})
     story.append(h2("Speed-up of float32"))
-    story.append(speed_table(doc, pairs))
+    story.append(speed_table(run, pairs))
     if skipped:
         story.append(para(f"Not timed in float32: {esc(fmt.names(skipped))} (skipped; "
                           "the reasons are in the results, and the GPU's below)."))
     story.append(space(8))
-    dgemm, sgemm, drawing = gflops_table(doc, pairs)
+    dgemm, sgemm = run.dgemm(), run.sgemm()
     story.append(h2("GFLOP/s against the sgemm limit"))
     limits = "no limit was measured"
     if sgemm and dgemm:
@@ -221,7 +177,7 @@ def build(run):
     story.append(para(f"The limits: {esc(limits)}. Each precision is shown as a share of "
                       "its own limit; a matrix-product-bound workload (wide) should come "
                       "close to both."))
-    story.append(drawing)
+    story.append(gflops_table(run, pairs))
     story.append(space(8))
     story.append(h2("What float32 does to the loss and the accuracy",
                     title="Loss and accuracy"))
@@ -229,7 +185,7 @@ def build(run):
                       "accuracy in float64 \u2192 float32; and how far the float32 "
                       "parameters end from the float64 reference's (NumPy, same start "
                       "and sample orders), against the contract's float32 tolerance."))
-    story.append(accuracy_table(doc, pairs))
+    story.append(accuracy_table(run, pairs))
     story.append(h2("The GPU"))
-    story += gpu_story(doc)
+    story += gpu_story(run)
     return story

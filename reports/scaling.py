@@ -19,7 +19,7 @@ def sweep_points(run, impl):
         median = run.median(impl, w)
         if median and run.sweep_value(w):
             points.append((run.sweep_value(w), median,
-                           run.timed(impl, w).get("status")))
+                           run.timed(impl, w)["status"]))
     return points
 
 
@@ -102,7 +102,7 @@ def times_table(run):
         for impl in impls:
             row.append(fmt.result_cell(
                 run.result(impl, w), lambda result: fmt.time_of(run.interval(impl, w))
-                + (" (partial)" if result.get("status") == "partial" else ""), "not run"))
+                + (" (partial)" if result["status"] == "partial" else ""), "not run"))
         rows.append(row)
     return table(rows, [56, 28] + [None] * len(impls), right=tuple(range(1, 2 + len(impls))),
                  font_size=7.4)
@@ -116,7 +116,7 @@ def build(run):
                           "<font face='ReportMono'>python -m bench run</font> includes it."))
         return story
     shape, first = sweep_shape(run)
-    cfg = first.get("config") or {}
+    cfg = first["config"]
     data = first.get("data") or {}
     story.append(h2("Time against width"))
     widths = [run.sweep_value(w) for w in run.sweep_workloads()]

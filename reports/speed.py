@@ -12,7 +12,7 @@ BLURB = "per workload: time per epoch with its interval, noise, throughput, GFLO
 
 def describe_workload(wl):
     """One paragraph: what the workload is, its network, training and data."""
-    cfg = wl.get("config") or {}
+    cfg = wl["config"]
     data = wl.get("data") or {}
     loss = (wl.get("loss") or "?").replace("_", "-")
     batch = cfg.get("batch_size")
@@ -34,20 +34,16 @@ def describe_workload(wl):
 
 
 def _iqr_text(result):
-    stats = result.get("time_per_epoch") or {}
-    median, iqr = fmt.number(stats.get("median")), fmt.number(stats.get("iqr"))
-    if iqr is None:
-        return fmt.MISSING
-    share = f" ({fmt.percent(iqr / median)})" if median else ""
-    return fmt.time(iqr) + share
+    stats = result["time_per_epoch"]
+    return f"{fmt.time(stats['iqr'])} ({fmt.percent(stats['iqr'] / stats['median'])})"
 
 
 def _note(result):
-    status = result.get("status")
+    status = result["status"]
     if status == "skipped":
-        return "skipped: " + (result.get("reason") or "no reason saved")
+        return "skipped: " + result["reason"]
     if status == "partial":
-        n = result.get("timed_batches")
+        n = result["timed_batches"]
         return f"partial: {n} batch{'' if n == 1 else 'es'} timed, scaled to an epoch"
     return ""
 
@@ -67,13 +63,13 @@ def single_table(run, workload):
     for result in run.rows(workload):
         impl = result["implementation"]
         name = impl + (" (peer)" if result.get("kind") == "peer" else "")
-        if result.get("status") == "skipped":
+        if result["status"] == "skipped":
             rows.append([name, cell(_note(result))] + [""] * 6)
             spans.append((1, len(rows) - 1, 7))
             continue
-        stats = result.get("time_per_epoch") or {}
+        stats = result["time_per_epoch"]
         rows.append([
-            name + (" *" if result.get("status") == "partial" else ""),
+            name + (" *" if result["status"] == "partial" else ""),
             fmt.time_of(run.interval(impl, workload)), _iqr_text(result),
             str(stats.get("rounds", fmt.MISSING)), fmt.rate(result.get("samples_per_second")),
             fmt.gflops(result.get("gflops")), _vs(run, impl, "python", workload),
@@ -84,7 +80,7 @@ def single_table(run, workload):
 
 def partial_note(run, workload):
     """'* partial: ...' under the table, for the results timed over part of an epoch."""
-    partial = [r for r in run.rows(workload) if r.get("status") == "partial"]
+    partial = [r for r in run.rows(workload) if r["status"] == "partial"]
     if not partial:
         return None
     return para("* " + "; ".join(f"{esc(r['implementation'])}: {esc(_note(r))}"

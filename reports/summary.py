@@ -4,7 +4,8 @@ is missing, and the environment of the run (environment_rows also serves the com
 from __future__ import annotations
 
 from reports import fmt
-from reports.data import IMPLEMENTATIONS, crossovers
+from bench.model import IMPLEMENTATIONS
+from reports.data import blas_libraries, crossovers
 from reports.style import BAD_BG, WIDTH, esc, h1, h2, note, para, table
 
 TITLE = "Summary"
@@ -89,8 +90,8 @@ def reading(run):
                 gaps.append((found[0], w))
         if gaps:
             lo, hi = min(gaps), max(gaps)
-            partial = [w for w in workloads if (run.timed("python", w) or {}).get("status")
-                       == "partial"]
+            partial = [w for w in workloads if run.timed("python", w)
+                       and run.timed("python", w)["status"] == "partial"]
             text = (f"Pure Python is {fmt.ratio(lo[0])} ({esc(lo[1])}) to {fmt.ratio(hi[0])} "
                     f"({esc(hi[1])}) slower than the fastest"
                     if lo != hi else f"Pure Python is {fmt.ratio(lo[0])} slower than the fastest "
@@ -243,7 +244,7 @@ def environment_rows(runs):
         ("OS", lambda r: r.env.get("os") or fmt.MISSING),
         ("Python, NumPy", lambda r: f"Python {r.env.get('python', '?')}, NumPy "
                                     f"{r.env.get('numpy', '?')}"),
-        ("BLAS libraries", lambda r: "; ".join(r.blas_libraries()) or fmt.MISSING),
+        ("BLAS libraries", lambda r: "; ".join(blas_libraries(r)) or fmt.MISSING),
         ("Threads", lambda r: f"{r.env.get('threads', '?')} (BLAS, OpenMP and PyTorch pinned)"),
         ("gfortran", lambda r: r.env.get("gfortran") or fmt.MISSING),
         ("Fortran build", lambda r: fortran(r.env)),

@@ -14,7 +14,8 @@ from reportlab.platypus import Paragraph, Preformatted, Table, TableStyle
 
 from reports import fmt
 from reports.charts import canvas_for
-from reports.data import impl_key, nested_difference
+from bench.model import impl_key
+from reports.data import nested_difference
 from reports.style import (BODY, CELL, CODE, CODE_TITLE, COND, COND_BOLD, INK, LIGHT, MONO, RULE,
                            WIDTH, esc, h1, h2, note, para, space, sym, table)
 
@@ -255,7 +256,7 @@ def code_lines(src, width):
 def code_story(run):
     """Each implementation's excerpt in a ruled block the width of the page, one after the
     other in the order of the tables (a block may break between chunks of lines)."""
-    sources = run.doc.get("sources") or {}
+    sources = run.doc["sources"]
     impls = sorted(sources, key=impl_key)
     if not impls:
         return [note("No source excerpts were saved with these results.")]
@@ -349,7 +350,7 @@ def build(run):
                              _agreement(example, reference, key)])
             story.append(table(rows, [50, 170, 155, None]))
     story.append(h2("The backward pass in code"))
-    code_run = run if run.doc.get("sources") else None
+    code_run = run if run.doc["sources"] else None
     story.append(para("The backward pass of each implementation, from the output delta through "
                       "the loop back over the layers, exactly as it stood in the source files "
                       "when the results were saved (between the comment lines "

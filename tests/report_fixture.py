@@ -517,8 +517,11 @@ def second_machine(doc):
         if result["status"] != "skipped":
             factor = rng.uniform(1.05, 1.4)
             stats = result["time_per_epoch"]
-            for key in ("median", "iqr", "min", "max", "mean", "stddev"):
-                stats[key] *= factor
+            for key in ("median", "iqr", "min", "max", "mean", "stddev", "ci_low", "ci_high"):
+                if key in stats:
+                    stats[key] *= factor
+            if "samples" in stats:
+                stats["samples"] = [v * factor for v in stats["samples"]]
             result["samples_per_second"] /= factor
             result["gflops"] /= factor
     return doc

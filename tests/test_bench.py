@@ -13,6 +13,7 @@ import pytest
 
 from bench import checks, cli, measure, precision, registry, results, summary
 from bench import workloads as wl
+from bench.model import Run
 from python_impl.spec import AGREEMENT_TOLERANCE, FLOAT32_AGREEMENT_TOLERANCE
 
 TIMED = ("ok", "partial")
@@ -482,12 +483,12 @@ def test_summary_table_names_the_fastest_and_the_speedups():
                                                          within_tolerance=True))
     slow["time_per_epoch"] = dict(slow["time_per_epoch"], median=5e-3)
     doc["results"].append(slow)
-    row = summary.summary_rows(doc)[0]
+    row = summary.summary_rows(Run(doc))[0]
     # without saved paired ratios (an older file): the ratio of medians, no interval
     assert row["fastest"] == "numpy" and row["vs_python"] == pytest.approx((50.0, None, None))
     results.put_ratio(doc, {"workload": "xor", "numerator": "numpy", "denominator": "python",
                             "ratio": 0.02, "ci_low": 0.019, "ci_high": 0.025, "cycles": 9})
-    ratio, low, high = summary.summary_rows(doc)[0]["vs_python"]   # inverted
+    ratio, low, high = summary.summary_rows(Run(doc))[0]["vs_python"]   # inverted
     assert (ratio, low, high) == pytest.approx((50.0, 40.0, 1 / 0.019))
     table = summary.summary_table(doc)
     assert "xor" in table and "50x" in table and "ok (worst 0.0e+00, 1 compared)" in table

@@ -7,8 +7,10 @@ visible. The quick run end to end (tests/test_bench.py) checks the float32 rows 
 import numpy as np
 import pytest
 import torch
+from test_bench import minimal_doc
 
 from bench import adapters, cli, peers, precision, registry, results, summary
+from bench.model import Run
 from bench.plan import Case
 from python_impl.arrays import history_diff, layer_diffs
 from python_impl.spec import (AGREEMENT_TOLERANCE, FLOAT32_AGREEMENT_TOLERANCE, NetworkSpec,
@@ -85,17 +87,20 @@ def test_results_and_ratios_are_keyed_by_dtype_with_float64_by_default():
 
 
 def test_summary_keeps_float64_in_its_table_and_lists_float32_speed_ups():
-    doc = {"run": {"options": {"workloads": ["digits"]}}, "workloads": {"digits": {}},
-           "environment": {}, "results": [
-        dict(_result("numpy", "digits", median=2.0), agreement=None),
-        dict(_result("numpy", "digits", "float32", median=0.5), agreement={
-            "max_rel_param_diff": 1e-6, "within_tolerance": True}),
-    ], "ratios": [{"workload": "digits", "numerator": "numpy", "denominator": "numpy",
-                   "numerator_dtype": "float64", "denominator_dtype": "float32",
-                   "ratio": 3.9, "ci_low": 3.5, "ci_high": 4.2, "cycles": 9}]}
-    rows = summary.summary_rows(doc)
+    doc = minimal_doc()
+    double = dict(doc["results"][0], agreement=None)
+    double["time_per_epoch"] = dict(double["time_per_epoch"], median=2.0, max=2.0)
+    single = dict(double, dtype="float32", agreement=dict(
+        doc["results"][0]["agreement"], max_rel_param_diff=1e-6, within_tolerance=True))
+    single["time_per_epoch"] = dict(double["time_per_epoch"], median=0.5, max=0.5)
+    doc["results"] = [double, single]
+    results.put_ratio(doc, {"workload": "xor", "numerator": "numpy", "denominator": "numpy",
+                            "numerator_dtype": "float64", "denominator_dtype": "float32",
+                            "ratio": 3.9, "ci_low": 3.5, "ci_high": 4.2, "cycles": 9})
+    run = Run(doc)
+    rows = summary.summary_rows(run)
     assert rows[0]["fastest"] == "numpy" and rows[0]["median"] == 2.0
-    assert summary.precision_rows(doc) == [("numpy", "digits", "500 ms", "3.9x [3.5-4.2]",
+    assert summary.precision_rows(run) == [("numpy", "xor", "500 ms", "3.9x [3.5-4.2]",
                                             "ok 1.0e-06")]
 
 

@@ -15,6 +15,7 @@ import pytest
 from test_bench import bench, minimal_doc
 
 from bench import cli, files, registry, results, summary
+from bench.model import Run
 
 
 def snapshot(folder):
@@ -508,7 +509,7 @@ def test_summary_rows_follow_the_run_order_not_the_file_order():
         doc["workloads"][name] = wl.describe(wl.get(name))
     doc["run"]["options"]["workloads"] = ["xor", "iris", "width-8", "width-512"]
     doc["workloads"] = dict(sorted(doc["workloads"].items()))     # as saved: sorted keys
-    assert [row["workload"] for row in summary.summary_rows(doc)] == [
+    assert [row["workload"] for row in summary.summary_rows(Run(doc))] == [
         "xor", "iris", "width-8", "width-512"]
 
 

@@ -11,6 +11,7 @@ import pytest
 import report_fixture
 import reports
 from bench import results as bench_results
+from bench.model import Run
 from reports import precision
 
 GPU_REASON = "no CUDA device is visible to PyTorch (torch.cuda.is_available() is False)"
@@ -78,14 +79,14 @@ def test_float32_rows_speed_ups_limits_and_loss(doc, tmp_path):
     assert "+3.0e-06" in text                               # the final loss change
     assert "2.5e-06 (within 1.0e-03)" in text or "2.5e-6 (within 1.0e-3)" in text
     assert GPU_REASON in text
-    assert precision.speedup(with_float32(doc), "numpy", "digits") == (2.0, 1.8, 2.2)
+    assert Run(with_float32(doc)).float32_speedup("numpy", "digits") == (2.0, 1.8, 2.2)
 
 
 def test_gpu_rows_and_crossover(doc, tmp_path):
     gpu = with_float32(doc, gpu=True)
     text = section_text(gpu, tmp_path)
     assert "fortran / torch-cuda" in text
-    assert precision.crossover_width(gpu) == ("The Fortran is faster than the GPU at every "
+    assert precision.crossover_width(Run(gpu)) == ("The Fortran is faster than the GPU at every "
                                               "swept width (up to 8).")
 
 

@@ -19,7 +19,8 @@ import reports
 from bench import compare as bench_compare
 from bench import results as bench_results
 from reports import build, compare, fmt
-from reports.data import Run, crossovers, loglog_slope
+from bench.model import Run
+from reports.data import crossovers, loglog_slope
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION_TITLES = [module.TITLE for module in build.SECTIONS]
@@ -105,8 +106,8 @@ def test_text_holds_saved_numbers_exactly_as_formatted(report_text, doc):
         stats = result["time_per_epoch"]
         samples.append(fmt.time_ci(stats["median"], stats["ci_low"], stats["ci_high"]))
         samples.append(fmt.gflops(result["gflops"]))
-    samples.append(fmt.ratio(run.speedup("fortran", "python", "iris")))
-    samples.append(fmt.ratio(run.speedup("fortran", "numpy", "xor")))
+    samples.append(fmt.ratio(run.speedup("fortran", "python", "iris").value))
+    samples.append(fmt.ratio(run.speedup("fortran", "numpy", "xor").value))
     samples.append(fmt.percent(run.efficiency("fortran", "wide")))
     samples.append(fmt.gflops(doc["environment"]["dgemm"]["gflops_median"]))
     fortran_digits = bench_results.find_result(doc, "fortran", "digits")
@@ -248,7 +249,7 @@ def test_ratios_are_read_in_one_place_and_turned_round(doc):
     ratio, low, high = run.ratio("wide", b, a)
     assert ratio == pytest.approx(1 / saved["ratio"])
     assert (low, high) == (pytest.approx(1 / saved["ci_high"]), pytest.approx(1 / saved["ci_low"]))
-    assert run.speedup(a, b, "wide") == run.ratio("wide", b, a)[0]
+    assert run.speedup(a, b, "wide") == run.ratio("wide", b, a)
     # a file without saved ratios: the ratio of the medians, no interval
     old = Run(report_fixture.without_intervals(doc))
     assert old.ratio("wide", a, b) == (old.median(a, "wide") / old.median(b, "wide"), None, None)
@@ -371,9 +372,12 @@ def test_partial_results_say_what_is_missing(doc, tmp_path, variant):
 def test_non_finite_numbers_saved_as_strings_are_printed_as_words(doc, tmp_path):
     broken = copy.deepcopy(doc)
     result = bench_results.find_result(broken, "fortran", "digits")
-    result["agreement"].update(max_rel_param_diff="nan", within_tolerance=False)
-    result["history"][-1] = "inf"
-    path = reports.build_report([broken], tmp_path / "nan.pdf")
+    result["agreement"].update(max_rel_param_diff=math.nan, within_tolerance=False)
+    result["history"][-1] = math.inf                      # a training that diverged
+    bench_results.save(broken, tmp_path / "nan.json")
+    assert '"nan"' in (tmp_path / "nan.json").read_text()
+    path = reports.build_report([bench_results.load(tmp_path / "nan.json")],
+                                tmp_path / "nan.pdf")
     text = " ".join(text_of(pypdf.PdfReader(path)).split())
     assert "not a number" in text and "Agreement fails" in text
 
@@ -443,8 +447,9 @@ def test_compare_report_builds(doc, tmp_path):
 
 
 def test_reports_reads_only_the_results_schema_of_bench():
-    """House rule: reports imports bench.results (and bench.files, to write its PDF whole or
-    not at all) and nothing else of bench, no implementation."""
+    """House rule: reports imports the results schema and model (bench.results, bench.model;
+    and bench.files, to write its PDF whole or not at all) and nothing else of bench, no
+    implementation."""
     forbidden = ("python_impl", "fortran_impl", "numpy", "torch", "sklearn")
     for source in sorted((ROOT / "reports").glob("*.py")):
         tree = ast.parse(source.read_text(encoding="utf-8"))
@@ -457,7 +462,7 @@ def test_reports_reads_only_the_results_schema_of_bench():
             for name in names:
                 assert not name.startswith(forbidden), f"{source.name} imports {name}"
                 if name.split(".")[0] == "bench":
-                    assert name in ("bench.results", "bench.files"), \
+                    assert name in ("bench.results", "bench.model", "bench.files"), \
                         f"{source.name} imports {name}"
 
 

@@ -1,0 +1,293 @@
+"""The results model: the one reading of a results document, shared by bench's terminal
+summary and the reports (which import it and bench.results, nothing else of bench).
+Standard library only.
+
+A `Run` is built from a document that passed `bench.results.validate` (it validates what it
+is given), so it reads required fields directly; the optional ones it reads once, here. It
+derives only what a reader would work out by hand from the saved figures, and each thing
+once: the fastest result of a workload, ratios and speed-ups (the saved paired ratio with
+its 95% interval, or, in files without one, the ratio of the saved medians), more-threads
+gains, float32 speed-ups, shares of the saved dgemm limit.
+
+Versioned with the schema: MODEL_VERSION is the schema_version it reads (validate refuses
+any other), and a change in what a field means bumps both.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from bench import results
+from bench.precision import DEFAULT as FLOAT64, FLOAT32, dtype_of
+from bench.results import (IMPLEMENTATIONS, MORE_THREADS, PEERS, REFERENCE, TIMED_STATUSES,
+                           find_ratio, find_result)
+
+MODEL_VERSION = results.SCHEMA_VERSION
+ORDER = IMPLEMENTATIONS + PEERS     # the order of every table: the project's three, then peers
+
+
+class Estimate(NamedTuple):
+    """A ratio and its 95% interval (low and high None when none was saved)."""
+    value: float
+    low: float | None
+    high: float | None
+
+
+class Interval(NamedTuple):
+    """A median time with its 95% interval; saved False: (low, high) is the median -/+ half
+    the saved IQR, the spread of the rounds (files from before intervals)."""
+    median: float
+    low: float
+    high: float
+    saved: bool
+
+
+def impl_key(name):
+    return (ORDER.index(name) if name in ORDER else len(ORDER), name)
+
+
+def time_interval(result):
+    """The Interval of a timed result's time per epoch."""
+    stats = result["time_per_epoch"]
+    median = stats["median"]
+    if stats.get("ci_low") is not None:
+        return Interval(median, stats["ci_low"], stats["ci_high"], True)
+    half = stats["iqr"] / 2
+    return Interval(median, max(median - half, median * 1e-3), median + half, False)
+
+
+def _workload_key(item):
+    name, workload = item
+    sweep = workload.get("sweep")          # optional, may be null
+    if sweep:
+        return (1, sweep["name"], sweep["value"], name)
+    return (0, "", workload["flops_per_epoch"], name)
+
+
+class Run:
+    """One results document and the figures derived from it."""
+
+    def __init__(self, doc, source="results"):
+        self.doc = results.validate(doc, source)
+        self.run = doc["run"]
+        self.options = self.run["options"]
+        self.env = doc["environment"]
+        self.workloads = doc["workloads"]
+        self.all_results = doc["results"]
+        # the main results are float64, the precision the implementations are compared in
+        self.results = [r for r in self.all_results if dtype_of(r) == FLOAT64]
+        self.more = doc.get(MORE_THREADS)            # None: no more_threads section
+        self.sampling_records = doc.get("sampling", {})   # {workload: record}
+        self._profiles = doc.get("profiles") or {}
+
+    @classmethod
+    def load(cls, path):
+        """The model of a results file (or a run folder holding one); ResultsError if unusable."""
+        return cls(results.load(path), str(results.results_path(path)))
+
+    # ---- what is in the run
+    def implementations(self, kind=None):
+        """Names with at least one float64 result, in table order (kind: 'implementation' or
+        'peer')."""
+        return sorted({r["implementation"] for r in self.results
+                       if kind is None or r["kind"] == kind}, key=impl_key)
+
+    def own(self):
+        return self.implementations("implementation")
+
+    def peers(self):
+        return self.implementations("peer")
+
+    def requested(self):
+        """Implementations the run was asked for (its --impl option)."""
+        return list(self.options["implementations"])
+
+    def missing(self):
+        """Requested implementations without a single result (an interrupted run, a failure)."""
+        return [name for name in self.requested() if name not in self.implementations()]
+
+    def not_requested(self):
+        """The project's implementations this run was not asked to run."""
+        return [name for name in IMPLEMENTATIONS if name not in self.requested()
+                and name not in self.implementations()]
+
+    def ordered_workloads(self):
+        """The named workloads by size (flops per epoch), then the sweep's by its value."""
+        return [name for name, _ in sorted(self.workloads.items(), key=_workload_key)]
+
+    def workloads_as_asked(self):
+        """The workloads in the order the run's --workload option named them, then the rest
+        by size (the terminal's order; the reports' is ordered_workloads)."""
+        asked = [w for w in self.options["workloads"] if w in self.workloads]
+        return asked + [w for w in self.ordered_workloads() if w not in asked]
+
+    def main_workloads(self):
+        return [name for name in self.ordered_workloads() if not self.sweep_value(name)]
+
+    def sweep_workloads(self):
+        return [name for name in self.ordered_workloads() if self.sweep_value(name)]
+
+    def sweep_value(self, workload):
+        """The swept value (hidden width) of a sweep member, or None."""
+        sweep = self.workloads[workload].get("sweep")
+        return sweep["value"] if sweep else None
+
+    def requested_workloads(self):
+        return list(self.options["workloads"])
+
+    def workloads_without_results(self):
+        have = {r["workload"] for r in self.results}
+        return [name for name in self.ordered_workloads() if name not in have]
+
+    def steps_per_epoch(self, workload):
+        wl = self.workloads[workload]
+        return math.ceil(wl["n_train"] / wl["config"]["batch_size"])
+
+    # ---- results
+    def result(self, impl, workload, dtype=FLOAT64, section=None, threads=None):
+        """The result of impl on workload in dtype (in section, with threads), or None."""
+        return find_result(self.doc, impl, workload, section, threads, dtype)
+
+    def timed(self, impl, workload, dtype=FLOAT64):
+        """The result if it has timings (ok or partial), else None."""
+        result = self.result(impl, workload, dtype)
+        return result if result and result["status"] in TIMED_STATUSES else None
+
+    def median(self, impl, workload, dtype=FLOAT64):
+        result = self.timed(impl, workload, dtype)
+        return result["time_per_epoch"]["median"] if result else None
+
+    def rows(self, workload):
+        """Every float64 result of a workload (timed or skipped), in table order."""
+        return sorted((r for r in self.results if r["workload"] == workload),
+                      key=lambda r: impl_key(r["implementation"]))
+
+    def timed_rows(self, workload):
+        return [r for r in self.rows(workload) if r["status"] in TIMED_STATUSES]
+
+    def fastest(self, workload, kind=None):
+        """(impl, median) of the fastest timed float64 result (of kind), or (None, None)."""
+        timed = [r for r in self.timed_rows(workload) if kind is None or r["kind"] == kind]
+        if not timed:
+            return None, None
+        best = min(timed, key=lambda r: r["time_per_epoch"]["median"])
+        return best["implementation"], best["time_per_epoch"]["median"]
+
+    def agreements(self, workload):
+        """[(impl, agreement)] of the timed float64 results of workload that were compared
+        with the reference, in table order."""
+        return [(r["implementation"], r["agreement"]) for r in self.timed_rows(workload)
+                if r["agreement"]]
+
+    def reference(self):
+        """The agreement reference the results name (numpy unless saved otherwise)."""
+        return next((r["agreement"]["reference"] for r in self.results
+                     if r["status"] in TIMED_STATUSES and r["agreement"]), REFERENCE)
+
+    def history(self, impl, workload):
+        result = self.timed(impl, workload)
+        return list(result["history"]) if result else []
+
+    # ---- intervals and ratios: the one place that reads them
+    def interval(self, impl, workload, section=None, threads=None):
+        """The Interval of a timed float64 result's time per epoch, or None."""
+        result = self.result(impl, workload, section=section, threads=threads)
+        if not result or result["status"] not in TIMED_STATUSES:
+            return None
+        return time_interval(result)
+
+    def has_intervals(self):
+        """Whether the run saved confidence intervals with its timings (newer files do)."""
+        return any(r["status"] in TIMED_STATUSES and time_interval(r).saved
+                   for r in self.results)
+
+    def ratio(self, workload, a, b, a_dtype=FLOAT64, b_dtype=FLOAT64):
+        """The Estimate of time(a) / time(b) on workload (each in its dtype), or None: the
+        saved paired ratio (the median of the per-cycle ratios) with its 95% interval, turned
+        round when saved the other way; in files without one, the ratio of the medians."""
+        if self.timed(a, workload, a_dtype) is None or self.timed(b, workload, b_dtype) is None:
+            return None
+        saved = find_ratio(self.doc, workload, a, b, a_dtype, b_dtype)
+        if saved:
+            return Estimate(*saved)
+        return Estimate(self.median(a, workload, a_dtype) / self.median(b, workload, b_dtype),
+                        None, None)
+
+    def speedup(self, impl, over, workload):
+        """The Estimate of how many times faster impl is than `over`: time(over) / time(impl);
+        1 with no interval for impl over itself."""
+        if impl == over:
+            return Estimate(1.0, 1.0, 1.0) if self.timed(impl, workload) else None
+        return self.ratio(workload, over, impl)
+
+    def float32_speedup(self, impl, workload):
+        """The Estimate of float64 time / float32 time of impl on workload, or None."""
+        return self.ratio(workload, impl, impl, FLOAT64, FLOAT32)
+
+    def sampling(self, workload):
+        """The saved sampling record of a workload ({} for files without one)."""
+        return self.sampling_records.get(workload, {})
+
+    # ---- more threads
+    def more_threads(self):
+        """(threads, float64 results with that many threads) of the more_threads section, or
+        (None, []) without one."""
+        if self.more is None:
+            return None, []
+        threads = self.more["threads"]
+        return threads, [r for r in self.more["results"] if r["threads"] == threads]
+
+    def thread_gain(self, result):
+        """The Estimate of a more_threads result's gain, or None: time at the run's own thread
+        count over time with more threads. The saved gain and its interval; in files without
+        one, the median of the same pair at the run's own count (or of the main result) over
+        its median."""
+        impl, workload = result["implementation"], result["workload"]
+        if result["status"] not in TIMED_STATUSES:
+            return None
+        for gain in self.more.get("gains", []):
+            if (gain["implementation"], gain["workload"]) == (impl, workload):
+                return Estimate(gain["ratio"], gain["ci_low"], gain["ci_high"])
+        again = self.result(impl, workload, section=MORE_THREADS,
+                            threads=self.env.get("threads", 1))
+        one = (again["time_per_epoch"]["median"] if again and again["status"] in TIMED_STATUSES
+               else self.median(impl, workload))
+        return Estimate(one / result["time_per_epoch"]["median"], None, None) if one else None
+
+    # ---- the machine's limit
+    def dgemm(self):
+        """The saved single-thread dgemm GFLOP/s of the machine, or None."""
+        dgemm = self.env.get("dgemm")
+        return dgemm["gflops_median"] if dgemm else None
+
+    def sgemm(self):
+        """The saved single-thread sgemm GFLOP/s (runs with float32 cases), or None."""
+        sgemm = self.env.get("sgemm")
+        return sgemm["gflops_median"] if sgemm else None
+
+    def efficiency(self, impl, workload):
+        """Achieved GFLOP/s (float64) as a fraction of the dgemm limit, or None."""
+        result, limit = self.timed(impl, workload), self.dgemm()
+        if result is None or not limit or result["gflops"] is None:
+            return None
+        return result["gflops"] / limit
+
+    def efficiency_interval(self, impl, workload):
+        """(share, low, high, saved) of the dgemm limit, or None: GFLOP/s is the epoch's
+        operations over its time, so the time's interval (or spread) turned round."""
+        share, found = self.efficiency(impl, workload), self.interval(impl, workload)
+        if share is None or found is None:
+            return None
+        return share, share * found.median / found.high, share * found.median / found.low, \
+            found.saved
+
+    # ---- how the run was made
+    def profiles(self):
+        """{impl: {workload: entry}} of the saved profiles, in table order ({} if none)."""
+        return {impl: self._profiles[impl] for impl in sorted(self._profiles, key=impl_key)}
+
+    def timing(self):
+        """The saved timing method: run.methodology.timing (or run.timing in older files)."""
+        methodology = self.run.get("methodology") or {}
+        return methodology.get("timing") or self.run.get("timing") or {}
