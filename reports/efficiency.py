@@ -346,18 +346,23 @@ def build(run):
         "networks cannot come near it, because their time goes to calls and loops, not to "
         "arithmetic."))
     limit = run.dgemm()
-    d = run.env.get("dgemm") or {}
     story.append(h2("Share of the dgemm limit"))
     if not limit:
         story.append(note("This run saved no dgemm measurement, so no percentage can be "
                           "given; the GFLOP/s themselves are in the Speed section."))
     else:
+        d = run.env["dgemm"]
         story.append(para(
             f"Limit: <b>{fmt.gflops(limit)} GFLOP/s</b>, the median of {d.get('rounds')} "
-            f"rounds of a {d.get('n')} \u00d7 {d.get('n')} dgemm (IQR "
-            f"{fmt.gflops(d.get('gflops_iqr'))} GFLOP/s), {run.env.get('threads', 1)} "
+            f"rounds of a {d['n']} \u00d7 {d['n']} dgemm (IQR "
+            f"{fmt.gflops(d['gflops_iqr'])} GFLOP/s), {run.env.get('threads', 1)} "
             f"thread(s)" + (f", measured {esc(d['measured'])}" if d.get("measured") else "")
-            + ". Cells: GFLOP/s (percentage of the limit)."))
+            + ". The chart first, then every share as a number."))
+        drawing = chart(run)
+        if drawing is not None:
+            story.append(drawing)
+            story.append(space(6))
+        story.append(para("Cells: GFLOP/s (percentage of the limit)."))
         story.append(efficiency_table(run))
         over = [(run.efficiency(i, w), i, w) for w in run.main_workloads()
                 + run.sweep_workloads() for i in run.implementations()
@@ -368,12 +373,8 @@ def build(run):
             story.append(para(
                 f"Above 100%: {esc(impl)} on {esc(w)} reached {fmt.percent(share)} of the "
                 f"limit. The limit is itself a measurement on a shared machine (IQR "
-                f"{fmt.gflops(d.get('gflops_iqr'))} GFLOP/s), so a share a little above "
+                f"{fmt.gflops(d['gflops_iqr'])} GFLOP/s), so a share a little above "
                 f"100% means this workload ran at the full dgemm rate, within the noise."))
-        story.append(space(8))
-        drawing = chart(run)
-        if drawing is not None:
-            story.append(drawing)
     story.append(h2("Speed targets"))
     story.append(para(
         f"The project's goals for {esc(fmt.names(list(IMPLEMENTATIONS)))} (one thread, one "
