@@ -180,6 +180,26 @@ class Run:
         return [(r["implementation"], r["agreement"]) for r in self.timed_rows(workload)
                 if r["agreement"]]
 
+    def agreement_summary(self):
+        """Over every workload: the float64 results beyond the tolerance [(impl, workload,
+        difference)], the largest difference within it (difference, impl, workload) or None,
+        and the implementations never compared (they train from their own start)."""
+        beyond, worst, compared, uncompared = [], None, set(), set()
+        for workload in self.ordered_workloads():
+            for result in self.timed_rows(workload):
+                impl, agreement = result["implementation"], result["agreement"]
+                if not agreement:
+                    if impl != self.reference():
+                        uncompared.add(impl)
+                    continue
+                compared.add(impl)
+                diff = agreement["max_rel_param_diff"]
+                if not agreement["within_tolerance"]:
+                    beyond.append((impl, workload, diff))
+                elif diff >= (worst[0] if worst else 0.0):
+                    worst = (diff, impl, workload)
+        return beyond, worst, sorted(uncompared - compared, key=impl_key)
+
     def reference(self):
         """The agreement reference the results name (numpy unless saved otherwise)."""
         return next((r["agreement"]["reference"] for r in self.results

@@ -11,7 +11,7 @@ from reportlab.platypus import Table, TableStyle
 
 from reports import fmt
 from reports.charts import line_chart
-from bench.model import impl_key
+from bench.model import TIMED_STATUSES, impl_key
 from reports.data import curve_difference
 from reports.style import (BAD_BG, BODY, COND, WIDTH, Mark, esc, h1, h2, h3, impl_style, note, para,
                            space, sym, table)
@@ -23,11 +23,8 @@ ONE_LINE = 1e-6     # curves closer than this (relative) are drawn on top of one
 
 
 def _tolerance(run):
-    for result in run.results:
-        a = result.get("agreement")
-        if a and a.get("tolerance") is not None:
-            return fmt.number(a["tolerance"])
-    return None
+    return next((result["agreement"]["tolerance"] for result in run.results
+                 if result["status"] in TIMED_STATUSES and result["agreement"]), None)
 
 
 def parameter_table(run):

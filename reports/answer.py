@@ -138,28 +138,14 @@ def sentences(run):
 
 
 def agreement_sentence(run):
-    bad, worst, compared = [], (0.0, None, None), set()
-    uncompared = set()
-    for w in run.main_workloads() + run.sweep_workloads():
-        for r in run.timed_rows(w):
-            a = r.get("agreement")
-            if not a:
-                if r["implementation"] != run.reference():
-                    uncompared.add(r["implementation"])
-                continue
-            compared.add(r["implementation"])
-            diff = fmt.number(a.get("max_rel_param_diff"))
-            if not a.get("within_tolerance"):
-                bad.append(f"{r['implementation']} on {w} ({fmt.sci(diff)})")
-            elif diff is not None and diff >= worst[0]:
-                worst = (diff, r["implementation"], w)
-    uncompared -= compared
-    tail = (f" {esc(fmt.names(sorted(uncompared)))} trains from its own start and is not "
+    beyond, worst, uncompared = run.agreement_summary()
+    tail = (f" {esc(fmt.names(uncompared))} trains from its own start and is not "
             f"compared." if uncompared else "")
-    if bad:
+    if beyond:
+        bad = [f"{impl} on {w} ({fmt.sci(diff)})" for impl, w, diff in beyond]
         return (f"<font color='#b2182b'><b>Agreement fails</b></font> for "
                 f"{esc(fmt.names(bad))}: beyond the tolerance." + tail)
-    if worst[1]:
+    if worst:
         return (f"They agree: every compared implementation's trained parameters match "
                 f"{esc(run.reference())}'s within the tolerance (largest relative difference "
                 f"{fmt.sci(worst[0])}, {esc(worst[1])} on {esc(worst[2])})." + tail)

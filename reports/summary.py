@@ -14,17 +14,15 @@ BLURB = "the verdict per workload, what the numbers say, what is missing, the en
 
 def agreement_status(run, workload):
     """(short text, ok flag or None) for the agreement of a workload's implementations."""
-    entries = [(r["implementation"], r["agreement"]) for r in run.timed_rows(workload)
-               if r.get("agreement")]
+    entries = run.agreements(workload)
     if not entries:
         return "not compared", None
-    tolerance = fmt.number(entries[0][1].get("tolerance"))
-    bad = [(impl, fmt.number(a.get("max_rel_param_diff"))) for impl, a in entries
-           if not a.get("within_tolerance")]
+    tolerance = entries[0][1]["tolerance"]
+    bad = [(impl, a["max_rel_param_diff"]) for impl, a in entries if not a["within_tolerance"]]
     if bad:
         return ("beyond tolerance: " + ", ".join(f"{impl} {fmt.sci(diff)}" for impl, diff in bad),
                 False)
-    worst = max(fmt.number(a.get("max_rel_param_diff")) or 0.0 for _, a in entries)
+    worst = max(a["max_rel_param_diff"] for _, a in entries)
     return f"within {fmt.sci(tolerance)} (max {fmt.sci(worst)})", True
 
 
@@ -113,21 +111,12 @@ def reading(run):
                 f"Against <b>{esc(peer)}</b>, the fastest of the project's implementations wins "
                 f"on {wins} of {len(ratios)} workloads (ratios {fmt.ratio(min(ratios))} to "
                 f"{fmt.ratio(max(ratios))}, above 1\u00d7 meaning the project is faster).")
-    bad, worst = [], (0.0, None, None)
-    for w in run.main_workloads() + run.sweep_workloads():
-        for r in run.timed_rows(w):
-            a = r.get("agreement")
-            if not a:
-                continue
-            diff = fmt.number(a.get("max_rel_param_diff"))
-            if not a.get("within_tolerance"):
-                bad.append(f"{r['implementation']} on {w} ({fmt.sci(diff)})")
-            elif diff is not None and diff >= worst[0]:
-                worst = (diff, r["implementation"], w)
-    if bad:
+    beyond, worst, _ = run.agreement_summary()
+    if beyond:
+        bad = [f"{impl} on {w} ({fmt.sci(diff)})" for impl, w, diff in beyond]
         sentences.append(f"<font color='#b2182b'><b>Agreement fails"
                          f"</b></font> for {esc(fmt.names(bad))}: beyond the tolerance.")
-    elif worst[1]:
+    elif worst:
         sentences.append(f"Every compared pair agrees with {esc(run.reference())} within the "
                          f"tolerance; the largest relative parameter difference is "
                          f"{fmt.sci(worst[0])} ({esc(worst[1])} on {esc(worst[2])}).")
