@@ -1,5 +1,6 @@
-"""Terminal output: the progress line per benchmark, the summary table at the end of a run,
-and the table of `compare OLD NEW`. Standard library only (reads results documents)."""
+"""Terminal output: the progress line per benchmark, the sampling line per workload, and the
+summary table at the end of a run, read from the results model (bench.model); the table
+helpers serve bench.compare's terminal output too. Standard library only."""
 
 from __future__ import annotations
 
