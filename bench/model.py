@@ -80,11 +80,9 @@ class Run:
         self.more = doc.get(MORE_THREADS)            # None: no more_threads section
         self.sampling_records = doc.get("sampling", {})   # {workload: record}
         self._profiles = doc.get("profiles") or {}
-
-    @classmethod
-    def load(cls, path):
-        """The model of a results file (or a run folder holding one); ResultsError if unusable."""
-        return cls(results.load(path), str(results.results_path(path)))
+        # the agreement reference the results name (numpy unless saved otherwise)
+        self._reference = next((r["agreement"]["reference"] for r in self.results
+                                if r["status"] in TIMED_STATUSES and r["agreement"]), REFERENCE)
 
     # ---- what is in the run
     def implementations(self, kind=None):
@@ -202,8 +200,7 @@ class Run:
 
     def reference(self):
         """The agreement reference the results name (numpy unless saved otherwise)."""
-        return next((r["agreement"]["reference"] for r in self.results
-                     if r["status"] in TIMED_STATUSES and r["agreement"]), REFERENCE)
+        return self._reference
 
     def history(self, impl, workload):
         result = self.timed(impl, workload)
