@@ -29,30 +29,29 @@ def agreement_status(run, workload):
 def missing_notes(run):
     """Flowables saying plainly what this run lacks."""
     out = []
-    tag = ""
     if not run.run.get("complete", False):
         done = len(run.results)
-        out.append(note(f"<b>{tag}This run did not finish</b> (complete = false"
+        out.append(note(f"<b>This run did not finish</b> (complete = false"
                         f"{', no finish time' if not run.run.get('finished') else ''}): the report "
                         f"shows the {done} result{'s' if done != 1 else ''} saved before it "
                         f"stopped. <font face='ReportMono'>python -m bench run --resume DIR</font> "
                         f"completes it."))
     missing = run.missing()
     if missing:
-        out.append(note(f"<b>{tag}No results for {esc(fmt.names(missing))}</b>, although the "
+        out.append(note(f"<b>No results for {esc(fmt.names(missing))}</b>, although the "
                         f"run asked for {'it' if len(missing) == 1 else 'them'}."))
     skipped_impl = run.not_requested()
     if skipped_impl:
-        out.append(note(f"{tag}Not part of this run (not requested with --impl): "
+        out.append(note(f"Not part of this run (not requested with --impl): "
                         f"{esc(fmt.names(skipped_impl))}."))
     if not run.peers():
         why = ("peers were turned off (--no-peers)" if run.options.get("peers") is False
                else "PyTorch and scikit-learn were not installed or not run")
-        out.append(note(f"{tag}No peers in this run: {why}; the tables show the three "
+        out.append(note(f"No peers in this run: {why}; the tables show the three "
                         f"implementations alone."))
     empty = run.workloads_without_results()
     if empty:
-        out.append(note(f"{tag}Workloads defined but without any result: "
+        out.append(note(f"Workloads defined but without any result: "
                         f"{esc(fmt.names(empty))}."))
     return out
 
