@@ -11,6 +11,7 @@ import pytest
 
 from bench.registry import MODULES    # name -> (module, attribute): standard library only
 from python_impl.arrays import history_diff, layer_diffs
+from python_impl.spec import NetworkSpec, TrainConfig, init_params
 
 NAMES = tuple(MODULES)
 # The oracle of the correctness tests: the most literal implementation, the others are held to
@@ -18,6 +19,14 @@ NAMES = tuple(MODULES)
 # exact ones, against which every timed result's agreement is measured.)
 ORACLE = "python"
 OTHERS = tuple(name for name in NAMES if name != ORACLE)
+
+# A small valid case, which the bad-input tests spoil one argument at a time.
+SPEC = NetworkSpec((2, 3, 2), "tanh", "sigmoid", "mse")
+PARAMS = init_params(SPEC, seed=1)
+X = [[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]]
+Y = [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]
+CONFIG = TrainConfig(epochs=2, learning_rate=0.1, batch_size=2)
+ORDERS = [[0, 1, 2], [2, 1, 0]]
 
 
 def load(name):

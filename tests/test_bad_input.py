@@ -8,15 +8,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from conftest import load, NAMES, params_as_lists
+from conftest import CONFIG, NAMES, ORDERS, PARAMS, SPEC, X, Y, load, params_as_lists
 from python_impl.spec import NetworkSpec, TrainConfig, init_params
 
-SPEC = NetworkSpec((2, 3, 2), "tanh", "sigmoid", "mse")
-PARAMS = init_params(SPEC, seed=1)
-X = [[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]]
-Y = [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]
-CONFIG = TrainConfig(epochs=2, learning_rate=0.1, batch_size=2)
-ORDERS = [[0, 1, 2], [2, 1, 0]]
 
 # Bad values of a 3 x 2 matrix argument -> the exception each must raise.
 BAD_MATRICES = {
@@ -76,14 +70,14 @@ def test_good_matrices_in_any_form(name):
     # lists, tuples, arrays of any real dtype, ints and booleans: all the same numbers
     net = load(name)(NetworkSpec((2, 2)), init_params(NetworkSpec((2, 2)), seed=1))
     expected = np.asarray(net.forward([[1.0, 0.0], [0.0, 2.0]]))
-    for X in ([[1, 0], [0, 2]], ((1.0, 0.0), (0.0, 2.0)), [[True, False], [0, 2]],
+    for matrix in ([[1, 0], [0, 2]], ((1.0, 0.0), (0.0, 2.0)), [[True, False], [0, 2]],
               np.array([[1, 0], [0, 2]], dtype=np.int8),
               np.array([[1, 0], [0, 2]], dtype=np.float32),
               np.array([[1.0, 0.0], [9.0, 9.0], [0.0, 2.0]])[::2],
               np.array([[1.0, 0.0], [0.0, 2.0]]).T,
               [np.array([1.0, 0.0]), np.array([0.0, 2.0])],
               [[np.True_, np.False_], [np.int64(0), np.float64(2.0)]]):
-        assert np.array_equal(np.asarray(net.forward(X)), expected)
+        assert np.array_equal(np.asarray(net.forward(matrix)), expected)
 
 
 def with_layer(layer, W=None, b=None, pair=None):

@@ -17,15 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import load, NAMES, params_as_lists
+from conftest import CONFIG, NAMES, ORDERS, PARAMS, SPEC, X, Y, load, params_as_lists
 from python_impl.spec import MAX_COUNT, NetworkSpec, TrainConfig, check_rows, init_params
 
-SPEC = NetworkSpec((2, 3, 2), "tanh", "sigmoid", "mse")
-PARAMS = init_params(SPEC, seed=1)
-X = [[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]]
-Y = [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]
-CONFIG = TrainConfig(epochs=2, learning_rate=0.1, batch_size=2)
-ORDERS = [[0, 1, 2], [2, 1, 0]]
 NAMED = {"X": r"\bX\b", "Y": r"\bY\b", "params": r"\bparams\b", "orders": r"\borders\b",
          "config": r"\bconfig\b", "spec": r"\bspec\b", "seed": r"\bseed\b"}
 
