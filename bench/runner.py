@@ -100,25 +100,31 @@ def methodology(settings):
         "gc": "enabled during timing (as in normal use); the objects of the libraries "
               "imported before the run are frozen (gc.freeze) so that collections do not "
               "rescan them",
-        "inside_timed_region": "one net.train(X, Y, config, orders) call of epochs_per_round "
-                               "epochs (sklearn: one fit() with max_iter=epochs_per_round); "
+        "inside_timed_region": "one net.train(X, Y, config) call of epochs_per_round epochs, "
+                               "the public call as the README shows it and a user makes it: "
+                               "no sample orders passed in, so each implementation computes "
+                               "its own shuffle inside the call (docs/contract.md), and its "
+                               "argument checks and conversions run as they do for a user "
+                               "(sklearn: one fit() with max_iter=epochs_per_round); "
                                "per-epoch times are the round times divided by "
                                "epochs_per_round",
-        "outside_timed_region": "data loading, conversion (nested lists for pure Python, "
-                                "float64 arrays otherwise), the sample orders (int64 arrays "
-                                "for numpy, fortran and numpy-loop, lists otherwise), creating "
-                                "the network, setting fresh initial parameters before every "
-                                "round, and the thread limit of a more_threads case",
+        "outside_timed_region": "data loading and conversion to the form a user passes "
+                                "(nested lists for pure Python, C-ordered float64 or float32 "
+                                "arrays otherwise), creating the network, setting fresh "
+                                "initial parameters before every round, the warm-up rounds, "
+                                "and the thread limit of a more_threads case",
         "calibration": "epochs_per_round = ceil(min_time_per_round / t), where t is the "
                        "epoch time of the untimed training run",
         "pure_python": "pure Python (and the per-sample NumPy loop, numpy-loop) runs whole "
                        "epochs when its estimated time for the workload (untimed run + "
                        "min_rounds + warm-up, from a calibration) is within budget_seconds; "
-                       "otherwise it times the first timed_batches batches of epoch 1 in each "
-                       "round (status partial; a round lasts at most "
-                       "max_partial_round_seconds) and scales to a whole epoch by n_train / "
-                       "samples timed; if even one batch would not fit the budget it is "
-                       "skipped with the estimate as reason",
+                       "otherwise each round is the same public call on a prefix of the "
+                       "data, the first timed_batches batches' samples of epoch 1, for one "
+                       "epoch (status partial; a round lasts at most "
+                       "max_partial_round_seconds), scaled to a whole epoch by n_train / "
+                       "samples timed: unlike a user's call it trains on part of the data; if "
+                       "even one batch would not fit the budget it is skipped with the "
+                       "estimate as reason",
         "interference": "the CPU other processes took while each workload was timed "
                         "(/proc/stat less this process's CPU time), in cores on average; when "
                         "they took more than the cores the benchmark left free (the CPU count "
