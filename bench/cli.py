@@ -51,6 +51,10 @@ class UsageError(ValueError):
     """A command-line option that cannot be used (reported through argparse: exit 2)."""
 
 
+class Refused(ValueError):
+    """An argument that cannot be used, said in one line, `bench COMMAND: MESSAGE` (exit 2)."""
+
+
 def _names(values, known, what, flag):
     """Repeatable, comma-separated option values, validated against known (and 'sweep')."""
     names = []
@@ -318,6 +322,7 @@ def cmd_run(args, argv):
                  f"with --resume {out}, or give another --out")
         if (out / results.RESULTS_FILE).exists():
             parser.error(taken)
+        _not_an_input(out, _enclosing_runs(out), "--out")
         lock = _prepare_folder(out, "--out", parser)
         if (out / results.RESULTS_FILE).exists():    # saved by a run that just ended
             lock.release()
@@ -374,10 +379,39 @@ def _output_file(path, parser, flag):
             break
 
 
+def _run_files(path):
+    """The files of the run that path (a results file or a run folder) names, which no output
+    may replace: its results file and its benchmarks folder (pytest-benchmark's records)."""
+    results_file = results.results_path(path).resolve()
+    return results_file, results_file.parent / "benchmarks"
+
+
+def _not_an_input(output, inputs, flag):
+    """Refuse (Refused) an output path that is, through symlinks or hard links, the results
+    file of one of the input runs, or lies inside their benchmarks folders."""
+    target = Path(output).resolve()
+    for path in inputs:
+        results_file, records = _run_files(path)
+        if target == results_file or (target.exists() and results_file.exists()
+                                      and os.path.samefile(target, results_file)):
+            raise Refused(f"argument {flag}: {output} is {results_file}, the results of an "
+                          f"input run; name another file")
+        if target == records or records in target.parents:
+            raise Refused(f"argument {flag}: {output} lies inside {records}, the records of "
+                          f"the run in {records.parent}; name a place outside them")
+
+
+def _enclosing_runs(folder):
+    """The run folders (holding a results file) that folder lies inside."""
+    return [parent for parent in Path(folder).resolve().parents
+            if (parent / results.RESULTS_FILE).is_file()]
+
+
 def cmd_report(args):
     output = args.output
     if output is not None:
         _output_file(output, args.command_parser, "-o/--output")
+        _not_an_input(output, args.results, "-o/--output")
     docs = [results.load(path) for path in args.results]
     if output is None:
         if len(args.results) == 1:
@@ -402,6 +436,7 @@ def cmd_compare(args):
     parser = args.command_parser
     if args.output is not None:
         _output_file(args.output, parser, "-o/--output")
+        _not_an_input(args.output, args.runs, "-o/--output")
     if len(args.runs) < 2:
         parser.error("compare needs at least two runs (the first is the baseline)")
     if not 0 <= args.min_effect < 10:
@@ -480,7 +515,7 @@ def main(argv=None):
     except results.ResultsError as error:
         print(f"bench {args.command}: {error}", file=sys.stderr)
         return 2
-    except files.FolderLocked as error:
+    except (files.FolderLocked, Refused) as error:
         print(f"bench {args.command}: {error}", file=sys.stderr)
         return 2
     except files.WriteError as error:

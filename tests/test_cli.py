@@ -557,3 +557,42 @@ def test_a_thread_count_a_library_cannot_run_is_refused(monkeypatch):
                        match="100 threads asked for, but libopenblas .blas. runs with 64"):
         environment.check_threads(100)
     environment.check_threads(64)
+
+
+# ---- an output is never one of the inputs (issue 21) -------------------------------------------
+
+def run_with_files(folder):
+    """A saved run folder with a pytest-benchmark record beside its results, as a run leaves."""
+    saved(minimal_doc(), folder)
+    (folder / "benchmarks").mkdir()
+    (folder / "benchmarks" / "benchmarks-1.json").write_text('{"benchmarks": []}\n')
+    return folder
+
+
+def output_is_input_cases(tmp_path):
+    """(argv, what the one line names) for outputs that are an input or inside an input run."""
+    a, b = run_with_files(tmp_path / "a"), run_with_files(tmp_path / "b")
+    (tmp_path / "link.pdf").symlink_to(a / "results.json")
+    (tmp_path / "alias").symlink_to(a)
+    return [
+        (["report", str(a), "-o", str(a / "results.json")], f"{a}/results.json"),
+        (["report", str(a / "results.json"), "-o", str(tmp_path / "link.pdf")],
+         f"{a}/results.json"),
+        (["report", str(a), str(b), "-o", str(b / "results.json")], f"{b}/results.json"),
+        (["compare", str(a), str(b), "-o", str(a / "results.json")], f"{a}/results.json"),
+        (["compare", str(a), str(b), "-o", str(a / "benchmarks" / "benchmarks-1.json")],
+         f"{a}/benchmarks"),
+        (["compare", str(a), str(b), "-o", str(tmp_path / "alias" / "benchmarks" / "new.pdf")],
+         f"{a}/benchmarks"),
+        (["run", "--out", str(a / "benchmarks")], f"{a}/benchmarks"),
+    ]
+
+
+def test_an_output_that_is_an_input_or_inside_an_input_run_exits_2_and_writes_nothing(
+        tmp_path, capsys):
+    for argv, named in output_is_input_cases(tmp_path):
+        before = snapshot(tmp_path)
+        assert cli.main(argv) == 2, argv
+        line = one_line_error(capsys.readouterr().err, f"bench {argv[0]}: argument ")
+        assert named in line, (argv, line)
+        assert snapshot(tmp_path) == before, argv
