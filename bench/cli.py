@@ -7,8 +7,11 @@ Exit codes:
       not be written once the run had started (a full disk: what was saved before stays, and
       `run --resume DIR` measures the rest);
   2   nothing was done: bad usage (argparse's message: an unknown name, a thread count out of
-      range, an --out or -o that cannot be written, options given with --resume), an
-      unusable results file (ResultsError), or an output folder in use by another run;
+      range, an --out or -o that cannot be written, options given with --resume; or one
+      line: an output that is one of the inputs), an unusable results file (ResultsError)
+      or saved options this machine cannot run, or an output folder in use by another run;
+  3   `compare --fail-above`: no confident slowdown, but some comparison undecided (measured
+      under interference or while the canary moved, or timed in one run only);
   130 interrupted (the results so far are saved: `run --resume DIR` completes them).
 
 NumPy must not be imported before `run` has set the thread variables, so this module
@@ -171,27 +174,32 @@ def build_parser(prog=None):
 
     compare = commands.add_parser(
         "compare", help="compare runs: changes with intervals (terminal, JSON or Markdown, "
-                        "and a PDF)",
+                        "and a PDF with -o)",
         description="Compare every later run with the first (the baseline), per "
-                    "implementation x workload: new / old time per epoch with its 95% "
-                    "interval and a Mann-Whitney test on the saved per-round samples. A "
-                    "change is called only when it is significant and larger than the "
-                    "minimum effect (the whole interval beyond it). Warns when the runs "
-                    "differ in options, CPU, threads, build flags or BLAS kernels. Exit "
-                    "code 1 with --fail-above when a slowdown is larger than FACTOR with "
-                    "confidence.")
+                    "implementation x workload x precision, and the more-threads timings: "
+                    "new / old time per epoch with its 95% interval and a Mann-Whitney test "
+                    "on the saved per-round samples. A change is called only when it is "
+                    "significant and larger than the minimum effect (the whole interval "
+                    "beyond it); a comparison measured under interference or while the "
+                    "machine itself changed speed (the canary), or timed in one run only, "
+                    "is undecided. Warns when the runs differ in options, CPU, threads, "
+                    "build flags or BLAS kernels. With --fail-above, exit code 1 when a "
+                    "slowdown is larger than FACTOR with confidence, else 3 when any "
+                    "comparison is undecided, else 0; the last line (on the standard error) "
+                    "gives the verdict and its counts.")
     compare.add_argument("runs", nargs="+", type=Path, metavar="RUN",
                          help="two or more results.json files or run folders; the first is "
                               "the baseline")
     compare.add_argument("--min-effect", type=float, default=0.05, metavar="FRACTION",
                          help="the smallest change called (default 0.05: 5%%)")
     compare.add_argument("--fail-above", type=float, default=None, metavar="FACTOR",
-                         help="exit 1 when a run is slower than the baseline by more than "
-                              "FACTOR (e.g. 1.10) with 95%% confidence: a gate for CI")
+                         help="a gate for CI: exit 1 when a run is slower than the baseline "
+                              "by more than FACTOR (e.g. 1.10) with 95%% confidence, else 3 "
+                              "when a comparison is undecided, else 0")
     compare.add_argument("--format", choices=("text", "json", "markdown"), default="text",
                          help="terminal output (default text)")
     compare.add_argument("-o", "--output", type=Path, metavar="FILE.pdf",
-                         help="the PDF (default: compare.pdf in the last run's folder)")
+                         help="also write the comparison as a PDF here (default: none)")
     compare.set_defaults(command_parser=compare)
 
     commands.add_parser("list", help="list the workloads and implementations",
@@ -446,23 +454,23 @@ def cmd_compare(args):
     docs = [results.load(path) for path in args.runs]
     names = [str(path) for path in args.runs]
     comparison = compare.compare(docs, names, args.min_effect)
-    print(compare.FORMATS[args.format](comparison))
-    output = args.output or results.results_path(args.runs[-1]).parent / "compare.pdf"
-    from reports import compare as compare_report  # noqa: PLC0415
+    print(compare.FORMATS[args.format](comparison), flush=True)
+    if args.output is not None:
+        from reports import compare as compare_report  # noqa: PLC0415
 
-    path = compare_report.build_compare_report(docs, comparison, output)
-    if args.format == "text":
-        print(f"\ncompare report: {path}")
-    if args.fail_above is not None:
-        failing = compare.slowdowns_above(comparison, args.fail_above)
-        for name, row in failing:
-            print(f"bench compare: {row['implementation']} on {row['workload']} is "
-                  f"{row['ratio']:.3g}x slower in {name} (at least {row['least']:.3g}x "
-                  f"with 95% confidence), above --fail-above {args.fail_above:g}",
-                  file=sys.stderr)
-        if failing:
-            return 1
-    return 0
+        path = compare_report.build_compare_report(docs, comparison, args.output)
+        print(f"compare report: {path}", file=sys.stdout if args.format == "text" else sys.stderr,
+              flush=True)
+    if args.fail_above is None:
+        return 0
+    for name, row in compare.slowdowns_above(comparison, args.fail_above):
+        print(f"bench compare: {row['case']} on {row['workload']} is "
+              f"{row['ratio']:.3g}x slower in {name} (at least {row['least']:.3g}x "
+              f"with 95% confidence), above --fail-above {args.fail_above:g}",
+              file=sys.stderr)
+    code, line = compare.verdict(comparison, args.fail_above)
+    print(f"bench compare: {line}", file=sys.stderr)
+    return code
 
 
 def cmd_list(args):

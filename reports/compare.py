@@ -19,7 +19,7 @@ from reports.charts import Axis, _text, _width, canvas_for, log_ticks
 from bench.model import Run
 from reports.data import describe, label
 from reports.style import (BAD, BAD_BG, COND_BOLD, GOOD, GOOD_BG, GREY, INK, RULE,
-                           WIDTH, cell, esc, h1, h2, note, para, space, table)
+                           WIDTH, esc, h1, h2, note, para, space, table)
 from reports.summary import environment_rows
 
 
@@ -77,7 +77,7 @@ def ratio_chart(items, width=WIDTH):
             right = max(right, x1)
         drawing.add(Circle(x, yc, 2.6, fillColor=colour, strokeColor=None))
         text = fmt.ratio(it["ratio"]) + ("" if it["verdict"] in ("faster", "slower")
-                                         else " (no change)")
+                                         else f" ({it['verdict']})")
         drawing.add(_text(min(right + 5, axis.start + axis.length + 2), yc - 3, text, 7.5))
     return drawing
 
@@ -113,12 +113,15 @@ def _changes_section(comparison, runs):
         rows = c["rows"]
         called = [r for r in rows if r["verdict"] in ("faster", "slower")]
         story.append(h2(f"Run {label(index)} against run {label(0)}"))
-        text = (f"{sum(1 for r in rows if r['ratio'])} pairs timed in both runs: "
+        undecided = sum(1 for r in rows if r["verdict"] == "undecided")
+        text = (f"{sum(1 for r in rows if r['verdict'])} comparisons: "
                 f"{sum(1 for r in called if r['verdict'] == 'faster')} faster, "
-                f"{sum(1 for r in called if r['verdict'] == 'slower')} slower, the others no "
-                f"change that can be told from the noise.")
+                f"{sum(1 for r in called if r['verdict'] == 'slower')} slower, "
+                f"{undecided} undecided (measured under interference or while the machine "
+                f"itself changed speed, or timed in one run only), the others no change that "
+                f"can be told from the noise.")
         for r in called:
-            text += (f" {esc(r['implementation'])} on {esc(r['workload'])}: "
+            text += (f" {esc(r['case'])} on {esc(r['workload'])}: "
                      f"{fmt.ratio(r['ratio'])} [{fmt.ratio(r['ci_low'])}, "
                      f"{fmt.ratio(r['ci_high'])}] ({r['verdict']}).")
         story.append(para(text))
@@ -140,16 +143,16 @@ def _changes_section(comparison, runs):
                     if r["ci_low"] is not None:
                         ratio += f" [{fmt.ratio(r['ci_low'])}, {fmt.ratio(r['ci_high'])}]"
                 table_rows.append([
-                    r["implementation"] + (" (peer)" if r["kind"] == "peer" else ""),
+                    r["case"] + (" (peer)" if r["kind"] == "peer" else ""),
                     fmt.time(r["old_median"]), fmt.time(r["new_median"]), ratio,
                     fmt.MISSING if r["p_value"] is None else f"{r['p_value']:.2g}",
-                    r["verdict"] or fmt.MISSING, cell(r["why"] or "")])
+                    r["verdict"] or fmt.MISSING, r["why"] or ""])
                 colour = {"faster": GOOD_BG, "slower": BAD_BG}.get(r["verdict"])
                 if colour:
                     shade[(5, len(table_rows) - 1)] = colour
             block = [h2(workload), table(table_rows, [62, 52, 52, 92, 30, 44, None],
                                          right=(1, 2, 3, 4), shade=shade)]
-            chart = ratio_chart([{"label": r["implementation"], "ratio": r["ratio"],
+            chart = ratio_chart([{"label": r["case"], "ratio": r["ratio"],
                                   "low": r["ci_low"], "high": r["ci_high"],
                                   "verdict": r["verdict"], "note": "not timed in both"}
                                  for r in mine])

@@ -577,8 +577,9 @@ def test_compare_calls_nothing_measured_under_heavy_interference():
                                "other_cores": 1.3, "heavy": True}}
     comparison = compare.compare([old, new], ["A", "B"])
     row = comparison["comparisons"][0]["rows"][0]
-    assert row["verdict"] == "no change" and "interference" in row["why"]
+    assert row["verdict"] == "undecided" and "interference" in row["why"]
     assert row["ratio"] == pytest.approx(1.5) and row["disturbed"]
+    assert row["undecided"] == "disturbed"
     assert any("heavy interference" in w for w in comparison["comparisons"][0]["warnings"])
     assert not compare.slowdowns_above(comparison, 1.1)
 
@@ -617,7 +618,8 @@ def test_compare_calls_nothing_where_the_machine_itself_ran_slower():
     new["sampling"] = {"xor": dict(old["sampling"]["xor"],
                                    canary=[3.2e-3 * v for v in noise])}
     row = compare.compare([old, new], ["A", "B"])["comparisons"][0]["rows"][0]
-    assert row["verdict"] == "no change" and "the machine itself ran 1.6x" in row["why"]
+    assert row["verdict"] == "undecided" and "the machine itself ran 1.6x" in row["why"]
+    assert row["undecided"] == "canary moved"
     new["sampling"]["xor"]["canary"] = [2e-3 * v for v in noise[::-1]]
     comparison = compare.compare([old, new], ["A", "B"])
     assert comparison["comparisons"][0]["rows"][0]["verdict"] == "slower"
