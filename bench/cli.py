@@ -504,6 +504,39 @@ def cmd_list(args):
     return 0
 
 
+def _path_arguments(args):
+    """(flag, path) of every path the command will use; path None where its default lies in
+    the working folder (run's --out; report's -o for several runs)."""
+    if args.command == "run":
+        return [("--resume", args.resume)] if args.resume is not None else [("--out", args.out)]
+    if args.command == "report":
+        output = args.output
+        if output is None and len(args.results) == 1:
+            output = args.results[0]          # its default lies in the run's folder
+        return [("RESULTS", path) for path in args.results] + [("-o/--output", output)]
+    if args.command == "compare":
+        return [("RUN", path) for path in args.runs] + (
+            [("-o/--output", args.output)] if args.output is not None else [])
+    return []
+
+
+def _without_working_folder(args):
+    """No command needs its working folder: when it was deleted, every path must be absolute
+    (Refused, naming the argument, if one is not), and the process moves to / so that the
+    libraries that ask for the working folder (reportlab and pytest do) get one."""
+    try:
+        os.getcwd()
+        return
+    except FileNotFoundError:
+        pass
+    for flag, path in _path_arguments(args):
+        if path is None or not path.is_absolute():
+            given = "its default" if path is None else str(path)
+            raise Refused(f"argument {flag}: the working folder no longer exists, and "
+                          f"{given} lies in it; give an absolute path")
+    os.chdir("/")
+
+
 def main(argv=None):
     global PROG  # noqa: PLW0603 - how this process was invoked, for messages and records
     if argv is None:
@@ -513,6 +546,7 @@ def main(argv=None):
     argv = list(argv)
     args = build_parser().parse_args(argv)
     try:
+        _without_working_folder(args)
         if args.command == "run":
             return cmd_run(args, argv)
         if args.command == "report":

@@ -220,6 +220,38 @@ def h3(text):
 
 
 # ----------------------------------------------------------------------------------- tables
+# The tallest a table cell's text may wrap to: a row never splits, so a longer text (a run
+# folder's path of thousands of characters) is shortened in its middle with an ellipsis.
+MAX_CELL_HEIGHT = 160
+CELL_PADDING = 6                 # left and right, as the table style sets them
+
+
+def _shortened(text, keep):
+    """text with all but `keep` of its characters replaced by an ellipsis in its middle."""
+    tail = keep // 2
+    return text[:keep - tail] + "\u2026" + (text[len(text) - tail:] if tail else "")
+
+
+def _text_height(text, style, width):
+    return Paragraph(esc(text), style).wrap(width, 1e6)[1]
+
+
+def _fitted(text, style, width):
+    """text, or text shortened in its middle so that it wraps within MAX_CELL_HEIGHT at width."""
+    lines = pdfmetrics.stringWidth(text, style.fontName, style.fontSize) / max(width, 1)
+    if (lines * 1.5 + 2) * style.leading <= MAX_CELL_HEIGHT or \
+            _text_height(text, style, width) <= MAX_CELL_HEIGHT:
+        return text
+    low, high = 0, len(text)                 # characters kept: low fits, high does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _text_height(_shortened(text, middle), style, width) <= MAX_CELL_HEIGHT:
+            low = middle
+        else:
+            high = middle
+    return _shortened(text, low)
+
+
 def cell(value, style=CELL):
     """A table cell: Paragraphs stay, everything else becomes a wrapped Paragraph."""
     if hasattr(value, "wrap"):
@@ -252,6 +284,8 @@ def table(rows, widths, *, header=1, right=(), bold_rows=(), shade=None, keep=Tr
             if font_size and not hasattr(value, "wrap"):
                 style = ParagraphStyle(style.name + "s", parent=style, fontSize=font_size,
                                        leading=font_size * 1.2)
+            if not hasattr(value, "wrap"):
+                value = _fitted(str(value), style, widths[c] - CELL_PADDING)
             styled.append(cell(value, style))
         body.append(styled)
     commands = [

@@ -596,3 +596,56 @@ def test_an_output_that_is_an_input_or_inside_an_input_run_exits_2_and_writes_no
         line = one_line_error(capsys.readouterr().err, f"bench {argv[0]}: argument ")
         assert named in line, (argv, line)
         assert snapshot(tmp_path) == before, argv
+
+
+# ---- no command needs its working directory (issue 21) -----------------------------------------
+
+# Runs the command line from a working directory deleted before it starts.
+NO_CWD = textwrap.dedent("""
+    import os, sys
+    os.chdir(sys.argv[1])
+    os.rmdir(sys.argv[1])
+    from bench import cli
+    sys.exit(cli.main(sys.argv[2:]))
+""")
+
+
+def from_a_deleted_folder(argv, tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    return subprocess.run([sys.executable, "-c", NO_CWD, str(gone), *argv], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_report_and_compare_from_a_deleted_working_directory(tmp_path):
+    a, b = saved(minimal_doc(), tmp_path / "a"), saved(minimal_doc(), tmp_path / "b")
+    done = from_a_deleted_folder(["report", str(a)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (a / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    done = from_a_deleted_folder(["compare", str(a), str(b), "-o", str(tmp_path / "c.pdf")],
+                                 tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "c.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_path_that_needs_the_deleted_working_directory_exits_2_in_one_line(tmp_path):
+    a = saved(minimal_doc(), tmp_path / "a")
+    before = snapshot(tmp_path)
+    for argv, flag in ((["report", str(a), str(a)], "-o/--output"),
+                       (["report", str(a), "-o", "r.pdf"], "-o/--output"),
+                       (["report", "a"], "RESULTS"),
+                       (["run", "--quick", "--impl", "numpy"], "--out")):
+        done = from_a_deleted_folder(argv, tmp_path)
+        assert done.returncode == 2, (argv, done.stderr)
+        line = one_line_error(done.stderr, f"bench {argv[0]}: argument {flag}: ")
+        assert "working folder no longer exists" in line, line
+    assert snapshot(tmp_path) == before
+
+
+def test_a_run_from_a_deleted_working_directory(tmp_path):
+    out = tmp_path / "run"
+    done = from_a_deleted_folder(["run", "--quick", "--impl", "numpy", "--workload", "xor",
+                                  "--no-peers", "--also-threads", "0", "--out", str(out)],
+                                 tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert results.load(out)["run"]["complete"] and (out / "report.pdf").exists()

@@ -778,3 +778,25 @@ def test_every_special_character_of_the_reports_is_primed():
         used |= {chr(int(code, 16)) for code in re.findall(r"\\u([0-9a-fA-F]{4})", text)}
         used |= {c for c in text if ord(c) > 127}
     assert sorted(used - set(GLYPHS)) == []
+
+
+LONG_PATH = "/tmp/" + "/".join(["d" * 250] * 11)     # a run folder of about 2,800 characters
+
+
+def test_a_very_long_path_wraps_or_is_shortened_never_a_layout_error(doc, tmp_path):
+    """A run whose folder path is ~2,800 characters: the compare report and the run's own
+    report build, the path shortened with an ellipsis in tables, and no word leaves a page."""
+    from reports.style import MARGIN_X, PAGE  # noqa: PLC0415
+
+    other = report_fixture.second_machine(doc)
+    other["run"]["command"] = f"python -m bench run --out {LONG_PATH}"
+    other["run"]["options"]["out"] = LONG_PATH
+    comparison = bench_compare.compare([doc, other], ["A", LONG_PATH])
+    built = [compare.build_compare_report([doc, other], comparison, tmp_path / "c.pdf"),
+             reports.build_report([other], tmp_path / "r.pdf")]
+    assert "\u2026" in text_of(pypdf.PdfReader(built[0]))
+    for path in built:
+        for number, words in enumerate(word_boxes(path), start=1):
+            outside = [w[4][:20] for w in words
+                       if w[0] < MARGIN_X - 1 or w[2] > PAGE[0] - MARGIN_X + 1]
+            assert not outside, (path.name, number, outside)
