@@ -21,6 +21,7 @@ imports the heavy parts inside the commands.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shlex
 import sys
@@ -129,7 +130,8 @@ def build_parser(prog=None):
                      help="fewer workloads (the sweep at 4 widths) and short timing: the whole "
                           "pipeline, report included, in under a minute")
     run.add_argument("--out", metavar="DIR", type=Path,
-                     help="output folder (default: results/<UTC timestamp>/)")
+                     help="output folder (default: a new folder results/<UTC time to the "
+                          "millisecond>/, with -2, -3, ... if two runs start together)")
     run.add_argument("--impl", action="append", metavar="NAME",
                      help="implementations/peers to run: python, numpy, fortran, torch, "
                           "sklearn, numpy-loop (repeatable or comma-separated; default: the "
@@ -283,6 +285,27 @@ def _prepare_folder(folder, flag, parser):
         parser.error(f"argument {flag}: {error}")
 
 
+def _new_run_folder(root, parser):
+    """The default --out: a folder in root named by the UTC time to the millisecond, with -2,
+    -3, ... when taken; created exclusively, so that two runs started together never share
+    one. A root that cannot be written is a usage error (exit 2)."""
+    now = datetime.now(timezone.utc)
+    name = f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z"
+    try:
+        files.make_folder(root)
+        for number in itertools.count(1):
+            folder = root / (name if number == 1 else f"{name}-{number}")
+            try:
+                folder.mkdir()
+                return folder
+            except FileExistsError:
+                continue
+            except OSError as error:
+                raise files.WriteError(folder, error) from error
+    except files.WriteError as error:
+        parser.error(f"argument --out: {error}")
+
+
 def _resume_options(args, parser):
     """The options given beside --resume (none may be: the run's saved options are used)."""
     given = [flag for flag, value in (("--quick", args.quick or None), ("--out", args.out),
@@ -325,7 +348,7 @@ def cmd_run(args, argv):
             parser.error(str(error))
         out = args.out
         if out is None:
-            out = Path("results") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            out = _new_run_folder(Path("results"), parser)
         taken = (f"argument --out: {out / results.RESULTS_FILE} exists; complete that run "
                  f"with --resume {out}, or give another --out")
         if (out / results.RESULTS_FILE).exists():

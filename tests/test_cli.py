@@ -649,3 +649,28 @@ def test_a_run_from_a_deleted_working_directory(tmp_path):
                                  tmp_path)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert results.load(out)["run"]["complete"] and (out / "report.pdf").exists()
+
+
+# ---- the default output folder (issue 21) -------------------------------------------------------
+
+def test_runs_started_in_the_same_instant_get_their_own_default_folders(tmp_path, monkeypatch):
+    """The clock stopped: every run asks for its default --out at the same instant, and each
+    gets a folder of its own (created exclusively), named by the time."""
+    from datetime import datetime, timezone  # noqa: PLC0415
+
+    instant = datetime(2026, 11, 28, 5, 0, 0, 123456, tzinfo=timezone.utc)
+
+    class Stopped(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return instant
+
+    folders = []
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "datetime", Stopped)
+    monkeypatch.setattr(cli, "_run_locked", lambda out, *args: folders.append(out) or 0)
+    for _ in range(3):
+        assert cli.main(["run", "--quick", "--impl", "numpy", "--no-peers"]) == 0
+    assert len(set(folders)) == 3
+    assert all(folder.parent == cli.Path("results") and folder.is_dir() for folder in folders)
+    assert all(folder.name.startswith("20261128T050000.123") for folder in folders)
