@@ -306,6 +306,40 @@ def _new_run_folder(root, parser):
         parser.error(f"argument --out: {error}")
 
 
+def _saved_options_problem(options):
+    """Why the options saved in a run cannot run here, by the command line's own rules
+    (thread counts within this machine's CPUs, known precisions), or None."""
+    from bench import precision  # noqa: PLC0415 - no NumPy at import
+
+    for key, minimum in (("threads", 1), ("also_threads", 0)):
+        value = options.get(key)
+        if value is not None:
+            try:
+                _thread_count(minimum)(str(value))
+            except argparse.ArgumentTypeError as error:
+                return f"run.options.{key}: {error}"
+    dtypes = options.get("dtypes")
+    if dtypes is not None:
+        if not isinstance(dtypes, list) or not all(isinstance(d, str) for d in dtypes):
+            return f"run.options.dtypes must be a list of names, got {dtypes!r}"
+        try:
+            precision.parse(dtypes)
+        except ValueError as error:
+            return f"run.options.dtypes: {error}"
+    return None
+
+
+def _load_resumable(path):
+    """The results document of a run to resume; ResultsError (exit 2) if it cannot be used or
+    its saved options cannot run here."""
+    doc = results.load(path)
+    problem = _saved_options_problem(doc["run"]["options"])
+    if problem:
+        raise results.ResultsError(path, f"{problem} (saved by the run; --resume runs with "
+                                         f"the options it saved)")
+    return doc
+
+
 def _resume_options(args, parser):
     """The options given beside --resume (none may be: the run's saved options are used)."""
     given = [flag for flag, value in (("--quick", args.quick or None), ("--out", args.out),
@@ -326,11 +360,11 @@ def cmd_run(args, argv):
     if args.resume is not None:
         _resume_options(args, parser)
         path = results.results_path(args.resume)
-        results.load(path)                      # valid, before anything is written
+        _load_resumable(path)                   # valid, before anything is written
         out = path.parent
         lock = _prepare_folder(out, "--resume", parser)
         try:
-            doc = results.load(path)            # as it is now that this run owns the folder
+            doc = _load_resumable(path)         # as it is now that this run owns the folder
             options = doc["run"]["options"]
             removed = [*files.remove_stray_temporaries(out),
                        *files.remove_stray_temporaries(out / "benchmarks")]

@@ -674,3 +674,27 @@ def test_runs_started_in_the_same_instant_get_their_own_default_folders(tmp_path
     assert len(set(folders)) == 3
     assert all(folder.parent == cli.Path("results") and folder.is_dir() for folder in folders)
     assert all(folder.name.startswith("20261128T050000.123") for folder in folders)
+
+
+# ---- --resume checks the saved options by the command line's rules (issue 21) -----------------
+
+@pytest.mark.parametrize("change, named", [
+    (lambda o: o.update(dtypes=["float16"]), "run.options.dtypes: unknown dtype 'float16'"),
+    (lambda o: o.update(dtypes="float32"), "run.options.dtypes must be a list of names"),
+    (lambda o: o.update(threads=cli.max_threads() + 1),
+     f"run.options.threads: {cli.max_threads() + 1} is out of range: from 1 to"),
+    (lambda o: o.update(also_threads=cli.max_threads() + 1),
+     f"run.options.also_threads: {cli.max_threads() + 1} is out of range: from 0 to"),
+])
+def test_resume_checks_the_saved_options_by_the_command_lines_rules(change, named, tmp_path,
+                                                                    capsys, monkeypatch):
+    doc = minimal_doc()
+    change(doc["run"]["options"])
+    folder = saved(doc, tmp_path / "run")
+    ran = []
+    monkeypatch.setattr(cli, "_run_locked", lambda *args: ran.append(args) or 0)
+    before = snapshot(tmp_path)
+    assert cli.main(["run", "--resume", str(folder)]) == 2
+    line = one_line_error(capsys.readouterr().err, f"bench run: {folder}/results.json: ")
+    assert named in line, line
+    assert not ran and snapshot(tmp_path) == before
