@@ -413,12 +413,7 @@ def _run_locked(out, options, doc, argv, environment):
         print(f"bench run: {error}", file=sys.stderr)
         return 2
     except files.WriteError as error:
-        if run.results_file.exists():
-            kept = (f"{run.results_file} keeps the {len(run.doc['results'])} results saved "
-                    f"before; make room, then complete the run with: {PROG} run --resume {out}")
-        else:
-            kept = "nothing was saved; make room and run again"
-        print(f"bench run: {error}; stopped. {kept}", file=sys.stderr)
+        print(f"bench run: {_stopped(error, run, out)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"\ninterrupted: {len(run.doc['results']) if run.doc else 0} results saved in "
@@ -427,6 +422,16 @@ def _run_locked(out, options, doc, argv, environment):
         return 130
     _print(f"wall time: {time.perf_counter() - start:.1f} s")
     return code
+
+
+def _stopped(error, run, out):
+    """What a save that failed (files.WriteError) stopped, what it kept, and what to do."""
+    fix = "make room" if error.disk_full else "put that right"
+    if run.results_file.exists():
+        return (f"{error}; stopped. {run.results_file} keeps the {len(run.doc['results'])} "
+                f"results saved before; {fix}, then complete the run with: {PROG} run "
+                f"--resume {out}")
+    return f"{error}; stopped. nothing was saved; {fix} and run again"
 
 
 def _print(line):

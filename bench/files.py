@@ -6,7 +6,8 @@ the folder synced: a crash, a kill or a full disk leaves the old file or the new
 half of one. The temporary file is created like a normal `open` would (mode 0666 less the
 umask), so the result gets the same permissions as any other file the user creates.
 
-A failure to write raises `WriteError` (an OSError naming the file and the cause); the
+A failure to write raises `WriteError` (an OSError naming the file and the cause in words: a
+full disk, a folder or working folder that no longer exists, or the system's own words); the
 temporary file is removed and the target is untouched.
 
 `FolderLock` is an exclusive `fcntl.flock` on a lock file inside an output folder, holding
@@ -30,14 +31,52 @@ LOCK_FILE = ".bench.lock"
 _TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$|^\.results-.+\.tmp$")
 
 
+FULL = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded"}
+
+
+def _missing_folder(path):
+    """What no longer exists when path cannot be written for ENOENT: the working folder (for
+    a relative path), the folder path lies in, or None."""
+    path = Path(path)
+    if not path.is_absolute():
+        try:
+            os.getcwd()
+        except FileNotFoundError:
+            return "the working folder"
+    parent = path.parent
+    if not parent.is_dir():
+        while not parent.parent.is_dir() and parent.parent != parent:
+            parent = parent.parent
+        return f"the folder {parent}"
+    return None
+
+
+def _reason(path, cause):
+    """Why path could not be written, in words."""
+    code = getattr(cause, "errno", None)
+    words = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
+    if code in FULL:
+        return f"{FULL[code]} ({words})"
+    if code == errno.ENOENT:
+        missing = _missing_folder(path)
+        if missing:
+            return f"{missing} no longer exists"
+    return words
+
+
 class WriteError(OSError):
     """A file that could not be written (or a folder that could not be made or locked)."""
 
     def __init__(self, path, cause):
-        reason = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
-        super().__init__(getattr(cause, "errno", None), f"cannot write {path}: {reason}")
+        super().__init__(getattr(cause, "errno", None),
+                         f"cannot write {path}: {_reason(path, cause)}")
         self.path = Path(path)
         self.cause = cause
+
+    @property
+    def disk_full(self):
+        """Whether there was no room (ENOSPC, or the quota): making room will let it write."""
+        return self.errno in FULL
 
     def __str__(self):
         return self.strerror

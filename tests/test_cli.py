@@ -330,34 +330,35 @@ def test_report_on_a_full_disk_exits_1_with_one_line(tmp_path, capsys, monkeypat
     before = snapshot(tmp_path)
     assert cli.main(["report", str(folder)]) == 1
     one_line_error(capsys.readouterr().err,
-                   f"bench report: cannot write {folder}/report.pdf: No space left on device")
+                   f"bench report: cannot write {folder}/report.pdf: the disk is full (No space "
+                   f"left on device)")
     assert snapshot(tmp_path) == before        # no report.pdf, whole or half, no temporary
 
 
 # ---- a run whose save fails, and the lock, end to end -----------------------------------------
 
-# Runs the command line with os.replace failing (ENOSPC) for one target file name from the
-# Nth time on, as a full disk would (the run must stop at the first).
+# Runs the command line with os.replace failing (ENOSPC unless another errno is named) for one
+# target file name from the Nth time on, as a full disk would (the run must stop at the first).
 FULL_DISK = textwrap.dedent("""
     import errno, os, sys
     from bench import cli
-    name, first = sys.argv[1], int(sys.argv[2])
+    name, first, code = sys.argv[1], int(sys.argv[2]), getattr(errno, sys.argv[3])
     real, count = os.replace, [0]
     def replace(source, target, *args, **kwargs):
         if os.path.basename(target) == name:
             count[0] += 1
             if count[0] >= first:
-                raise OSError(errno.ENOSPC, "No space left on device")
+                raise OSError(code, os.strerror(code))
         return real(source, target, *args, **kwargs)
     os.replace = replace
-    sys.exit(cli.main(sys.argv[3:]))
+    sys.exit(cli.main(sys.argv[4:]))
 """)
 SMALL = ["--quick", "--impl", "numpy,fortran", "--workload", "xor,iris", "--no-peers",
          "--also-threads", "0"]
 
 
-def full_disk_run(name, first, argv, cwd):
-    return subprocess.run([sys.executable, "-c", FULL_DISK, name, str(first), *argv],
+def full_disk_run(name, first, argv, cwd, error="ENOSPC"):
+    return subprocess.run([sys.executable, "-c", FULL_DISK, name, str(first), error, *argv],
                           cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -367,8 +368,9 @@ def test_a_failed_save_stops_the_run_and_resume_measures_what_was_lost(tmp_path)
     # workload (its cases are timed together and saved at once): the 4th is iris's
     done = full_disk_run("results.json", 4, ["run", *SMALL, "--out", str(out)], tmp_path)
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
-    line = one_line_error(done.stderr, f"bench run: cannot write {out}/results.json: No space "
-                                       "left on device; stopped.")
+    line = one_line_error(done.stderr, f"bench run: cannot write {out}/results.json: the disk "
+                                       "is full (No space left on device); stopped.")
+    assert "make room" in line
     assert f"run --resume {out}" in line and "Traceback" not in done.stdout
     kept = results.load(out)                   # the last good version, intact
     assert [r["status"] for r in kept["results"]] == ["ok", "ok"]
@@ -392,7 +394,7 @@ def test_a_failed_report_write_keeps_the_results_and_exits_1(tmp_path):
     out = tmp_path / "run"
     done = full_disk_run("report.pdf", 1, ["run", *SMALL, "--out", str(out)], tmp_path)
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
-    assert f"cannot write {out}/report.pdf: No space left on device" in done.stdout
+    assert f"cannot write {out}/report.pdf: the disk is full" in done.stdout
     assert results.load(out)["run"]["complete"]
     assert not (out / "report.pdf").exists()
     assert not [n for n in os.listdir(out) if n.endswith(".tmp")]
@@ -541,7 +543,7 @@ def test_a_benchmark_json_that_cannot_be_written_stops_the_run_with_one_line(tmp
                          tmp_path)
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     one_line_error(done.stderr, f"bench run: cannot write {out}/benchmarks/benchmarks-1.json: "
-                                "No space left on device; stopped.")
+                                "the disk is full (No space left on device); stopped.")
     assert sorted(os.listdir(out / "benchmarks")) == ["benchmarks-1.log", "pytest.ini"]
     assert len(results.load(out)["results"]) == 4      # every result was saved before
 
@@ -698,3 +700,38 @@ def test_resume_checks_the_saved_options_by_the_command_lines_rules(change, name
     line = one_line_error(capsys.readouterr().err, f"bench run: {folder}/results.json: ")
     assert named in line, line
     assert not ran and snapshot(tmp_path) == before
+
+
+# ---- a failed save names its own cause (issue 21) ---------------------------------------------
+
+def test_a_save_that_fails_for_another_cause_names_it_not_a_full_disk(tmp_path):
+    out = tmp_path / "run"
+    done = full_disk_run("results.json", 1, ["run", *SMALL, "--out", str(out)], tmp_path,
+                         error="EIO")
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    line = one_line_error(done.stderr, f"bench run: cannot write {out}/results.json: "
+                                       "Input/output error; stopped.")
+    assert "full" not in line and "make room" not in line
+    assert "nothing was saved" in line
+
+
+def test_a_run_whose_working_folder_is_deleted_says_so(tmp_path):
+    """--out relative to a working folder deleted while the run starts: the save says that."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = textwrap.dedent("""
+        import os, sys
+        from bench import cli, runner
+        start = runner.Runner.start
+        def start_then_delete(self):
+            os.system(f"rm -rf {os.getcwd()}")
+            return start(self)
+        runner.Runner.start = start_then_delete
+        sys.exit(cli.main(sys.argv[1:]))
+    """)
+    done = subprocess.run([sys.executable, "-c", script, "run", *SMALL, "--out", "run"],
+                          cwd=gone, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    line = one_line_error(done.stderr, "bench run: cannot write run")
+    assert ": the working folder no longer exists; stopped." in line
+    assert "full" not in line and "make room" not in line

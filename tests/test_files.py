@@ -35,7 +35,8 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(where, tmp_path, mo
             stream.write("new\n")
             if where == "write":
                 full_disk()
-    assert str(error.value) == f"cannot write {target}: No space left on device"
+    assert str(error.value) == (f"cannot write {target}: the disk is full (No space left on "
+                                f"device)")
     assert error.value.errno == errno.ENOSPC and isinstance(error.value, OSError)
     assert target.read_text() == "old\n"
     assert listing(tmp_path) == ["results.json"]
@@ -49,7 +50,7 @@ def test_results_save_failure_keeps_the_last_good_file(tmp_path, monkeypatch):
     before = (tmp_path / "results.json").read_bytes()
     doc["results"] = []
     monkeypatch.setattr(files.os, "replace", full_disk)
-    with pytest.raises(files.WriteError, match="results.json: No space left on device"):
+    with pytest.raises(files.WriteError, match="results.json: the disk is full"):
         results.save(doc, tmp_path)
     assert (tmp_path / "results.json").read_bytes() == before
     assert listing(tmp_path) == ["results.json"]
@@ -128,3 +129,33 @@ def test_the_lock_is_held_by_one_process_at_a_time_and_names_it(tmp_path):
             pass
     with files.FolderLock(tmp_path):
         pass
+
+
+def test_a_write_error_names_its_cause(tmp_path, monkeypatch):
+    """ENOSPC is a full disk; a folder that no longer exists is named; the rest keep their own
+    words."""
+    def failing(code):
+        def fail(*args, **kwargs):
+            raise OSError(code, os.strerror(code))
+        return fail
+
+    for code, reason in ((errno.ENOSPC, "the disk is full (No space left on device)"),
+                         (errno.EDQUOT, "the disk quota is exceeded (Disk quota exceeded)"),
+                         (errno.EIO, "Input/output error")):
+        with monkeypatch.context() as patch:
+            patch.setattr(files.os, "replace", failing(code))
+            with pytest.raises(files.WriteError) as error:
+                files.atomic_write_text(tmp_path / "a.json", "{}")
+        assert str(error.value) == f"cannot write {tmp_path / 'a.json'}: {reason}"
+        assert error.value.disk_full == (code in (errno.ENOSPC, errno.EDQUOT))
+    gone = tmp_path / "gone"
+    with pytest.raises(files.WriteError) as error:
+        files.atomic_write_text(gone / "a.json", "{}")
+    assert str(error.value) == f"cannot write {gone / 'a.json'}: the folder {gone} no longer exists"
+    monkeypatch.chdir(gone.parent)
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    with pytest.raises(files.WriteError) as error:
+        files.atomic_write_text("run/a.json", "{}")
+    assert str(error.value) == "cannot write run/a.json: the working folder no longer exists"
