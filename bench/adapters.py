@@ -2,17 +2,14 @@
 runner and the profiler ask an adapter instead of branching on names.
 
 An adapter says what input form the implementation takes (nested lists for pure Python,
-float64 arrays otherwise), in which form it takes the sample orders fastest, whether it is
-timed within the pure-Python budget, which workloads it cannot run and why, whether it is
-a Network class that the worked example and the gradient checks trace, and how it is
-profiled. Adding an implementation: its module, its registry entry, its adapter here.
+float64 arrays otherwise), whether it is timed within the pure-Python budget, which
+workloads it cannot run and why, whether it is a Network class that the worked example and
+the gradient checks trace, and how it is profiled. Adding an implementation: its module, its registry entry, its adapter here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
 
 from bench import peers, registry
 
@@ -22,7 +19,6 @@ class Adapter:
     name: str
     label: str                   # in sentences: "pure Python"
     lists: bool = False          # takes nested lists, not arrays
-    array_orders: bool = False   # takes the sample orders as an int64 array (checked at C speed)
     budgeted: bool = False       # timed within the pure-Python budget (whole, partial, skipped)
     per_sample_skip: bool = False  # skips batch-1 workloads (it would time another one)
     network: bool = True         # a Network class (False: scikit-learn's estimator)
@@ -52,11 +48,6 @@ class Adapter:
         kwargs = {} if dtype == "float64" else {"dtype": dtype}
         return cls(spec, **kwargs).to_device(X, Y)
 
-    def orders(self, orders):
-        """Sample orders as this implementation takes them fastest (converted, like X and Y,
-        outside the timed region)."""
-        return np.asarray(orders, dtype=np.int64) if self.array_orders else orders
-
     def unsupported(self, workload):
         """Why this implementation does not run the workload, or None."""
         if self.per_sample_skip and workload.config.batch_size == 1:
@@ -68,14 +59,14 @@ class Adapter:
 
 ADAPTERS = {adapter.name: adapter for adapter in (
     # the reference first: the others are compared with its untimed run
-    Adapter(registry.REFERENCE, "NumPy", array_orders=True, profiler="cprofile"),
+    Adapter(registry.REFERENCE, "NumPy", profiler="cprofile"),
     Adapter("python", "pure Python", lists=True, budgeted=True, profiler="cprofile"),
-    Adapter("fortran", "Fortran", array_orders=True, profiler="fortran"),
+    Adapter("fortran", "Fortran", profiler="fortran"),
     Adapter("torch", "PyTorch"),
     Adapter("sklearn", "scikit-learn", network=False, traced=False),
-    Adapter("numpy-loop", "the per-sample NumPy loop", array_orders=True, budgeted=True,
+    Adapter("numpy-loop", "the per-sample NumPy loop", budgeted=True,
             per_sample_skip=True, traced=False, profiler="cprofile"),
-    Adapter("torch-cuda", "PyTorch on CUDA", array_orders=True, device=True),
+    Adapter("torch-cuda", "PyTorch on CUDA", device=True),
 )}
 ORDER = tuple(ADAPTERS)
 assert set(ORDER) == set(registry.ALL), "every implementation and peer needs an adapter"

@@ -181,14 +181,18 @@ class TorchNetwork:
         self._sync()
         x_all, y_all = self._data(X, Y)
         n = len(x_all)
-        orders = torch.from_numpy(as_orders(orders, n, config, dtype=np.int64)).to(self.device)
+        if orders is not None:
+            orders = as_orders(orders, n, config, dtype=np.int64)
         params = [(W.clone().requires_grad_(True), b.clone().requires_grad_(True))
                   for W, b in self._params]
         velocity = [(torch.zeros_like(W), torch.zeros_like(b)) for W, b in params]
         eta, mu, l2 = config.learning_rate, config.momentum, config.l2
         size = config.batch_size
         history = []
-        for epoch, index in enumerate(orders):
+        # the contract's orders when none are given, computed by the NumPy implementation's
+        # vectorised generator (a PyTorch user would call torch.randperm: as cheap)
+        for epoch, order in enumerate(vectorized.sample_orders(orders, n, config)):
+            index = torch.from_numpy(np.asarray(order, dtype=np.int64)).to(self.device)
             total = torch.zeros((), dtype=self._torch_dtype(), device=self.device)
             for start in range(0, n, size):
                 batch = index[start:start + size]
@@ -328,7 +332,8 @@ class NumpyLoopNetwork(vectorized.Network):
         """Mini-batch SGD with momentum and l2; each batch gradient a sum over its samples."""
         check_config(config)
         X, Y = as_data(X, Y, self.spec)
-        orders = as_orders(orders, X.shape[0], config)
+        if orders is not None:
+            orders = as_orders(orders, X.shape[0], config)
         before = self._theta.copy()
         try:
             with np.errstate(all="ignore"):
@@ -338,7 +343,8 @@ class NumpyLoopNetwork(vectorized.Network):
             raise
 
     def _train_epochs(self, X, Y, orders, config):
-        """X: n x n_0, Y: n x n_L, orders: epochs x n -> history; self._theta updated."""
+        """X: n x n_0, Y: n x n_L, orders: epochs x n or None (the contract's) -> history;
+        self._theta updated."""
         spec, params, theta = self.spec, self._params, self._theta
         n = X.shape[0]
         size = min(config.batch_size, n)
@@ -349,7 +355,7 @@ class NumpyLoopNetwork(vectorized.Network):
         decay = vectorized.weight_decay(spec.layer_sizes, config.l2) if config.l2 else None
         backprop, update = vectorized.backprop, vectorized.update
         history = []
-        for epoch, order in enumerate(orders, start=1):
+        for epoch, order in enumerate(vectorized.sample_orders(orders, n, config), start=1):
             total = 0.0
             for start in range(0, n, size):
                 batch = order[start:start + size]

@@ -67,20 +67,21 @@ class Preparer:
         return self.references[key]
 
     def training_set(self, workload, data, impl, prefix=None, dtype=precision.DEFAULT):
-        """(X, Y, config, orders) of the untimed run: all epochs, or the first prefix
-        samples of epoch 1's order as a one-epoch run (X, Y in dtype)."""
+        """(X, Y, config, orders) of a training call (X, Y in dtype, as the implementation
+        takes them): all epochs, orders None (the implementation computes the contract's
+        own, as in a user's call); or the first prefix samples of epoch 1's order as a
+        one-epoch run, with their orders given (in that order), so that the untimed runs of
+        two implementations on a prefix train on the same samples in the same order."""
         adapter = adapters.get(impl)
         X, Y = precision.inputs(*adapter.inputs(data), dtype)
         config = workload.config
-        orders = epoch_orders(data.n_train, config)
         if prefix is None:
             X, Y = adapter.place(self.classes[impl], workload.spec, X, Y, dtype)
-            return X, Y, config, adapter.orders(orders)
-        index = orders[0][:prefix]
+            return X, Y, config, None
+        index = epoch_orders(data.n_train, dataclasses.replace(config, epochs=1))[0][:prefix]
         X, Y = adapter.place(self.classes[impl], workload.spec, adapter.rows(X, index),
                              adapter.rows(Y, index), dtype)
-        return (X, Y, dataclasses.replace(config, epochs=1),
-                adapter.orders([list(range(prefix))]))
+        return X, Y, dataclasses.replace(config, epochs=1), [list(range(prefix))]
 
     def python_plan(self, cls, workload, data, adapter):
         """(status, prefix samples or None, reason) for pure Python (or another budgeted
@@ -178,30 +179,21 @@ class Preparer:
                          f"{prefix} samples of epoch 1), scaled to an epoch by "
                          f"{data.n_train / prefix:.4g}; the untimed run, agreement, loss and "
                          "accuracies are of whole epochs")
-            timed_X, timed_Y, timed_config, timed_orders = self.training_set(
-                workload, data, impl, prefix, dtype)
+            timed_X, timed_Y, timed_config, _ = self.training_set(workload, data, impl, prefix,
+                                                                   dtype)
             epochs_per_round = 1
             scale = data.n_train / prefix
         elif status == "partial":
             epochs_per_round = 1
             scale = data.n_train / prefix
-            timed_X, timed_Y, timed_config, timed_orders = X, Y, run_config, run_orders
+            timed_X, timed_Y, timed_config = X, Y, run_config
         else:
             timed_X, timed_Y = X, Y
             epochs_per_round = measure.epochs_per_round(epoch_estimate, self.settings)
             scale = 1.0 / epochs_per_round
             timed_config = dataclasses.replace(config, epochs=epochs_per_round)
-            timed_orders = adapter.orders(epoch_orders(data.n_train, timed_config))
-
-        net = cls(spec, params=init, **kwargs)
-
-        def setup():
-            net.set_params(init)
-            return (), {}
-
-        def target():
-            net.train(timed_X, timed_Y, timed_config, timed_orders)
-
+        setup, target = timed_call(cls(spec, params=init, **kwargs), init, timed_X, timed_Y,
+                                   timed_config)
         phases["reference_and_agreement"] = (time.perf_counter() - started
                                              - sum(phases.values()))
         result.update({
@@ -265,3 +257,18 @@ class Preparer:
         })
         return Prepared(result, target, setup, epochs_per_round, 1.0 / epochs_per_round,
                         {"status": "ok"})
+
+
+def timed_call(net, init, X, Y, config):
+    """(setup, target) of a round: setup gives the network fresh initial parameters, untimed;
+    target is the public call a user makes, net.train(X, Y, config), with no sample orders,
+    so that the implementation computes its own inside the timed region."""
+
+    def setup():
+        net.set_params(init)
+        return (), {}
+
+    def target():
+        net.train(X, Y, config)
+
+    return setup, target

@@ -20,7 +20,8 @@ is not profiled (the entry says why).
   spent in the raw f2py call (`fortran_impl._backprop.trainer.train`: the whole training
   loop in Fortran) is measured by timing that call from inside Network.train (through a
   timing stand-in for fortran_impl.network's `_trainer` during the profile) against the
-  whole call; the rest is the Python wrapper (argument checks, orders, parameter copies).
+  whole call; the rest is the Python wrapper (argument checks, parameter copies); the
+  sample orders are computed inside the Fortran call.
   How the Fortran routine's time splits between matrix products and the rest is not
   measured (it would need instrumentation inside the Fortran).
 
@@ -68,8 +69,8 @@ METHOD_NOTE = (
     "Network.train against the whole call, the rest being the Python wrapper; the split "
     "inside the Fortran between matrix products and the rest is not measured")
 FORTRAN_RAW = "fortran_impl._backprop:trainer.train (Fortran training loop, f2py call)"
-FORTRAN_WRAPPER = ("fortran_impl.network:Network.train (Python wrapper: checks, orders, "
-                   "parameter copies)")
+FORTRAN_WRAPPER = ("fortran_impl.network:Network.train (Python wrapper: checks, parameter "
+                   "copies)")
 FORTRAN_NOTE = ("the split inside the Fortran routine (matrix products against the rest) is "
                 "not measured: it needs instrumentation inside the Fortran")
 
@@ -110,16 +111,16 @@ def call_shape(result, workload, n_train, target):
 
 
 def training_call(workload, adapter, X, Y, epochs, samples):
-    """(X, Y, config, orders) of the profiled call: `epochs` epochs over all samples, or one
-    epoch over the first `samples` of epoch 1's order."""
+    """(X, Y, config) of the profiled call, the public net.train(X, Y, config) as the
+    benchmark times it: `epochs` epochs over all samples, or one epoch over the first
+    `samples` of epoch 1's order."""
     config = dataclasses.replace(workload.config, epochs=epochs)
     n = len(X)
-    orders = epoch_orders(n, config)
     if samples >= n:
-        return X, Y, config, orders
-    index = orders[0][:samples]
-    return (adapter.rows(X, index), adapter.rows(Y, index),
-            dataclasses.replace(config, epochs=1), [list(range(samples))])
+        return X, Y, config
+    config = dataclasses.replace(config, epochs=1)
+    index = epoch_orders(n, config)[0][:samples]
+    return adapter.rows(X, index), adapter.rows(Y, index), config
 
 
 # ---- cProfile ---------------------------------------------------------------------------------
@@ -231,7 +232,7 @@ def top_functions(profile, top=TOP):
                    ], modules
 
 
-def profile_cprofile(cls, spec, init, X, Y, config, orders, repeats):
+def profile_cprofile(cls, spec, init, X, Y, config, repeats):
     """cProfile of `repeats` train calls (fresh parameters before each, outside the profile)."""
     vectorized = importlib.import_module("python_impl.vectorized")
     original = vectorized.np
@@ -244,7 +245,7 @@ def profile_cprofile(cls, spec, init, X, Y, config, orders, repeats):
             net.set_params(init)
             profile.enable()
             try:
-                net.train(X, Y, config, orders)
+                net.train(X, Y, config)
             finally:
                 profile.disable()
     finally:
@@ -281,7 +282,7 @@ class _TimedTrainer:
         return timed
 
 
-def profile_fortran(cls, spec, init, X, Y, config, orders, repeats):
+def profile_fortran(cls, spec, init, X, Y, config, repeats):
     """The raw f2py call's share of Network.train over `repeats` calls."""
     module = importlib.import_module(cls.__module__)
     if not hasattr(module, "_trainer"):
@@ -295,7 +296,7 @@ def profile_fortran(cls, spec, init, X, Y, config, orders, repeats):
         for _ in range(repeats):
             net.set_params(init)
             start = time.perf_counter()
-            net.train(X, Y, config, orders)
+            net.train(X, Y, config)
             whole += time.perf_counter() - start
     finally:
         module._trainer = original
@@ -321,10 +322,10 @@ def profile_pair(adapter, cls, workload, data, X, Y, result, target):
         return skipped(shape)
     epochs, samples, repeats = shape
     init = init_params(workload.spec, workload.seed)
-    X, Y, config, orders = training_call(workload, adapter, X, Y, epochs, samples)
+    X, Y, config = training_call(workload, adapter, X, Y, epochs, samples)
     profiler = {"fortran": profile_fortran, "cprofile": profile_cprofile}[adapter.profiler]
     try:
-        entry = profiler(cls, workload.spec, init, X, Y, config, orders, repeats)
+        entry = profiler(cls, workload.spec, init, X, Y, config, repeats)
     except Exception as error:  # noqa: BLE001 - recorded; the run goes on
         return skipped(f"profiling failed: {type(error).__name__}: {error}")
     if entry.get("status") == "skipped":

@@ -7,7 +7,7 @@ module trainer32
                        PATH_AUTO, PATH_LOOPS, PATH_BLAS
   implicit none
   private
-  public :: forward, mean_loss, loss_and_gradients, train
+  public :: forward, mean_loss, loss_and_gradients, train, epoch_orders
   public :: set_matmul_path, get_matmul_path, blas_available
 
   ! The working precision: single (backprop.f90 includes the same text in double).

@@ -15,8 +15,9 @@ shared with backprop.f90:
 - parameters: one flat vector, layer by layer: W (n_in x n_out, column-major) then b;
 - samples are columns in Fortran: a C-ordered (n_samples, n_in) array X is passed as X.T,
   which is Fortran-contiguous, so no copy is made;
-- orders: a C-int (epochs, n_samples) C-ordered array of 0-based indices, passed as its
-  transpose (column e = epoch e's order).
+- orders: the Fortran computes the contract's sample orders itself (shuffle, seed); orders
+  given to train are a C-int (epochs, n_samples) C-ordered array of 0-based indices, passed
+  as its transpose (column e = epoch e's order), and none is passed as a (0, n_samples) one.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ _ERRORS = {
     6: (ValueError, "spec", "unknown activation or loss code"),
     7: (ValueError, "config", "batch_size must be >= 1"),
     8: (ValueError, "config", "epochs must be >= 1"),
-    9: (ValueError, "orders", "an index is outside [0, n_samples)"),
+    9: (ValueError, "orders", "not one order per epoch, or an index outside [0, n_samples)"),
     10: (ValueError, "config", "learning_rate, momentum or l2 out of range"),
     11: (ValueError, "X", "the work arrays are too large to allocate"),
     13: (ValueError, "path", "unknown matrix-product path, or no BLAS in this build"),
@@ -176,6 +177,18 @@ def get_matmul_path():
     return _PATHS[int(_trainer.get_matmul_path())]
 
 
+def epoch_orders(n_samples, config):
+    """The sample orders Network.train computes in Fortran when it is given none: an
+    (epochs, n_samples) C-int array of 0-based indices (the contract's generator; equal to
+    python_impl.spec.epoch_orders)."""
+    check_config(config)
+    orders, info = _call("epoch_orders", "n_samples", n_samples=n_samples, epochs=config.epochs,
+                         shuffle=int(config.shuffle), seed=config.seed)
+    if info:
+        _raise_for(info, "epoch_orders")
+    return orders.T
+
+
 class Network:
     """A multilayer perceptron whose every computation runs in Fortran (backprop.f90)."""
 
@@ -239,13 +252,17 @@ class Network:
         One call into Fortran trains every epoch."""
         check_config(config)
         X, Y = as_data(X, Y, self.spec, self._dtype)
-        orders = as_orders(orders, X.shape[0], config, dtype=np.intc)
+        if orders is None:           # the Fortran computes the contract's orders itself
+            orders = np.empty((0, X.shape[0]), dtype=np.intc)
+        else:
+            orders = as_orders(orders, X.shape[0], config, dtype=np.intc)
         params = self._flat.copy()   # trained in place; kept only if training succeeds
         history, info, bad_epoch = _call(
-            "train", "config", trainer=self._trainer, layer_sizes=self._sizes, params=params, x=X.T, y=Y.T,
-            orders=orders.T, batch_size=config.batch_size, learning_rate=config.learning_rate,
-            momentum=config.momentum, l2=config.l2, hidden=self._hidden, output=self._output,
-            loss=self._loss)
+            "train", "config", trainer=self._trainer, epochs=config.epochs,
+            layer_sizes=self._sizes, params=params, x=X.T, y=Y.T, orders=orders.T,
+            shuffle=int(config.shuffle), seed=config.seed, batch_size=config.batch_size,
+            learning_rate=config.learning_rate, momentum=config.momentum, l2=config.l2,
+            hidden=self._hidden, output=self._output, loss=self._loss)
         if info == ERR_NONFINITE:    # bad_epoch counts from 1, as the other implementations do
             raise FloatingPointError(f"train: loss is not finite in epoch {int(bad_epoch)} "
                                      f"({history[bad_epoch - 1]}); the learning rate may be "

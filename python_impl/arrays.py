@@ -98,10 +98,8 @@ def as_params(params, spec, dtype=np.float64):
 
 
 def as_orders(orders, n_samples, config, dtype=np.intp):
-    """orders: None, or epochs x n_samples indices -> C-contiguous (epochs, n_samples) array of
-    dtype. Errors: spec.check_orders'."""
-    if orders is None:
-        return np.array(_spec.epoch_orders(n_samples, config), dtype=dtype)
+    """orders given to train: epochs x n_samples indices -> C-contiguous (epochs, n_samples)
+    array of dtype. Errors: spec.check_orders'."""
     if (_plain(orders, "iu") and orders.shape == (config.epochs, n_samples)
             and orders.min() >= 0 and orders.max() < n_samples):
         return np.ascontiguousarray(orders, dtype=dtype)  # the common case, checked at C speed

@@ -183,14 +183,40 @@ def update(params, velocity, nabla_w, nabla_b, eta, momentum, l2):
                     theta[k] -= eta * g
 
 
+def mix32(x):
+    """x in [0, 2**32) -> its 32-bit hash, in [0, 2**32): a bijection (splitmix32's output
+    function; docs/contract.md, "Sample orders")."""
+    x ^= x >> 16
+    x = (x * 0x21F0AAAD) & 0xFFFFFFFF
+    x ^= x >> 15
+    x = (x * 0x735A2D97) & 0xFFFFFFFF
+    return x ^ (x >> 15)
+
+
+def epoch_order(n, seed, epoch):
+    """-> the sample order of `epoch` (from 0): 0 .. n-1 sorted by mix32(i XOR key)."""
+    key = mix32(mix32(seed ^ 0x9E3779B9) ^ epoch)  # the epoch's key
+    return sorted(range(n), key=lambda i: mix32(i ^ key))  # stable: a tie to the smaller i
+
+
+def sample_orders(orders, n, config):
+    """Each epoch's order in turn: the given ones, or the contract's (0 .. n-1 unshuffled)."""
+    if orders is not None:
+        return orders
+    if not config.shuffle:
+        return [range(n)] * config.epochs
+    return (epoch_order(n, config.seed, epoch) for epoch in range(config.epochs))
+
+
 def train_epochs(params, X, Y, orders, config, spec):
-    """X: n x n_0, Y: n x n_L, orders: epochs x n indices -> history; params changed in place."""
+    """X: n x n_0, Y: n x n_L, orders: epochs x n indices or None (the contract's) -> history;
+    params changed in place."""
     n = len(X)
     size = config.batch_size
     eta, momentum, l2 = config.learning_rate, config.momentum, config.l2
     velocity = [([0.0] * len(W), [0.0] * len(b)) for W, b in params]
     history = []
-    for epoch, order in enumerate(orders, start=1):
+    for epoch, order in enumerate(sample_orders(orders, n, config), start=1):
         total = 0.0
         x, y = [X[i] for i in order], [Y[i] for i in order]  # the epoch's rows, in order
         for start in range(0, n, size):
@@ -203,7 +229,7 @@ def train_epochs(params, X, Y, orders, config, spec):
             raise FloatingPointError(f"train: loss is not finite in epoch {epoch} "
                                      f"({history[-1]}); the learning rate may be too large")
     if not all(map(isfinite, chain.from_iterable(chain.from_iterable(params)))):
-        raise FloatingPointError(f"train: parameters are not finite after epoch {len(orders)}; "
+        raise FloatingPointError(f"train: parameters are not finite after epoch {config.epochs}; "
                                  "the learning rate may be too large")
     return history
 
@@ -269,7 +295,8 @@ class Network:
         """X: n x n_0, Y: n x n_L -> history (mean loss per epoch); all or nothing on error."""
         check_config(config)
         X, Y = as_data(X, Y, self.spec)
-        orders = as_orders(orders, len(X), config)
+        if orders is not None:
+            orders = as_orders(orders, len(X), config)
         params = [(list(W), list(b)) for W, b in self._params]  # trained in place: a copy
         history = train_epochs(params, X, Y, orders, config, self.spec)
         self._params = params

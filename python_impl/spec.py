@@ -166,7 +166,7 @@ class TrainConfig:
         object.__setattr__(self, "l2", _check_real("l2", self.l2, 0.0))
         if not isinstance(self.shuffle, bool):
             raise TypeError(f"shuffle must be True or False, got {self.shuffle!r}")
-        object.__setattr__(self, "seed", _check_int("seed", self.seed, 0))
+        object.__setattr__(self, "seed", _check_int("seed", self.seed, 0, MAX_COUNT))
 
 
 def init_params(spec, seed=0):
@@ -182,18 +182,55 @@ def init_params(spec, seed=0):
     return params
 
 
+# ---- the sample orders (docs/contract.md, "Sample orders") -----------------------------------
+#
+# The reference text of the order generator. Each implementation computes the same orders in its
+# own language inside train (pure.py with the standard library, vectorized.py with array
+# operations, trainer.inc in Fortran); this text is what the tests hold them to.
+#
+# A counter-based hash, so that any epoch's order is computed without the ones before it:
+# epoch e's key is s = mix32(mix32(seed XOR GOLDEN) XOR e), sample i's key is mix32(i XOR s),
+# and the order is 0 .. n-1 sorted by key. mix32 is a bijection of [0, 2**32) (splitmix32's
+# output function, after Wellons' lowbias32), so no two samples of an epoch share a key; a tie
+# would be broken by the index. mix32(0) is 0: GOLDEN (2**32 over the golden ratio, above any
+# seed) keeps seed 0 from giving epoch 0 the key 0, which would put sample 0 first. Both
+# multipliers are below 2**31, so a product of a 32-bit value with either is below 2**63: the
+# Fortran computes it in a signed 64-bit integer.
+
+MASK32 = 2**32 - 1
+GOLDEN = 0x9E3779B9
+
+
+def mix32(x):
+    """x in [0, 2**32) -> its 32-bit hash, in [0, 2**32) (a bijection)."""
+    x ^= x >> 16
+    x = (x * 0x21F0AAAD) & MASK32
+    x ^= x >> 15
+    x = (x * 0x735A2D97) & MASK32
+    return x ^ (x >> 15)
+
+
+def epoch_key(seed, epoch):
+    """The key of epoch `epoch` (counting from 0) of the orders of `seed`."""
+    return mix32(mix32(seed ^ GOLDEN) ^ epoch)
+
+
+def epoch_order(n_samples, seed, epoch):
+    """The shuffled order of epoch `epoch` (from 0): 0 .. n_samples - 1 sorted by the key
+    mix32(i XOR epoch_key(seed, epoch)), a tie (none occurs) by the index (sorted is stable)."""
+    key = epoch_key(seed, epoch)
+    return sorted(range(n_samples), key=lambda i: mix32(i ^ key))
+
+
 def epoch_orders(n_samples, config):
-    """One list of sample indices per epoch; epoch e shuffled by Random(f"{seed}:{e}")."""
-    n_samples = _check_int("n_samples", n_samples, 1)
+    """One list of sample indices per epoch: epoch_order(n_samples, config.seed, e) for
+    e = 0 .. epochs - 1, or list(range(n_samples)) when config.shuffle is off."""
+    n_samples = _check_int("n_samples", n_samples, 1, MAX_COUNT)
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-    orders = []
-    for epoch in range(config.epochs):
-        order = list(range(n_samples))
-        if config.shuffle:
-            random.Random(f"{config.seed}:{epoch}").shuffle(order)
-        orders.append(order)
-    return orders
+    if not config.shuffle:
+        return [list(range(n_samples)) for _ in range(config.epochs)]
+    return [epoch_order(n_samples, config.seed, epoch) for epoch in range(config.epochs)]
 
 
 # ---- the input rules (docs/contract.md, "Errors"), in the order they are applied ------------
@@ -345,9 +382,8 @@ def check_orders(orders, n_samples, config):
 
 
 def as_orders(orders, n_samples, config):
-    """orders: None, or epochs x n_samples indices -> lists of ints (check_orders' rules)."""
-    if orders is None:
-        return epoch_orders(n_samples, config)
+    """orders given to train: epochs x n_samples indices -> lists of ints (check_orders' rules).
+    (train without orders computes them itself: see "the sample orders" above.)"""
     if (isinstance(orders, (list, tuple)) and len(orders) == config.epochs
             and all(isinstance(order, (list, tuple)) and len(order) == n_samples
                     and set(map(type, order)) <= {int} and min(order) >= 0

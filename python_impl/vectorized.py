@@ -190,8 +190,46 @@ def update(theta, velocity, nabla, eta, momentum, decay, scratch):
         theta -= nabla
 
 
+def mix32(x):
+    """x: int64 array (or scalar) in [0, 2**32) -> its 32-bit hash, elementwise, in [0, 2**32):
+    a bijection (splitmix32's output function; docs/contract.md, "Sample orders"). x < 2**32
+    and each multiplier < 2**31, so no int64 product overflows."""
+    x = x ^ (x >> 16)
+    x = (x * 0x21F0AAAD) & 0xFFFFFFFF
+    x ^= x >> 15
+    x = (x * 0x735A2D97) & 0xFFFFFFFF
+    return x ^ (x >> 15)
+
+
+def epoch_orders(n, seed, first, count):
+    """-> (count, n) array: row k the sample order of epoch first + k (from 0), 0 .. n-1 sorted
+    by mix32(i XOR key), every epoch at once, with no Python loop."""
+    epochs = np.arange(first, first + count, dtype=np.int64)
+    keys = mix32(mix32(np.int64(seed ^ 0x9E3779B9)) ^ epochs)      # one key per epoch
+    sample_keys = mix32(np.arange(n, dtype=np.int64) ^ keys[:, None])
+    return np.argsort(sample_keys, axis=1, kind="stable")           # stable: a tie to the smaller i
+
+
+# The orders of this many samples (epochs x n) are computed at once.
+ORDER_BLOCK = 1 << 16
+
+
+def sample_orders(orders, n, config):
+    """Each epoch's order in turn: the given ones, or the contract's (0 .. n-1 unshuffled),
+    computed ORDER_BLOCK samples' worth of epochs at a time."""
+    if orders is not None:
+        yield from orders
+    elif not config.shuffle:
+        yield from [np.arange(n)] * config.epochs
+    else:
+        per_block = max(1, ORDER_BLOCK // n)
+        for first in range(0, config.epochs, per_block):
+            yield from epoch_orders(n, config.seed, first, min(per_block, config.epochs - first))
+
+
 def train_epochs(params, theta, X, Y, orders, config, spec):
-    """X: n x n_0, Y: n x n_L, orders: epochs x n indices -> history; theta updated in place."""
+    """X: n x n_0, Y: n x n_L, orders: epochs x n indices or None (the contract's) -> history;
+    theta updated in place."""
     n = X.shape[0]
     size = min(config.batch_size, n)
     eta, momentum = config.learning_rate, config.momentum
@@ -203,7 +241,7 @@ def train_epochs(params, theta, X, Y, orders, config, spec):
     scratch = np.empty_like(theta)
     decay = weight_decay(sizes, config.l2, dtype) if config.l2 else None
     history = []
-    for epoch, order in enumerate(orders, start=1):
+    for epoch, order in enumerate(sample_orders(orders, n, config), start=1):
         total = full.real(0.0)                  # summed in the network's precision
         for start in range(0, n, size):
             batch = order[start:start + size]  # the last batch may be shorter
@@ -218,7 +256,7 @@ def train_epochs(params, theta, X, Y, orders, config, spec):
             raise FloatingPointError(f"train: loss is not finite in epoch {epoch} "
                                      f"({history[-1]}); the learning rate may be too large")
     if not np.isfinite(theta).all():
-        raise FloatingPointError(f"train: parameters are not finite after epoch {len(orders)}; "
+        raise FloatingPointError(f"train: parameters are not finite after epoch {config.epochs}; "
                                  "the learning rate may be too large")
     return history
 
@@ -332,7 +370,8 @@ class Network:
         """X: n x n_0, Y: n x n_L -> history (mean loss per epoch); all or nothing on error."""
         check_config(config)
         X, Y = as_data(X, Y, self.spec, self._dtype)
-        orders = as_orders(orders, X.shape[0], config)
+        if orders is not None:
+            orders = as_orders(orders, X.shape[0], config)
         before = self._theta.copy()
         try:
             with np.errstate(all="ignore"):

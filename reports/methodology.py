@@ -20,8 +20,9 @@ def timing_text(run):
     rounds = [r["time_per_epoch"]["rounds"] for r in run.results
               if r["status"] in TIMED_STATUSES]
     parts = ["Each result is timed by pytest-benchmark: one benchmarked call per implementation "
-             "and workload, the training of the workload's network with the sample orders "
-             "given, so that every implementation does the same arithmetic."]
+             "and workload, the training of the workload's network from the same initial "
+             "parameters, data and sample orders, so that every implementation does the same "
+             "arithmetic."]
     if timing.get("inside_timed_region"):
         parts.append(f"<b>Inside the timed region</b>: {sentence(timing['inside_timed_region'])}")
     else:
@@ -208,8 +209,8 @@ def profile_sentence(impl, entries):
         text = (f"<b>{esc(impl)}</b>: the compiled Fortran routine takes "
                 + fmt.names([f"{fmt.percent(share)} ({esc(w)})" for w, share in raw])
                 + " of a train call"
-                + "; the rest is the Python wrapper around it (argument checks, sample "
-                  "orders, parameter copies), largest on "
+                + "; the rest is the Python wrapper around it (argument checks and "
+                  "parameter copies), largest on "
                 + f"{esc(low[0])} ({fmt.percent(1 - low[1])}). How the Fortran time splits "
                   "between matrix products and the rest was not measured.")
         return text

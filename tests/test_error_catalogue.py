@@ -368,6 +368,8 @@ FIELD_FAULTS = [
     ("l2", lambda: TrainConfig(1, 0.1, l2=math.inf), ValueError),
     ("shuffle", lambda: TrainConfig(1, 0.1, shuffle=1), TypeError),
     ("seed", lambda: TrainConfig(1, 0.1, seed=-1), ValueError),
+    ("seed", lambda: TrainConfig(1, 0.1, seed=2**31), ValueError),
+    ("seed", lambda: TrainConfig(1, 0.1, seed=1.0), TypeError),
 ]
 
 

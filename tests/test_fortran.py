@@ -24,8 +24,8 @@ from python_impl.spec import (AGREEMENT_TOLERANCE, NetworkSpec, TrainConfig, che
 SOURCES = Path(__file__).resolve().parent.parent / "fortran_impl"
 TRAINER = network._trainer            # the f2py module object of `module trainer`
 TRAINERS = network._TRAINERS          # {"float64": trainer, "float32": trainer32}
-ROUTINES = ("forward", "mean_loss", "loss_and_gradients", "train", "set_matmul_path",
-            "get_matmul_path", "blas_available")
+ROUTINES = ("forward", "mean_loss", "loss_and_gradients", "train", "epoch_orders",
+            "set_matmul_path", "get_matmul_path", "blas_available")
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_wrapped_routines_and_array_types_from_the_f2py_docstrings(dtype, code):
             arrays[f"{name}.{argument}"] = typecode
     integer_arrays = {f"{name}.layer_sizes" for name in ("forward", "mean_loss",
                                                           "loss_and_gradients", "train")}
-    integer_arrays.add("train.orders")
+    integer_arrays |= {"train.orders", "epoch_orders.orders"}
     assert integer_arrays <= set(arrays)
     real_arrays = {key: code for key, code in arrays.items() if key not in integer_arrays}
     for key in ("forward.params", "forward.x", "forward.a_out", "mean_loss.y",
@@ -134,10 +134,11 @@ def test_a_python_thread_runs_while_fortran_trains():
     params = net._flat.copy()
 
     def raw_train(epochs):
-        orders = np.tile(np.arange(len(X), dtype=np.intc), (epochs, 1))
+        no_orders = np.empty((len(X), 0), dtype=np.intc, order="F")   # computed in Fortran
         history, info, _ = TRAINER.train(
-            layer_sizes=net._sizes, params=params, x=X.T, y=Y.T, orders=orders.T, batch_size=1,
-            learning_rate=1e-3, momentum=0.0, l2=0.0, hidden=1, output=1, loss=1)
+            epochs=epochs, layer_sizes=net._sizes, params=params, x=X.T, y=Y.T,
+            orders=no_orders, shuffle=0, seed=0, batch_size=1, learning_rate=1e-3,
+            momentum=0.0, l2=0.0, hidden=1, output=1, loss=1)
         assert info == 0
 
     started = time.perf_counter()
@@ -193,9 +194,9 @@ SUBPROCESS_SCRIPT = textwrap.dedent(r"""
     orders = np.zeros((4, 2), dtype=np.intc, order="F")
 
     def train(**change):
-        args = dict(layer_sizes=sizes, params=params.copy(), x=x, y=y, orders=orders,
-                    batch_size=1, learning_rate=0.1, momentum=0.0, l2=0.0, hidden=0, output=0,
-                    loss=0)
+        args = dict(epochs=2, layer_sizes=sizes, params=params.copy(), x=x, y=y,
+                    orders=orders, shuffle=1, seed=0, batch_size=1, learning_rate=0.1,
+                    momentum=0.0, l2=0.0, hidden=0, output=0, loss=0)
         args.update(change)
         return T.train(**args)[1]
 
@@ -211,6 +212,13 @@ SUBPROCESS_SCRIPT = textwrap.dedent(r"""
         "batch": train(batch_size=0),
         "order-high": train(orders=np.full((4, 2), 4, dtype=np.intc, order="F")),
         "order-negative": train(orders=np.full((4, 2), -1, dtype=np.intc, order="F")),
+        "order-count": train(orders=np.zeros((4, 1), dtype=np.intc, order="F")),
+        "order-none": train(orders=np.zeros((4, 0), dtype=np.intc, order="F")),
+        "shuffle-flag": train(shuffle=2),
+        "seed-negative": train(seed=-1),
+        "orders-of-none": T.epoch_orders(n_samples=0, epochs=2, shuffle=1, seed=0)[1],
+        "orders-of-epochs": T.epoch_orders(n_samples=3, epochs=0, shuffle=1, seed=0)[1],
+        "orders-of-seed": T.epoch_orders(n_samples=3, epochs=2, shuffle=1, seed=-3)[1],
         "rate": train(learning_rate=-1.0),
         "rate-nan": train(learning_rate=math.nan),
         "momentum": train(momentum=1.0),
@@ -227,13 +235,15 @@ SUBPROCESS_SCRIPT = textwrap.dedent(r"""
     print("CODES", sorted(codes.items()))
 
     # sizes passed explicitly and larger than the arrays: f2py's own error, caught
-    for call in (lambda: T.train(layer_sizes=sizes, params=params.copy(), x=x, y=y,
-                                 orders=orders, batch_size=1, learning_rate=0.1, momentum=0.0,
-                                 l2=0.0, hidden=0, output=0, loss=0, n_samples=40),
+    for call in (lambda: T.train(epochs=2, layer_sizes=sizes, params=params.copy(), x=x, y=y,
+                                 orders=orders, shuffle=1, seed=0, batch_size=1,
+                                 learning_rate=0.1, momentum=0.0, l2=0.0, hidden=0, output=0,
+                                 loss=0, n_samples=40),
                  lambda: T.forward(n_out=1, layer_sizes=sizes, params=params, x=x, hidden=0,
                                    output=0, n_params=1000),
-                 lambda: T.train(layer_sizes=sizes, params=np.zeros(17, dtype=np.float32),
-                                 x=x, y=y, orders=orders, batch_size=1, learning_rate=0.1,
+                 lambda: T.train(epochs=2, layer_sizes=sizes,
+                                 params=np.zeros(17, dtype=np.float32), x=x, y=y, orders=orders,
+                                 shuffle=1, seed=0, batch_size=1, learning_rate=0.1,
                                  momentum=0.0, l2=0.0, hidden=0, output=0, loss=0)):
         try:
             call()
@@ -278,7 +288,9 @@ def test_bad_input_in_a_subprocess_ends_in_python_exceptions():
     assert codes == {
         "params-length": 2, "x-rows": 3, "y-rows": 4, "no-layers": 1, "zero-size": 1,
         "hidden-code": 6, "output-code": 6, "ce-linear": 6, "batch": 7, "order-high": 9,
-        "order-negative": 9, "rate": 10, "rate-nan": 10, "momentum": 10, "l2": 10,
+        "order-negative": 9, "order-count": 9, "order-none": 0, "shuffle-flag": 9,
+        "seed-negative": 9, "orders-of-none": 5, "orders-of-epochs": 8, "orders-of-seed": 9,
+        "rate": 10, "rate-nan": 10, "momentum": 10, "l2": 10,
         "forward-n_out": 4, "loss-params": 2, "gradients-x": 3, "path": 13,
     }
     f2py = [line for line in lines if line.startswith("F2PY")]
@@ -316,9 +328,6 @@ def test_bulk_orders_check_matches_check_orders(orders):
     # the fast path of arrays.as_orders (C ints, as the Fortran takes them) accepts and
     # rejects exactly what check_orders does
     config = TrainConfig(epochs=2, learning_rate=0.1)
-    if orders is None:
-        assert as_orders(None, 3, config, dtype=np.intc).tolist() == epoch_orders(3, config)
-        return
     try:
         expected = check_orders(orders, 3, config)
     except (TypeError, ValueError) as exc:

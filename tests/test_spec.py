@@ -161,15 +161,6 @@ def test_epoch_orders_are_permutations_deterministic_per_seed():
     assert other != orders
 
 
-def test_epoch_orders_documented_seeding():
-    # epoch e (from 0) is list(range(n)) shuffled by random.Random(f"{seed}:{e}")
-    config = TrainConfig(epochs=3, learning_rate=0.1, seed=12)
-    for epoch, order in enumerate(S.epoch_orders(10, config)):
-        expected = list(range(10))
-        random.Random(f"12:{epoch}").shuffle(expected)
-        assert order == expected
-
-
 def test_epoch_orders_rejects():
     config = TrainConfig(epochs=1, learning_rate=0.1)
     with pytest.raises(ValueError, match="n_samples"):
