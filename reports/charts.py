@@ -18,6 +18,7 @@ from reports.style import COND, COND_BOLD, GREY, INK, LIGHT, RULE, WIDTH
 TICK_SIZE = 7
 LABEL_SIZE = 8
 LEGEND_X = 24       # where a line chart's legend rows start
+LABEL_GAP = 4       # points between two tick labels, at least
 
 
 class Axis:
@@ -72,6 +73,52 @@ def linear_ticks(lo, hi, label, target=5, integer=False):
     hi = math.ceil(hi / step - 1e-9) * step
     n = round((hi - lo) / step)
     return lo, hi, [(lo + i * step, label(lo + i * step)) for i in range(n + 1)]
+
+
+def _power_of_ten(value):
+    """The exponent of value when it is a power of ten, else None."""
+    if not value > 0:
+        return None
+    exponent = round(math.log10(value))
+    return exponent if math.isclose(value, 10.0 ** exponent, rel_tol=1e-9) else None
+
+
+def _thinnings(labelled):
+    """Ever sparser sets of the labelled ticks, evenly spaced: all of them; then on a log axis
+    the powers of ten alone; then every k-th of those (k = 2, 3, ...: powers of ten whose
+    exponent k divides, else every k-th label from the first); at last the middle one."""
+    yield labelled
+    powers = [(v, t) for v, t in labelled if _power_of_ten(v) is not None]
+    base = powers if len(powers) >= 2 else labelled
+    if base is not labelled:
+        yield base
+    if base is powers:
+        exponents = [_power_of_ten(v) for v, _ in base]
+        strides = range(2, max(exponents) - min(exponents) + 1)
+        for k in strides:
+            kept = [(v, t) for (v, t), e in zip(base, exponents) if e % k == 0]
+            if len(kept) >= 2:
+                yield kept
+    else:
+        for k in range(2, len(base)):
+            yield base[::k]
+    if labelled:
+        yield [labelled[len(labelled) // 2]]
+
+
+def spaced(ticks, place, extent, low, high, gap=LABEL_GAP):
+    """ticks with as many labels as fit, evenly thinned (_thinnings): no label within gap of
+    the next, or out of [low, high]; the others become unlabelled ticks. place(value) is a
+    tick's position along the axis, extent(text) its label's size along it."""
+    labelled = [(v, t) for v, t in ticks if t]
+    for keep in _thinnings(labelled):
+        spans = sorted((place(v) - extent(t) / 2, place(v) + extent(t) / 2, v)
+                       for v, t in keep)
+        if all(a >= low and b <= high for a, b, _ in spans) and all(
+                first[1] + gap <= second[0] for first, second in zip(spans, spans[1:])):
+            kept = {v for _, _, v in spans}
+            return [(v, t if v in kept else None) for v, t in ticks]
+    return [(v, None) for v, _ in ticks]
 
 
 def canvas_for(width, height):
@@ -167,6 +214,10 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
         drawing.add(_text(0, height - 10, caption, 8.5, font=COND_BOLD))
     ax = Axis(x_lo, x_hi, left, plot_w, x_log)
     ay = Axis(y_lo, y_hi, bottom, plot_h, y_log)
+    x_ticks = spaced([(v, t) for v, t in x_ticks if ax.inside(v)], ax,
+                     lambda t: _width(t, TICK_SIZE), 0, width)
+    y_ticks = spaced([(v, t) for v, t in y_ticks if ay.inside(v)], ay,
+                     lambda t: TICK_SIZE, 0, height, gap=2)
     for value, text in x_ticks:
         if not ax.inside(value):
             continue
@@ -284,7 +335,8 @@ def dot_chart(groups, *, axis_title, tick_label=fmt.axis_number, value_label=Non
         if group:
             drawing.add(_text(0, y - band / 2 - 3, group, LABEL_SIZE, font=COND_BOLD))
         y -= band
-    ticks = _dot_ticks(lo, hi, tick_label)
+    ticks = spaced(_dot_ticks(lo, hi, tick_label), axis, lambda t: _width(t, TICK_SIZE), 0,
+                   width)
     for value, text in ticks:
         x = axis(value)
         drawing.add(Line(x, y_axis, x, y_top, strokeColor=LIGHT if text is None else RULE,

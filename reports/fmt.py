@@ -78,7 +78,7 @@ def time(x):
 def time_axis(seconds):
     """A tick label on a time axis: 1 \u00b5s, 10 ms, 1 s, 2.5 ms."""
     value, unit = _in_unit(number(seconds))
-    return f"{_trim(sig(value, 2))} {unit}"
+    return f"{axis_number(value)} {unit}"
 
 
 def _in_unit(seconds):

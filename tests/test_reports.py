@@ -800,3 +800,64 @@ def test_a_very_long_path_wraps_or_is_shortened_never_a_layout_error(doc, tmp_pa
             outside = [w[4][:20] for w in words
                        if w[0] < MARGIN_X - 1 or w[2] > PAGE[0] - MARGIN_X + 1]
             assert not outside, (path.name, number, outside)
+
+
+# ---- axis labels at any range the schema allows (issue 21) -------------------------------------
+
+def _timed_at(doc, impl, workload, seconds):
+    """doc's result of impl on workload, timed at `seconds` per epoch (every statistic)."""
+    result = bench_results.find_result(doc, impl, workload)
+    stats = result["time_per_epoch"]
+    for key in ("median", "min", "max", "mean", "ci_low", "ci_high"):
+        stats[key] = seconds
+    stats.update(iqr=0.0, stddev=0.0, samples=[seconds] * stats["rounds"])
+
+
+def _overlapping_strings(drawing, slack=0.3):
+    """Pairs of a drawing's strings whose boxes overlap, and the strings that leave it."""
+    strings, _ = _drawing_parts(drawing)
+    pairs = [(a[4], b[4]) for i, a in enumerate(strings) for b in strings[i + 1:]
+             if min(a[2], b[2]) - max(a[0], b[0]) > slack
+             and min(a[3], b[3]) - max(a[1], b[1]) > slack]
+    outside = [s[4] for s in strings if s[0] < -slack or s[2] > drawing.width + slack
+               or s[1] < -slack or s[3] > drawing.height + slack]
+    return pairs, outside
+
+
+TIME_SPANS = [(1e-8, 3e3), (1e-12, 1e7), (1e-12, 3e-12), (2e-9, 3e-9), (1e-4, 1e4),
+              (4e-7, 6e-5), (0.8, 1e7), (9e-6, 1.1e-5)]
+
+
+@pytest.mark.parametrize(("low", "high"), TIME_SPANS)
+def test_page_one_time_axis_labels_never_overlap_or_leave_the_figure(doc, low, high):
+    """The schema's times run from 1 ps to 1e7 s: at any span the page-1 axis labels keep
+    apart and inside the figure (10 ns to 3,000 s touched and cut the last)."""
+    from reports import answer  # noqa: PLC0415
+
+    doc = copy.deepcopy(doc)
+    _timed_at(doc, "fortran", "xor", low)
+    _timed_at(doc, "python", "wide" if bench_results.find_result(doc, "python", "wide")[
+        "status"] != "skipped" else "mnist-shaped", high)
+    for drawing in answer.figure(Run(doc)):
+        assert _overlapping_strings(drawing) == ([], [])
+
+
+@pytest.mark.parametrize(("low", "high"), TIME_SPANS)
+@pytest.mark.parametrize("width", [240, 495])
+def test_line_chart_axis_labels_never_overlap_or_leave_the_chart(low, high, width):
+    from reports.charts import line_chart  # noqa: PLC0415
+
+    style = {"colour": INK_FOR_TEST, "dash": None, "marker": "FilledCircle"}
+    for x_log, xs in ((True, [8, 1024]), (False, [1, 2_000_000])):
+        series = [dict(style, name="a", points=[(xs[0], low), (xs[1], high)])]
+        drawing = line_chart(series, x_title="x", y_title="time per epoch", x_log=x_log,
+                             width=width, y_label=fmt.time_axis)
+        assert _overlapping_strings(drawing) == ([], []), (x_log, width)
+
+
+def _ink():
+    from reports.style import INK  # noqa: PLC0415
+    return INK
+
+
+INK_FOR_TEST = _ink()
