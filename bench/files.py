@@ -12,7 +12,7 @@ temporary file is removed and the target is untouched.
 
 `FolderLock` is an exclusive `fcntl.flock` on a lock file inside an output folder, holding
 the owner's pid, so that a second run or resume into the same folder stops at once and says
-which process has it. Standard library only.
+which process has it; the file is removed when the lock is released. Standard library only.
 """
 
 from __future__ import annotations
@@ -213,29 +213,47 @@ class FolderLock:
     """An exclusive lock on an output folder for the life of a run (a context manager).
 
     The lock is fcntl.flock on folder/.bench.lock, which holds the owner's pid; the kernel
-    drops it when the process ends, however it ends. acquire raises FolderLocked (naming the
-    holder) if another process has it, WriteError if the folder cannot be written."""
+    drops it when the process ends, however it ends, and release removes the file, so that a
+    finished run leaves none. acquire raises FolderLocked (naming the holder) if another
+    process has it, WriteError if the folder cannot be written."""
 
     def __init__(self, folder):
         self.folder = Path(folder)
         self.path = self.folder / LOCK_FILE
         self.descriptor = None
 
+    def _is_the_file(self, descriptor):
+        """Whether descriptor is still the file at self.path (a holder that released the
+        lock removes it: a lock on the removed file excludes no one)."""
+        try:
+            here, there = os.fstat(descriptor), os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+    def _locked_descriptor(self):
+        """A descriptor of the lock file, locked by this process."""
+        while True:
+            try:
+                descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError as error:
+                raise WriteError(self.path, error) from error
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as error:
+                pid = None
+                with contextlib.suppress(OSError, ValueError):
+                    pid = int(os.pread(descriptor, 32, 0).decode("ascii").strip() or 0) or None
+                os.close(descriptor)
+                if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise FolderLocked(self.folder, pid) from None
+                raise WriteError(self.path, error) from error
+            if self._is_the_file(descriptor):
+                return descriptor
+            os.close(descriptor)        # removed by the holder meanwhile: lock the new one
+
     def acquire(self):
-        try:
-            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as error:
-            raise WriteError(self.path, error) from error
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            pid = None
-            with contextlib.suppress(OSError, ValueError):
-                pid = int(os.pread(descriptor, 32, 0).decode("ascii").strip() or 0) or None
-            os.close(descriptor)
-            if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise FolderLocked(self.folder, pid) from None
-            raise WriteError(self.path, error) from error
+        descriptor = self._locked_descriptor()
         try:
             os.ftruncate(descriptor, 0)
             os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
@@ -246,9 +264,12 @@ class FolderLock:
         return self
 
     def release(self):
+        """Remove the lock file (while holding the lock: a process that opened it meanwhile
+        sees it gone and locks a new one), then drop the lock."""
         if self.descriptor is not None:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self.descriptor, 0)
+            if self._is_the_file(self.descriptor):
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path)
             os.close(self.descriptor)  # closing drops the flock
             self.descriptor = None
 

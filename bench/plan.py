@@ -9,8 +9,9 @@ runner saves the workload's results at once. Each test then feeds its case's rou
 per epoch) into its pytest-benchmark statistics, so that the benchmark JSON holds them. A
 test that fails is recorded (by the report hook) as a skipped result whose reason is the
 error. pytest runs isolated from the project's test
-configuration (`-c` an empty ini file in the output folder, no plugin autoload, no cache, no
-warnings filter), and its own output goes to a log file; pytest-benchmark's JSON is kept.
+configuration (`-c` the null device, no plugin autoload, no cache, no warnings filter);
+pytest-benchmark's JSON is kept, and pytest's own output only when the session failed, as a
+log file beside it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,21 +144,22 @@ class Outcome:
 
 
 def run_plan(plan, work_dir, name):
-    """Run the pytest-benchmark session over plan.cases; JSON and log kept in work_dir."""
+    """Run the pytest-benchmark session over plan.cases; its JSON kept in work_dir, and its
+    log only when the session failed (a test or the session itself)."""
     work_dir = files.make_folder(work_dir)
-    ini = work_dir / "pytest.ini"
-    files.atomic_write_text(ini, "[pytest]\n# empty: isolates the benchmark session from the "
-                                 "project's test configuration\n")
     json_path = work_dir / f"{name}.json"
     log_path = work_dir / f"{name}.log"
     # -s: the runner's progress lines go straight to the terminal; pytest's own output is
-    # redirected to the log. No entry-point plugin discovery and no unraisable-exception
-    # plugin (its gc.collect() calls cost tenths of a second with PyTorch loaded).
+    # redirected to the log. No configuration file (-c the null device: isolated from the
+    # project's test configuration, and nothing left in the folder), no entry-point plugin
+    # discovery and no unraisable-exception plugin (its gc.collect() calls cost tenths of a
+    # second with PyTorch loaded).
     # pytest-benchmark writes its JSON to a temporary name, renamed over json_path when the
     # session ends (files.replacing); the log is written whole the same way
     output = io.StringIO()
+    exit_code = None
     with files.replacing(json_path) as json_temporary:
-        args = [str(BENCH_MODULE), "-c", str(ini), "--rootdir", str(work_dir), "-s",
+        args = [str(BENCH_MODULE), "-c", os.devnull, "--rootdir", str(work_dir), "-s",
                 "--disable-plugin-autoload", "-p", "pytest_benchmark.plugin",
                 "-p", "no:cacheprovider", "-p", "no:unraisableexception",
                 "-o", "filterwarnings=", "-q", f"--benchmark-json={json_temporary}",
@@ -175,14 +178,21 @@ def run_plan(plan, work_dir, name):
         except KeyboardInterrupt:
             exit_code = int(pytest.ExitCode.INTERRUPTED)
         finally:
-            try:
-                files.atomic_write_text(log_path, output.getvalue())
-            except files.WriteError:
-                if plan.write_error is None:  # else the first failure is the one to report
-                    raise
+            if exit_code != 0 or plan.errors or plan.write_error is not None:
+                _keep_log(log_path, output.getvalue(), plan)
     if plan.interrupted and plan.write_error is None:
         exit_code = int(pytest.ExitCode.INTERRUPTED)
     return Outcome(exit_code, plan.errors, log_path)
+
+
+def _keep_log(path, text, plan):
+    """Write the failed session's log; a failure to write it is raised unless the session
+    already stopped on one (the first is the one to report)."""
+    try:
+        files.atomic_write_text(path, text)
+    except files.WriteError:
+        if plan.write_error is None:
+            raise
 
 
 def read_benchmark_json(path):

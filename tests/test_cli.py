@@ -544,7 +544,7 @@ def test_a_benchmark_json_that_cannot_be_written_stops_the_run_with_one_line(tmp
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     one_line_error(done.stderr, f"bench run: cannot write {out}/benchmarks/benchmarks-1.json: "
                                 "the disk is full (No space left on device); stopped.")
-    assert sorted(os.listdir(out / "benchmarks")) == ["benchmarks-1.log", "pytest.ini"]
+    assert os.listdir(out / "benchmarks") == []     # nothing half-written; a good session: no log
     assert len(results.load(out)["results"]) == 4      # every result was saved before
 
 
@@ -735,3 +735,58 @@ def test_a_run_whose_working_folder_is_deleted_says_so(tmp_path):
     line = one_line_error(done.stderr, "bench run: cannot write run")
     assert ": the working folder no longer exists; stopped." in line
     assert "full" not in line and "make room" not in line
+
+
+# ---- output folders hold only what a user reads or needs (issue 21) ---------------------------
+
+# The benchmark session (bench.plan.run_plan) over three cases with a stand-in runner: one
+# timed, one with nothing to time (a skipped result), and one whose timing fails when argv[2]
+# is "fail"; prints the folder's listing and the log, if one was kept.
+SESSION = textwrap.dedent("""
+    import os, sys
+    from pathlib import Path
+    from bench.plan import Case, Plan, run_plan
+
+    class Runner:
+        def __init__(self, fail):
+            self.fail, self.failures = fail, []
+        def timing(self, case, time_round):
+            if case.implementation == "fortran" and self.fail:
+                raise RuntimeError("it broke")
+            return ([1e-3] * 6, {}) if case.implementation == "numpy" else ([], {})
+        def saved_result(self, case):
+            return {"reason": "nothing to time here"}
+        def record_failure(self, case, message):
+            self.failures.append(message)
+
+    folder = Path(sys.argv[1])
+    cases = [Case("numpy", "xor"), Case("numpy-loop", "xor"), Case("fortran", "xor")]
+    outcome = run_plan(Plan(cases, Runner(sys.argv[2] == "fail")), folder, "benchmarks-1")
+    print(outcome.exit_code, sorted(os.listdir(folder)))
+    if outcome.log_path.exists():
+        print(outcome.log_path.read_text())
+""")
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_benchmark_session_leaves_its_record_and_a_log_only_on_failure(fail, tmp_path):
+    done = subprocess.run([sys.executable, "-c", SESSION, str(tmp_path / "benchmarks"),
+                           "fail" if fail else "pass"], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    first, _, log = done.stdout.partition("\n")
+    if fail:
+        assert first == "1 ['benchmarks-1.json', 'benchmarks-1.log']", first
+        assert "it broke" in log
+    else:
+        assert first == "0 ['benchmarks-1.json']", first
+    assert "was not used" not in log and "warning" not in log.lower()
+
+
+def test_a_finished_run_leaves_no_lock_and_no_session_files(tmp_path):
+    out = tmp_path / "run"
+    done = bench(["run", "--quick", "--impl", "numpy,numpy-loop", "--workload", "xor",
+                  "--also-threads", "0", "--out", str(out)], cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert sorted(os.listdir(out)) == ["benchmarks", "report.pdf", "results.json"]
+    assert os.listdir(out / "benchmarks") == ["benchmarks-1.json"]

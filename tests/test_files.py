@@ -159,3 +159,31 @@ def test_a_write_error_names_its_cause(tmp_path, monkeypatch):
     with pytest.raises(files.WriteError) as error:
         files.atomic_write_text("run/a.json", "{}")
     assert str(error.value) == "cannot write run/a.json: the working folder no longer exists"
+
+
+def test_the_lock_file_is_removed_when_the_lock_is_released(tmp_path):
+    with files.FolderLock(tmp_path):
+        assert listing(tmp_path) == [files.LOCK_FILE]
+    assert listing(tmp_path) == []
+    lock = files.FolderLock(tmp_path).acquire()
+    lock.release()
+    lock.release()                      # twice: nothing more to do
+    assert listing(tmp_path) == []
+
+
+def test_a_lock_taken_on_a_lock_file_just_removed_is_taken_again(tmp_path, monkeypatch):
+    """The holder removes the lock file between this process's open and its flock: the lock
+    it got is on a file no other process will open, so it locks the new file instead."""
+    real_flock, calls = files.fcntl.flock, []
+
+    def flock_after_removal(descriptor, operation):
+        calls.append(descriptor)
+        if len(calls) == 1:
+            os.unlink(tmp_path / files.LOCK_FILE)       # released and removed meanwhile
+        return real_flock(descriptor, operation)
+
+    monkeypatch.setattr(files.fcntl, "flock", flock_after_removal)
+    with files.FolderLock(tmp_path) as lock:
+        assert len(calls) == 2
+        assert os.fstat(lock.descriptor).st_ino == os.stat(tmp_path / files.LOCK_FILE).st_ino
+        assert (tmp_path / files.LOCK_FILE).read_text().strip() == str(os.getpid())
