@@ -24,7 +24,9 @@ import argparse
 import itertools
 import os
 import shlex
+import signal
 import sys
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -495,7 +497,7 @@ def cmd_report(args):
         comparison = compare.compare(docs, [str(path) for path in args.results])
     import reports  # noqa: PLC0415
 
-    path = reports.build_report(docs, output, comparison)
+    path = files.last_write(lambda: reports.build_report(docs, output, comparison), output)
     print(f"report: {path}")
     return 0
 
@@ -520,10 +522,13 @@ def cmd_compare(args):
     if args.output is not None:
         from reports import compare as compare_report  # noqa: PLC0415
 
-        path = compare_report.build_compare_report(docs, comparison, args.output)
+        path = files.last_write(
+            lambda: compare_report.build_compare_report(docs, comparison, args.output),
+            args.output)
         print(f"compare report: {path}", file=sys.stdout if args.format == "text" else sys.stderr,
               flush=True)
     if args.fail_above is None:
+        files.ignore_interrupts()               # the work is done
         return 0
     for name, row in compare.slowdowns_above(comparison, args.fail_above):
         print(f"bench compare: {row['case']} on {row['workload']} is "
@@ -532,6 +537,7 @@ def cmd_compare(args):
               file=sys.stderr)
     code, line = compare.verdict(comparison, args.fail_above)
     print(f"bench compare: {line}", file=sys.stderr)
+    files.ignore_interrupts()                   # the work is done
     return code
 
 
@@ -563,6 +569,7 @@ def cmd_list(args):
         rows.append((name, registry.kind(name), "yes" if available else "no",
                      "" if available else why))
     print(summary._table(("name", "kind", "available", "why not"), rows))
+    files.ignore_interrupts()                   # the work is done
     return 0
 
 
@@ -600,12 +607,24 @@ def _without_working_folder(args):
 
 
 def main(argv=None):
+    """The program (argv None: sys.argv), or a call from Python with argv. Once a command's
+    work is done, SIGINT is ignored until the program exits (files.last_write); a call from
+    Python gets its SIGINT handler back on return."""
     global PROG  # noqa: PLW0603 - how this process was invoked, for messages and records
     if argv is None:
         argv = sys.argv[1:]
         name = os.path.basename(sys.argv[0])
         PROG = "python -m bench" if name in ("__main__.py", "-m", "") else name
-    argv = list(argv)
+        return _main(argv)
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        return _main(list(argv))
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, handler)
+
+
+def _main(argv):
     args = build_parser().parse_args(argv)
     try:
         _without_working_folder(args)

@@ -23,6 +23,8 @@ import fcntl
 import os
 import re
 import secrets
+import signal
+import threading
 from pathlib import Path
 
 LOCK_FILE = ".bench.lock"
@@ -192,6 +194,38 @@ def atomic_write_text(path, text, encoding="utf-8"):
     with atomic_open(path, "w", encoding=encoding) as stream:
         stream.write(text)
     return Path(path)
+
+
+def identity(path):
+    """(device, inode) of the file at path, or None: an atomic write puts a new file there."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def ignore_interrupts():
+    """From now on SIGINT (Ctrl-C) is ignored: the work is done (main thread only)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def last_write(write, path):
+    """write(), a command's last piece of work, which puts a file at path atomically; its
+    result. Once the file is in place the work is done: SIGINT is ignored from then on, and
+    a KeyboardInterrupt that landed after the file was put in place is dropped (the result
+    is then path), so that a Ctrl-C at the end cannot turn success into failure."""
+    before = identity(path)
+    try:
+        result = write()
+        ignore_interrupts()
+        return result
+    except KeyboardInterrupt:
+        if identity(path) in (None, before):
+            raise
+        ignore_interrupts()
+        return Path(path)
 
 
 def remove_stray_temporaries(folder):

@@ -582,7 +582,7 @@ def execute(runner, progress=None):
     report = runner.out_dir / "report.pdf"
     start = time.perf_counter()
     try:
-        build_report(runner.results_file, report)
+        files.last_write(lambda: build_report(runner.results_file, report), report)
     except Exception as error:  # noqa: BLE001 - the results are saved; say what failed
         progress(f"\nreport: FAILED ({type(error).__name__}: {error}); the results are saved; "
                  f"retry with: python -m bench report {runner.out_dir} -o {report}")

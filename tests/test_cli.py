@@ -790,3 +790,77 @@ def test_a_finished_run_leaves_no_lock_and_no_session_files(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert sorted(os.listdir(out)) == ["benchmarks", "report.pdf", "results.json"]
     assert os.listdir(out / "benchmarks") == ["benchmarks-1.json"]
+
+
+# ---- a SIGINT after the work is done (issue 21) ------------------------------------------------
+
+# Runs the command line with SIGINT sent to this process just after (or, with "before", just
+# before) the function named by argv[1:3] (module, attribute) runs; with "exit", after main
+# has returned, as the process exits.
+LATE_SIGINT = textwrap.dedent("""
+    import importlib, os, signal, sys
+    from bench import cli
+    module, name, when = sys.argv[1:4]
+    if module != "-":
+        module = importlib.import_module(module)
+        real = getattr(module, name)
+        def interrupted(*args, **kwargs):
+            if when == "before":
+                os.kill(os.getpid(), signal.SIGINT)
+            result = real(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGINT)
+            return result
+        setattr(module, name, interrupted)
+    sys.argv = ["__main__.py", *sys.argv[4:]]       # as `python -m bench` starts it
+    code = cli.main()
+    if when == "exit":
+        os.kill(os.getpid(), signal.SIGINT)
+    sys.exit(code)
+""")
+
+
+def late_sigint(where, when, argv, cwd):
+    module, _, name = where.rpartition(".") if where != "-" else ("-", "", "-")
+    return subprocess.run([sys.executable, "-c", LATE_SIGINT, module, name, when, *argv],
+                          cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize("where, when", [("reports.build_report", "after"), ("-", "exit")])
+def test_a_sigint_after_the_report_is_written_does_not_fail_report(where, when, tmp_path):
+    folder = saved(minimal_doc(), tmp_path / "run")
+    done = late_sigint(where, when, ["report", str(folder)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_sigint_before_the_report_is_written_interrupts_it(tmp_path):
+    folder = saved(minimal_doc(), tmp_path / "run")
+    done = late_sigint("reports.build_report", "before", ["report", str(folder)], tmp_path)
+    assert done.returncode == 130, done.stderr
+    assert "interrupted" in done.stderr and not (folder / "report.pdf").exists()
+
+
+def test_a_sigint_after_the_compare_report_is_written_keeps_the_verdict(tmp_path):
+    a, b = saved(minimal_doc(), tmp_path / "a"), saved(minimal_doc(), tmp_path / "b")
+    done = late_sigint("reports.compare.build_compare_report", "after",
+                       ["compare", str(a), str(b), "-o", str(tmp_path / "c.pdf")], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "c.pdf").exists()
+
+
+def test_a_sigint_after_a_runs_report_is_written_does_not_fail_the_run(tmp_path):
+    out = tmp_path / "run"
+    done = late_sigint("bench.runner.build_report", "after",
+                       ["run", "--quick", "--impl", "numpy", "--workload", "xor", "--no-peers",
+                        "--also-threads", "0", "--out", str(out)], tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "interrupted" not in done.stderr and (out / "report.pdf").exists()
+
+
+def test_a_call_from_python_gets_its_sigint_handler_back(tmp_path):
+    import signal  # noqa: PLC0415
+
+    folder = saved(minimal_doc(), tmp_path / "run")
+    handler = signal.getsignal(signal.SIGINT)
+    assert cli.main(["report", str(folder)]) == 0
+    assert signal.getsignal(signal.SIGINT) is handler
