@@ -131,6 +131,11 @@ class Run:
         sweep = self.workloads[workload].get("sweep")
         return sweep["value"] if sweep else None
 
+    def published(self, workload):
+        """A published result of the workload's network ({"test_accuracy", "source",
+        "setting"}), or None."""
+        return self.workloads[workload].get("published")
+
     def requested_workloads(self):
         return list(self.options["workloads"])
 

@@ -76,8 +76,10 @@ workloads: {name: {
      "n_train": int, "n_test": int, "n_classes": int|null,
      "data": {"name": str, "source": str, "licence": str, "synthetic": bool},
      "flops_per_epoch": int,                       # spec.flops(spec, n_train)
-     "sweep": null | {"name": "hidden_width", "value": int}}}
-    Names: "xor", "iris", "digits", "mnist-shaped", "wide", and the scaling sweep
+     "sweep": null | {"name": "hidden_width", "value": int},
+     "published": {"test_accuracy": float,         # optional: a published result of the
+                   "source": str, "setting": str}}} # same network (nielsen: Nielsen's own)
+    Names: "xor", "iris", "digits", "mnist-shaped", "nielsen", "wide", and the scaling sweep
     "width-8", "width-16", ..., "width-1024" (sweep != null).
 
 results: [{
@@ -596,6 +598,13 @@ def _check_workload(check, name, workload):
         for key in ("name", "source", "licence"):
             check.text(data.get(key), f"{where}.data.{key}", optional=True)
         check.boolean(data.get("synthetic"), f"{where}.data.synthetic", optional=True)
+    published = check.obj(workload.get("published"), f"{where}.published", optional=True)
+    if published is not None:
+        check.number(check.get(published, "test_accuracy", f"{where}.published"),
+                     f"{where}.published.test_accuracy", 0, 1)
+        for key in ("source", "setting"):
+            check.text(check.get(published, key, f"{where}.published"),
+                       f"{where}.published.{key}")
     sweep = check.obj(workload.get("sweep"), f"{where}.sweep", optional=True)
     if sweep is not None:
         check.text(check.get(sweep, "name", f"{where}.sweep"), f"{where}.sweep.name")

@@ -182,6 +182,27 @@ def outcomes_table(run):
     return table(rows, [66, 90, 80, 70, 70, None], right=(2, 3, 4, 5), keep=False)
 
 
+def published_text(run, workload):
+    """The run's test accuracy on a workload beside the published result of its network (the
+    workload's saved `published` entry), saying what differs; None without either."""
+    published = run.published(workload)
+    reached = [(result["implementation"], result["test_accuracy"])
+               for result in run.timed_rows(workload)
+               if result["status"] == "ok" and result.get("test_accuracy") is not None]
+    if not published or not reached:
+        return None
+    epochs = run.workloads[workload]["config"]["epochs"]
+    low = min(value for _, value in reached)
+    high = max(value for _, value in reached)
+    figure = (fmt.accuracy(low) if fmt.accuracy(low) == fmt.accuracy(high)
+              else f"{fmt.accuracy(low)} to {fmt.accuracy(high)}")
+    who = fmt.names([esc(name) for name, _ in reached])
+    return para(f"<b>{esc(workload)}</b> beside its published result: {who} reached "
+                f"{figure} test accuracy after {epochs} epochs here; the published figure is "
+                f"{fmt.accuracy(published['test_accuracy'])} ({esc(published['source'])}), "
+                f"{esc(published['setting'])}.")
+
+
 def curve_grid(run):
     """The learning curves two to a row, each with its heading (a bookmark) and sentence."""
     cells = []
@@ -247,6 +268,11 @@ def build(run):
         story.append(para("The final training loss, the accuracies and the peak memory growth "
                           "of each timed result (partial results: of the timed prefix)."))
         story.append(outcome)
+        for workload in run.main_workloads():
+            text = published_text(run, workload)
+            if text is not None:
+                story.append(space(4))
+                story.append(text)
     grid = curve_grid(run)
     if grid:
         story.append(h2("Learning curves"))
