@@ -4,7 +4,7 @@ figure on page 1 draws them)."""
 from __future__ import annotations
 
 from reports import fmt
-from reports.style import SMALL, cell, esc, h1, h2, note, para, space, table
+from reports.style import SMALL, esc, h1, h2, note, para, space, table
 
 TITLE = "Speed"
 BLURB = "per workload: time per epoch with its interval, noise, throughput, GFLOP/s, speed-ups"
@@ -64,7 +64,7 @@ def single_table(run, workload):
         impl = result["implementation"]
         name = impl + (" (peer)" if result.get("kind") == "peer" else "")
         if result["status"] == "skipped":
-            rows.append([name, cell(_note(result))] + [""] * 6)
+            rows.append([name, _note(result)] + [""] * 6)
             spans.append((1, len(rows) - 1, 7))
             continue
         stats = result["time_per_epoch"]

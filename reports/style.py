@@ -271,6 +271,7 @@ def table(rows, widths, *, header=1, right=(), bold_rows=(), shade=None, keep=Tr
     if free:
         share = max((WIDTH - fixed) / len(free), 30)
         widths = [share if w is None else w for w in widths]
+    spanned = {(c0, r): sum(widths[c0:c1 + 1]) for c0, r, c1 in spans}
     body = []
     for r, row in enumerate(rows):
         styled = []
@@ -285,7 +286,8 @@ def table(rows, widths, *, header=1, right=(), bold_rows=(), shade=None, keep=Tr
                 style = ParagraphStyle(style.name + "s", parent=style, fontSize=font_size,
                                        leading=font_size * 1.2)
             if not hasattr(value, "wrap"):
-                value = _fitted(str(value), style, widths[c] - CELL_PADDING)
+                value = _fitted(str(value), style,
+                                spanned.get((c, r), widths[c]) - CELL_PADDING)
             styled.append(cell(value, style))
         body.append(styled)
     commands = [

@@ -861,3 +861,12 @@ def _ink():
 
 
 INK_FOR_TEST = _ink()
+
+
+def test_a_very_long_skip_reason_is_shortened_in_the_speed_table(doc, tmp_path):
+    """A reason is free text: one of 20,000 characters still fits its (spanned) cell."""
+    doc = copy.deepcopy(doc)
+    skipped = next(r for r in doc["results"] if r["status"] == "skipped")
+    skipped["reason"] = "why " * 5000
+    path = reports.build_report([doc], tmp_path / "r.pdf")
+    assert "\u2026" in text_of(pypdf.PdfReader(path))
