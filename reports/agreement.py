@@ -199,7 +199,7 @@ def published_text(run, workload):
     who = fmt.names([esc(name) for name, _ in reached])
     return para(f"<b>{esc(workload)}</b> beside its published result: {who} reached "
                 f"{figure} test accuracy after {epochs} epochs here; the published figure is "
-                f"{fmt.accuracy(published['test_accuracy'])} ({esc(published['source'])}), "
+                f"{100 * published['test_accuracy']:.2f}% ({esc(published['source'])}), "
                 f"{esc(published['setting'])}.")
 
 

@@ -49,6 +49,6 @@ def test_the_agreement_section_sets_the_run_beside_the_published_result():
     accuracies = sorted({r["test_accuracy"] for r in run.timed_rows("mnist-shaped")
                          if r["status"] == "ok" and r.get("test_accuracy") is not None})
     assert f"{100 * accuracies[0]:.1f}%" in text
-    assert "95.4%" in text and "Epoch 28" in text and "50,000" in text
+    assert "95.42%" in text and "Epoch 28" in text and "50,000" in text
     assert f"after {run.workloads['mnist-shaped']['config']['epochs']} epochs" in text
     assert agreement.published_text(run, "digits") is None     # nothing published for it
