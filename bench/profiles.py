@@ -150,8 +150,13 @@ def visible_numpy():
 
 
 def _module_name(filename):
-    """python_impl/vectorized.py -> python_impl.vectorized (relative to sys.path)."""
+    """.../python_impl/vectorized.py -> python_impl.vectorized: the name of the loaded module
+    whose file it is (an editable install loads the project from outside sys.path), else the
+    file's path relative to sys.path."""
     path = os.path.abspath(filename)
+    for name, module in list(sys.modules.items()):
+        if os.path.abspath(getattr(module, "__file__", None) or "") == path:
+            return name
     best = ""
     for entry in sys.path:
         entry = os.path.abspath(entry or os.getcwd())
