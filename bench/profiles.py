@@ -149,6 +149,7 @@ def visible_numpy():
     return module
 
 
+@functools.lru_cache(maxsize=None)
 def _module_name(filename):
     """.../python_impl/vectorized.py -> python_impl.vectorized: the name of the loaded module
     whose file it is (an editable install loads the project from outside sys.path), else the
