@@ -61,21 +61,29 @@ class Refused(ValueError):
     """An argument that cannot be used, said in one line, `bench COMMAND: MESSAGE` (exit 2)."""
 
 
+def _split(values, what, flag):
+    """Repeatable, comma-separated option values -> the names in them, in order; a value that
+    names nothing ('', ',') is a UsageError (it would otherwise mean the default)."""
+    names = []
+    for value in values or []:
+        given = [name.strip() for name in value.split(",") if name.strip()]
+        if not given:
+            raise UsageError(f"argument {flag}: {value!r} names no {what}")
+        names += given
+    return names
+
+
 def _names(values, known, what, flag):
     """Repeatable, comma-separated option values, validated against known (and 'sweep')."""
     names = []
-    for value in values or []:
-        for name in value.split(","):
-            name = name.strip()
-            if not name:
-                continue
-            expanded = known["sweep"] if name == "sweep" and "sweep" in known else [name]
-            for item in expanded:
-                if item not in known["all"]:
-                    raise UsageError(f"argument {flag}: unknown {what} {item!r}; known: "
-                                     f"{', '.join(known['all'])}")
-                if item not in names:
-                    names.append(item)
+    for name in _split(values, what, flag):
+        expanded = known["sweep"] if name == "sweep" and "sweep" in known else [name]
+        for item in expanded:
+            if item not in known["all"]:
+                raise UsageError(f"argument {flag}: unknown {what} {item!r}; known: "
+                                 f"{', '.join(known['all'])}")
+            if item not in names:
+                names.append(item)
     return names
 
 
@@ -252,13 +260,15 @@ def plan_options(args):
 
 
 def _dtypes(values):
-    """--dtype -> the run's precisions (default: both; bench/precision.py decides where)."""
+    """--dtype -> the run's precisions (default: both; bench/precision.py decides where);
+    UsageError for an unknown name or a value that names none."""
     from bench import precision  # noqa: PLC0415 - no NumPy at import
 
     try:
-        return precision.parse(values) or list(precision.DEFAULT_DTYPES)
+        return precision.parse(_split(values, "precision", "--dtype")) or list(
+            precision.DEFAULT_DTYPES)
     except ValueError as error:
-        raise SystemExit(f"bench run: --dtype: {error}") from None
+        raise UsageError(f"argument --dtype: {error}") from None
 
 
 def _path_problem(path):
@@ -403,9 +413,9 @@ def _run_locked(out, options, doc, argv, environment):
     """The run itself, in an output folder this process has locked."""
     environment.pin_thread_env(options["threads"])  # before NumPy is imported
 
-    from bench import measure, runner  # noqa: PLC0415 - imports NumPy
+    from bench import runner, settings as timing  # noqa: PLC0415 - imports NumPy
 
-    settings = measure.QUICK_SETTINGS if options["quick"] else measure.DEFAULT_SETTINGS
+    settings = timing.QUICK_SETTINGS if options["quick"] else timing.DEFAULT_SETTINGS
     run = runner.Runner(out, options, settings, command_line(argv), list(argv),
                         resume_doc=doc)
     start = time.perf_counter()
@@ -420,10 +430,30 @@ def _run_locked(out, options, doc, argv, environment):
     except KeyboardInterrupt:
         print(f"\ninterrupted: {len(run.doc['results']) if run.doc else 0} results saved in "
               f"{run.results_file}; "
-              f"complete the run with: {PROG} run --resume {out}", file=sys.stderr)
+              f"complete the run with: {PROG} run --resume {_argument(out)}", file=sys.stderr)
         return 130
+    code = max(code, _run_report(run.results_file, out))
     _print(f"wall time: {time.perf_counter() - start:.1f} s")
     return code
+
+
+def _run_report(results_file, out):
+    """The run's report.pdf, built from its saved results alone (so that it and one rebuilt
+    later by `bench report` are the same bytes); -> 0, or 1 if it could not be built."""
+    import reports  # noqa: PLC0415
+
+    report = out / "report.pdf"
+    start = time.perf_counter()
+    try:
+        files.last_write(lambda: reports.build_report([results.load(results_file)], report),
+                         report)
+    except Exception as error:  # noqa: BLE001 - the results are saved; say what failed
+        _print(f"\nreport: FAILED ({type(error).__name__}: {error}); the results are saved; "
+               f"retry with: {PROG} report {_argument(out)} -o {_argument(report)}")
+        return 1
+    _print(f"\nreport: {report} ({time.perf_counter() - start:.1f} s)")
+    _print(f"results: {results_file}")
+    return 0
 
 
 def _stopped(error, run, out):
@@ -432,8 +462,15 @@ def _stopped(error, run, out):
     if run.results_file.exists():
         return (f"{error}; stopped. {run.results_file} keeps the {len(run.doc['results'])} "
                 f"results saved before; {fix}, then complete the run with: {PROG} run "
-                f"--resume {out}")
+                f"--resume {_argument(out)}")
     return f"{error}; stopped. nothing was saved; {fix} and run again"
+
+
+def _argument(path):
+    """path as a shell argument that the command line reads back as that path (quoted; a
+    relative path that starts with '-' given as ./-name, not an option)."""
+    text = str(path)
+    return shlex.quote(f"./{text}" if text.startswith("-") else text)
 
 
 def _print(line):

@@ -15,12 +15,13 @@ import subprocess
 import time
 from pathlib import Path
 
+from bench.registry import DISTRIBUTION
+
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
-PACKAGES = ("backprop-bench", "numpy", "torch", "scikit-learn", "scipy", "reportlab", "pypdf",
+PACKAGES = (DISTRIBUTION, "numpy", "torch", "scikit-learn", "scipy", "reportlab", "pypdf",
             "pytest", "pytest-benchmark", "threadpoolctl", "meson", "meson-python")
-DISTRIBUTION = "backprop-bench"
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Each case made ready to time, untimed: `Preparer.prepare(case)` gives a bench.plan.Prepared
+"""Each case made ready to time, untimed: `Preparer.prepare(case)` gives a Prepared
 with the result so far (status, untimed run's learning curve, final loss, accuracies, peak
 memory, agreement with the reference's untimed run from the same start and orders) and the
 timed call with its set-up.
@@ -12,11 +12,47 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from dataclasses import dataclass, field
 
 from bench import adapters, environment, measure, peers, precision, registry
 from bench import workloads as wl
-from bench.plan import Prepared
 from python_impl.spec import epoch_orders, init_params
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark: an implementation on a workload in a precision, among the run's main
+    timings (threads 0: at the run's thread count), or in its more_threads section with that
+    many BLAS threads."""
+
+    implementation: str
+    workload: str
+    threads: int = 0
+    dtype: str = "float64"         # the precision (bench/precision.py)
+
+    @property
+    def id(self):
+        """The case's name in the records and the progress lines: numpy-digits-float32."""
+        suffix = f"-{self.threads}threads" if self.threads else ""
+        if self.dtype != "float64":
+            suffix += f"-{self.dtype}"
+        return f"{self.implementation}-{self.workload}{suffix}"
+
+
+@dataclass
+class Prepared:
+    """A case made ready, untimed: the result so far and what to time.
+
+    target() is the timed call (training epochs_per_round epochs, or the bounded batches
+    of a partial run); setup() runs before every round, untimed, and returns target's
+    arguments with fresh initial parameters. target None: nothing to time (skipped)."""
+
+    result: dict
+    target: object = None
+    setup: object = None
+    epochs_per_round: int = 1
+    scale: float = 1.0               # round time x scale = time per epoch
+    extra_info: dict = field(default_factory=dict)
 
 
 class Preparer:
@@ -117,103 +153,108 @@ class Preparer:
         """A Network implementation (or the PyTorch peer) on one workload in dtype
         (more_threads: a case of the more_threads section, whose untimed run is compared with
         the reference's at the run's own thread count, NumPy's included; float32: compared
-        with the float64 reference within the float32 tolerance)."""
-        kwargs = precision.network_kwargs(dtype)
-        cls = self.classes[impl]
-        data = wl.dataset(workload)
-        spec, config = workload.spec, workload.config
-        init = init_params(spec, workload.seed)
-        status, prefix, reason = "ok", None, None
+        with the float64 reference within the float32 tolerance). Its steps: the budget
+        (pure Python), the untimed run and its agreement, the shape of a timed round, and
+        the result so far."""
+        cls, adapter, data = self.classes[impl], adapters.get(impl), wl.dataset(workload)
         started = time.perf_counter()
-        adapter = adapters.get(impl)
+        status, prefix = "ok", None
         if adapter.budgeted:
             status, prefix, reason = self.python_plan(cls, workload, data, adapter)
             if status == "skipped":
                 return Prepared(self.base(impl, workload, "skipped", reason))
         phases = {"calibration": time.perf_counter() - started}
-        X, Y, run_config, run_orders = self.training_set(workload, data, impl, prefix, dtype)
-        run = measure.train_run(cls, spec, init, X, Y, run_config, run_orders, **kwargs)
+        X, Y, run, agreement = self.untimed_run(impl, workload, data, prefix, dtype,
+                                                more_threads)
         phases["untimed_run"] = run.seconds
+        result = dict(self.base(impl, workload, status, dtype=dtype), notes=[])
+        timed = self.round_shape(impl, workload, data, status, prefix, run, dtype, result)
+        net = cls(workload.spec, params=init_params(workload.spec, workload.seed),
+                  **precision.network_kwargs(dtype))
+        setup, target = timed_call(net, init_params(workload.spec, workload.seed), *timed[:3])
+        phases["reference_and_agreement"] = (time.perf_counter() - started
+                                             - sum(phases.values()))
+        result.update(self.outcome(run, agreement, phases, status, X, data, adapter, dtype))
+        epochs_per_round, scale = timed[3:]
+        return Prepared(result, target, setup, epochs_per_round, scale,
+                        {"status": status, "scale_to_epoch": scale})
+
+    def untimed_run(self, impl, workload, data, prefix, dtype, more_threads):
+        """(X, Y, the untimed run, its agreement with the reference's run from the same start
+        and orders): all epochs, or the prefix's one-epoch run of a partial case."""
+        X, Y, config, orders = self.training_set(workload, data, impl, prefix, dtype)
+        run = measure.train_run(self.classes[impl], workload.spec,
+                                init_params(workload.spec, workload.seed), X, Y, config, orders,
+                                **precision.network_kwargs(dtype))
         reference = (impl == registry.REFERENCE and not more_threads
                      and dtype == precision.DEFAULT)
-        if reference and prefix is None:
-            self.references[(workload.name, None)] = run
-        notes = []
         if reference:
-            agreement = measure.agreement(run, run, note="the reference implementation itself")
-        else:
-            note = None
-            if prefix is not None:
-                note = (f"compared over the timed prefix only: the first {prefix} samples of "
-                        f"epoch 1 ({prefix // config.batch_size} batches), trained by both "
-                        "from the same initial parameters")
-            if dtype != precision.DEFAULT:
-                note = (f"{dtype} against the float64 reference, within the contract's "
-                        f"{dtype} tolerance")
-            agreement = measure.agreement(run, self.reference(workload, prefix), note=note,
-                                          tolerance=precision.TOLERANCES[dtype])
-        result = self.base(impl, workload, status, dtype=dtype)
-        n_batches = workload.n_batches(data.n_train)
+            if prefix is None:
+                self.references[(workload.name, None)] = run
+            return X, Y, run, measure.agreement(run, run,
+                                                note="the reference implementation itself")
+        note = None
+        if prefix is not None:
+            note = (f"compared over the timed prefix only: the first {prefix} samples of "
+                    f"epoch 1 ({prefix // workload.config.batch_size} batches), trained by both "
+                    "from the same initial parameters")
+        if dtype != precision.DEFAULT:
+            note = (f"{dtype} against the float64 reference, within the contract's "
+                    f"{dtype} tolerance")
+        return X, Y, run, measure.agreement(run, self.reference(workload, prefix), note=note,
+                                            tolerance=precision.TOLERANCES[dtype])
+
+    def round_shape(self, impl, workload, data, status, prefix, run, dtype, result):
+        """(X, Y, config, epochs_per_round, scale) of a timed round (round time x scale =
+        time per epoch): epochs_per_round whole epochs; or, for pure Python, one epoch over a
+        prefix of the data (a partial case's, or a prefix as long as the others' rounds when
+        its whole epoch is longer). Notes what a round times in result."""
+        config, n_batches = workload.config, workload.n_batches(data.n_train)
+        X, Y = precision.inputs(*adapters.get(impl).inputs(data), dtype)
         if status == "partial":
             timed_batches = prefix // config.batch_size
             result["timed_batches"] = timed_batches
-            notes.append(f"timed {timed_batches} of {n_batches} batches per epoch "
-                         f"({prefix} of {data.n_train} samples); per-epoch figures scaled by "
-                         f"{data.n_train / prefix:.4g}; loss and history are of that prefix; "
-                         "accuracies not measured")
-            epoch_estimate = run.seconds * data.n_train / prefix
-        else:
-            epoch_estimate = run.seconds / config.epochs
-        # the timing
-        batch_seconds = epoch_estimate / n_batches
+            result["notes"] = [f"timed {timed_batches} of {n_batches} batches per epoch "
+                               f"({prefix} of {data.n_train} samples); per-epoch figures "
+                               f"scaled by {data.n_train / prefix:.4g}; loss and history are "
+                               "of that prefix; accuracies not measured"]
+            X, Y, prefix_config, _ = self.training_set(workload, data, impl, prefix, dtype)
+            return X, Y, prefix_config, 1, data.n_train / prefix
+        epoch_estimate = run.seconds / config.epochs
         round_target = self.settings.max_partial_round_seconds
-        if status == "ok" and adapter.budgeted and epoch_estimate > round_target > 0 \
-                and n_batches > 1:
+        if adapters.get(impl).budgeted and epoch_estimate > round_target > 0 and n_batches > 1:
             # whole epochs untimed, but a round of a budgeted implementation is a prefix of
             # epoch 1's batches as long as the others' rounds, so that the rounds of a cycle
             # stay close together in time (one long round would part the others')
+            batch_seconds = epoch_estimate / n_batches
             timed_batches = max(1, min(n_batches - 1, int(round_target / batch_seconds)))
             prefix = timed_batches * config.batch_size
             result["timed_batches"] = timed_batches
-            notes.append(f"timed {timed_batches} of {n_batches} batches per round (the first "
-                         f"{prefix} samples of epoch 1), scaled to an epoch by "
-                         f"{data.n_train / prefix:.4g}; the untimed run, agreement, loss and "
-                         "accuracies are of whole epochs")
-            timed_X, timed_Y, timed_config, _ = self.training_set(workload, data, impl, prefix,
-                                                                   dtype)
-            epochs_per_round = 1
-            scale = data.n_train / prefix
-        elif status == "partial":
-            epochs_per_round = 1
-            scale = data.n_train / prefix
-            timed_X, timed_Y, timed_config = X, Y, run_config
-        else:
-            timed_X, timed_Y = X, Y
-            epochs_per_round = measure.epochs_per_round(epoch_estimate, self.settings)
-            scale = 1.0 / epochs_per_round
-            timed_config = dataclasses.replace(config, epochs=epochs_per_round)
-        setup, target = timed_call(cls(spec, params=init, **kwargs), init, timed_X, timed_Y,
-                                   timed_config)
-        phases["reference_and_agreement"] = (time.perf_counter() - started
-                                             - sum(phases.values()))
-        result.update({
-            "phase_seconds": phases,
-            "final_loss": run.history[-1],
-            "train_accuracy": None, "test_accuracy": None,
-            "agreement": agreement,
-            "peak_memory_bytes": run.peak_memory,
-            "peak_memory_method": run.memory_method,
-            "history": run.history,
-            "notes": notes,
-        })
+            result["notes"] = [f"timed {timed_batches} of {n_batches} batches per round (the "
+                               f"first {prefix} samples of epoch 1), scaled to an epoch by "
+                               f"{data.n_train / prefix:.4g}; the untimed run, agreement, loss "
+                               "and accuracies are of whole epochs"]
+            X, Y, prefix_config, _ = self.training_set(workload, data, impl, prefix, dtype)
+            return X, Y, prefix_config, 1, data.n_train / prefix
+        epochs_per_round = measure.epochs_per_round(epoch_estimate, self.settings)
+        X, Y, _, _ = self.training_set(workload, data, impl, None, dtype)
+        return (X, Y, dataclasses.replace(config, epochs=epochs_per_round), epochs_per_round,
+                1.0 / epochs_per_round)
+
+    def outcome(self, run, agreement, phases, status, X, data, adapter, dtype):
+        """The result's fields from the untimed run: loss, history, memory, agreement, and
+        the accuracies of whole-epoch runs."""
+        fields = {"phase_seconds": phases, "final_loss": run.history[-1],
+                  "train_accuracy": None, "test_accuracy": None, "agreement": agreement,
+                  "peak_memory_bytes": run.peak_memory,
+                  "peak_memory_method": run.memory_method, "history": run.history}
         if status == "ok":
-            result["train_accuracy"] = measure.accuracy(run.net.forward(X), data.labels_train)
+            fields["train_accuracy"] = measure.accuracy(run.net.forward(X), data.labels_train)
             if data.X_test is not None:
                 X_test, _ = precision.inputs(adapter.test_inputs(data), None, dtype)
-                result["test_accuracy"] = measure.accuracy(run.net.forward(X_test),
+                fields["test_accuracy"] = measure.accuracy(run.net.forward(X_test),
                                                            data.labels_test)
-        return Prepared(result, target, setup, epochs_per_round, scale,
-                        {"status": status, "scale_to_epoch": scale})
+        return fields
 
     def prepare_sklearn(self, workload, dtype=precision.DEFAULT):
         """scikit-learn's MLP on one workload, or skipped with the reason it cannot (float32:

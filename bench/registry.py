@@ -1,8 +1,9 @@
 """Which implementations and peers the benchmark can run, and why not when it cannot.
 
-`bench.implementations` imports the three implementations that MODULES names. When that
-import fails (say the Fortran extension is not built), `load` still gives the ones asked for,
-importing each one's module, and the error names the implementation that is missing and why.
+`load` imports each implementation asked for from its module (MODULES), so that when one
+cannot be imported (say the Fortran extension is not built) the others still load and the
+error names the one that is missing and why. (`bench.implementations` is the contract's
+name for the three classes, built from MODULES too.)
 """
 
 from __future__ import annotations
@@ -46,11 +47,6 @@ class ImplementationError(RuntimeError):
 def kind(name):
     """'implementation' or 'peer'."""
     return "peer" if name in PEERS else "implementation"
-
-
-def _registry_modules():
-    """{name: (module, attribute)} of the three implementations (MODULES)."""
-    return MODULES
 
 
 def install_hint(distribution):
@@ -101,7 +97,7 @@ def _import_one(name):
                                             f"{error}") from error
         return peers.NumpyLoopNetwork
     try:
-        module, attribute = _registry_modules()[name]
+        module, attribute = MODULES[name]
     except KeyError:
         raise ImplementationError(name, f"unknown; known: {', '.join(ALL)}") from None
     try:
@@ -113,19 +109,7 @@ def _import_one(name):
 
 def load(names):
     """{name: Network class (None for sklearn)} for names; ImplementationError if one fails."""
-    classes = {}
-    wanted = [n for n in names if n in IMPLEMENTATIONS]
-    if wanted:
-        try:
-            from bench.implementations import IMPLEMENTATIONS as registry  # noqa: PLC0415
-        except Exception:  # noqa: BLE001 - find out below which one is missing
-            registry = {}
-        for name in wanted:
-            classes[name] = registry[name] if name in registry else _import_one(name)
-    for name in names:
-        if name not in classes:
-            classes[name] = _import_one(name)
-    return classes
+    return {name: _import_one(name) for name in names}
 
 
 def availability():

@@ -1,26 +1,26 @@
-"""`python -m bench run`: every implementation and peer on every workload, timed by
-pytest-benchmark, each result saved (atomically) as soon as it is measured.
+"""`python -m bench run`, the session: start or resume a run, time every case still to do
+workload by workload, save each workload's results (atomically) as soon as they are measured.
 
-Once per run: the environment (and the measured dgemm rate: just before the wide workload,
-or at the start without it), the worked example, the
-gradient checks and the backward-pass excerpts. Then one pytest session over
-bench/bench_train.py, one test per implementation x workload still to do, workload by
-workload. The first test of a workload has `Runner.time_group` do, for every case of it:
-1. (pure Python and numpy-loop) a calibration: seconds per sample, from training on 1, 4,
-   16, ... samples; with it, the pair's estimated time against the pure-Python budget decides
-   between "ok" (whole epochs), "partial" (a bounded number of batches of the first epoch,
-   per-epoch figures scaled up) and "skipped" (even one batch is over the budget);
-2. one untimed training run from the workload's initial parameters with its sample orders:
-   the learning curve, final loss, accuracies, peak memory, and the trained parameters,
-   compared with the reference implementation's (NumPy) from the same start and orders;
-   its duration sizes the timed rounds (epochs per round);
-then the timing of all of them together: interleaved cycles (bench/schedule.py), each cycle
-one round of every case in a shuffled order, fresh initial parameters before every round
-(untimed), until every paired ratio's 95% interval is within +-5% or the workload's budget is
-spent; then the workload's results, ratios and sampling go into results.json at once (rewritten
-atomically) and the progress lines are printed. Each test hands its case's rounds to
-pytest-benchmark's statistics. A case that fails becomes a skipped result with the error as
-its reason; the others of its workload stand.
+Read top-down, `execute` runs:
+1. once per run: the environment (and the measured dgemm rate: just before the wide
+   workload, or at the start without it), the worked example, the gradient checks and the
+   backward-pass excerpts;
+2. `time_all`: the cases still to do, in groups (one workload's cases, or its more-threads
+   cases); for each group, `time_group`:
+   - `prepare_group`: every case made ready, untimed (bench.prepare): for pure Python a
+     calibration against its budget first (whole epochs, a partial prefix, or skipped), then
+     one untimed training run (learning curve, accuracies, agreement with the reference's
+     run), whose duration sizes the timed rounds;
+   - `sample_group`: the schedule (bench.schedule.interleave) times the cases together,
+     one round each per cycle in a shuffled order (bench.rounds.time_round: fresh initial
+     parameters untimed, then the public train call timed), until every paired ratio's 95%
+     interval is within +-5% or the workload's budget is spent;
+   - `record_group`: the results, the paired ratios and the sampling go into results.json at
+     once, and the rounds into pytest-benchmark's record of the session
+     (benchmarks/benchmarks-N.json, bench.records); a case that failed becomes a skipped
+     result with its error as the reason, and the others of its group stand;
+3. the untimed profiles, and the summary.
+The report is the command line's to build, from the saved results (bench.cli).
 """
 
 from __future__ import annotations
@@ -37,15 +37,10 @@ import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pytest_benchmark.stats import Stats
-
 from bench import adapters, checks, environment, files, floor, machine, measure, precision
-from bench import profiles
-from bench import registry
-from bench import results, schedule, stats, summary
+from bench import profiles, records, registry, results, rounds, schedule, stats, summary
 from bench import workloads as wl
-from bench.plan import Case, Plan, run_plan
-from bench.prepare import Preparer
+from bench.prepare import Case, Preparer
 
 # Test aid: kill the process (SIGKILL) right after this many results were saved.
 KILL_AFTER_VARIABLE = "BACKPROP_BENCH_KILL_AFTER"
@@ -82,8 +77,9 @@ def methodology(settings):
         "precision_goal": settings.precision,
         "budget_seconds": settings.python_budget_seconds,
         "max_partial_round_seconds": settings.max_partial_round_seconds,
-        "timer": "time.perf_counter, through pytest-benchmark's round runner (as in its "
-                 "pedantic mode, iterations=1); pytest-benchmark's statistics of each case's "
+        "timer": "time.perf_counter around the call, tracing off, as pytest-benchmark's round "
+                 "runner does in its pedantic mode (iterations=1); pytest-benchmark's "
+                 "statistics of each case's "
                  "rounds as time per epoch",
         "schedule": "the implementations of a workload are timed together in interleaved "
                     "cycles: each cycle times one round of every implementation in an order "
@@ -232,7 +228,7 @@ class Runner:
     def save_or_restore(self, before):
         """Save; if the save fails (files.WriteError), put the document back as it was
         (before), so that what was not saved is missing, never kept as skipped, and
-        `run --resume` measures it again; the plan then stops the session."""
+        `run --resume` measures it again; the run then stops."""
         try:
             self.save()
         except files.WriteError:
@@ -264,7 +260,7 @@ class Runner:
             self.doc["sources"] = checks.sources(list(networks))
         self.save()
 
-    # ---- the pairs ---------------------------------------------------------------------------
+    # ---- the cases ---------------------------------------------------------------------------
 
     def threaded_cases(self):
         """The more_threads cases: each pair timed again at the run's thread count, then at
@@ -278,9 +274,9 @@ class Runner:
                 if impl in self.options["implementations"]
                 for threads in (self.threads, self.also_threads)]
 
-    def pairs(self):
-        """The cases still to do: workload by workload, NumPy first; then the cases with
-        more threads."""
+    def cases_to_do(self):
+        """The cases without a saved result: workload by workload, NumPy first; then the
+        cases with more threads."""
         names = self.options["implementations"]
         dtypes = precision.run_dtypes(self.options)
         todo = []
@@ -290,10 +286,15 @@ class Runner:
                          for dtype in precision.case_dtypes(impl, workload, dtypes)
                          if impl in names and results.find_result(
                              self.doc, impl, workload, dtype=dtype) is None]
-        todo += [case for case in self.threaded_cases()
-                 if results.find_result(self.doc, case.implementation, case.workload,
-                                        results.MORE_THREADS, case.threads) is None]
-        return todo
+        return todo + [case for case in self.threaded_cases() if self.saved_result(case) is None]
+
+    def saved_result(self, case):
+        """The saved result of case, or None."""
+        if case.threads:
+            return results.find_result(self.doc, case.implementation, case.workload,
+                                       results.MORE_THREADS, case.threads)
+        return results.find_result(self.doc, case.implementation, case.workload,
+                                   dtype=case.dtype)
 
     def thread_limit(self, case):
         """Context: the case's BLAS threads (nothing to change for the run's own count)."""
@@ -301,36 +302,177 @@ class Runner:
             return contextlib.nullcontext()
         return environment.thread_limit(case.threads)
 
-    def run_all(self, progress):
-        """One pytest-benchmark session over every case still to do; each result is saved
-        as its test finishes."""
-        todo = self.pairs()
+    # ---- the timing ----------------------------------------------------------------------------
+
+    def time_all(self, progress):
+        """Time every case still to do, group by group (bench.runner's docstring); each
+        group's results are saved as soon as it is timed."""
+        todo = self.cases_to_do()
         if not todo:
             return
-        self.todo = todo
-        self.timed = {}
         self.progress = progress
         self.total, self.done = len(todo), 0
         self.started = time.perf_counter()
+        session = len(self.doc["run"]["sessions"])
+        self.records_name = f"benchmarks/benchmarks-{session}.json"
+        self.records = []
+        for _, group in itertools.groupby(todo, key=group_key):
+            self.time_group(list(group))
+
+    def time_group(self, cases):
+        """Prepare the cases of one group, time them interleaved, and record them."""
+        started = time.perf_counter()
+        prepared, failed = self.prepare_group(cases)
+        arms = [case for case in cases if case in prepared and prepared[case].target]
+        self.before_timing(cases[0].workload, arms)
+        sampling, entry = self.sample_group(cases, arms, prepared)
+        failed.update(sampling.failed)
+        spent = (time.perf_counter() - started) / len(cases)
+        lines = self.record_group(cases, arms, prepared, failed, sampling, entry, spent)
+        for case, result in lines:
+            self.report_progress(case, result)
+        section = results.MORE_THREADS if cases[0].threads else None
+        self.progress(summary.sampling_line(cases[0].workload, entry, section))
+        if self.kill_after and self.saved >= self.kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def prepare_group(self, cases):
+        """({case: Prepared}, {case: the error that stopped its preparation})."""
+        prepared, failed = {}, {}
+        for case in cases:
+            try:
+                with self.thread_limit(case):
+                    prepared[case] = self.preparer.prepare(case)
+            except Exception as error:  # noqa: BLE001 - recorded as the case's failure
+                failed[case] = error
+        return prepared, failed
+
+    def sample_group(self, cases, arms, prepared):
+        """(the schedule's Sampling of the arms' rounds, the group's sampling entry)."""
+        workload = cases[0].workload
+
+        def run_round(case):
+            with self.thread_limit(case):
+                return rounds.time_round(prepared[case])
+
+        rules = self.settings.rules(len(arms))
+        threads = max(case.threads or self.threads for case in cases)
+        with machine.OtherLoad(threads) as load:
+            sampling = schedule.interleave(arms, run_round, rules, time.perf_counter,
+                                           seed=zlib.crc32(workload.encode()),
+                                           probe=machine.canary)
+        entry = dict(sampling.as_dict(rules), arms=[case.id for case in arms],
+                     canary=sampling.probe, **load.figures)
+        return sampling, entry
+
+    def record_group(self, cases, arms, prepared, failed, sampling, entry, spent):
+        """Put the group's results, ratios and sampling into the document and its rounds into
+        the session's records, then save both; -> [(case, result)] in the group's order. A
+        save that fails puts the document back as it was (save_or_restore)."""
+        workload = cases[0].workload
+        section = results.MORE_THREADS if cases[0].threads else None
+        before = copy.deepcopy(self.doc)
+        holder = self.doc if section is None else self.doc[section]
+        holder.setdefault("sampling", {})[workload] = entry
+        lines = []
+        for case in cases:
+            if case in failed:
+                result = self.failure_result(case, failed[case])
+            else:
+                result = prepared[case].result
+                samples = sampling.samples.get(case, [])
+                if samples:
+                    self.complete(case, prepared[case], samples, entry)
+                    self.records.append(records.entry(case.id, case.workload, samples,
+                                                      prepared[case].extra_info))
+                result["seconds_spent"] = spent
+            results.put_result(self.doc, result, section)
+            lines.append((case, result))
+        self.put_ratios(workload, [c for c in arms if c not in failed], sampling, section)
+        self.save_or_restore(before)
+        self.save_records()
+        return lines
+
+    def put_ratios(self, workload, arms, sampling, section):
+        """The paired ratio of every two arms (main timings), or the gain of more threads of
+        each implementation (the more_threads section)."""
+        for a, b in itertools.combinations(arms, 2):
+            ratio = sampling.ratio(a, b)
+            if section is None:
+                results.put_ratio(self.doc, {
+                    "workload": workload, "numerator": a.implementation,
+                    "denominator": b.implementation, "ratio": ratio.value,
+                    "ci_low": ratio.low, "ci_high": ratio.high, "cycles": sampling.cycles,
+                    "numerator_dtype": a.dtype, "denominator_dtype": b.dtype})
+            elif a.implementation == b.implementation:
+                results.put_gain(self.doc, {
+                    "implementation": a.implementation, "workload": workload,
+                    "threads": [a.threads, b.threads], "ratio": ratio.value,
+                    "ci_low": ratio.low, "ci_high": ratio.high, "cycles": sampling.cycles})
+
+    def failure_result(self, case, error):
+        """A skipped result whose reason is the error that stopped the case."""
+        message = f"failed: {type(error).__name__}: {error}".strip().splitlines()[0]
+        self.failures.append(f"{case.id}: {message}")
+        result = self.preparer.base(case.implementation, wl.get(case.workload), "skipped",
+                                     message, case.dtype)
+        result["threads"] = case.threads or self.threads
+        result["seconds_spent"] = 0.0
+        return result
+
+    def save_records(self):
+        """pytest-benchmark's record of this session's rounds so far (bench.records)."""
         env = self.doc["environment"]
-        plan = Plan(todo, self,
-                    machine_info={"cpu": env.get("cpu_model"), "os": env.get("os"),
-                                  "python": env.get("python")},
-                    commit_info={"id": env.get("git_commit"), "dirty": env.get("git_dirty")})
-        name = f"benchmarks-{len(self.doc['run']['sessions'])}"
-        self.benchmark_json = f"benchmarks/{name}.json"
-        outcome = run_plan(plan, self.out_dir / "benchmarks", name)
-        if plan.write_error is not None:  # a result could not be saved: the run stops
-            raise plan.write_error
-        if outcome.exit_code == 2:  # pytest: interrupted (Ctrl-C)
-            raise KeyboardInterrupt
-        for error in outcome.errors:
-            self.failures.append(error)
-        missing = [case for case in todo if self.saved_result(case) is None]
-        if outcome.exit_code not in (0, 1) or missing:
-            raise RunError(f"the benchmark session ended with exit code {outcome.exit_code} "
-                           f"and {len(missing)} of {len(todo)} benchmarks unrecorded; see "
-                           f"{outcome.log_path}")
+        records.write(self.out_dir / self.records_name, self.records,
+                      machine_info={"cpu": env.get("cpu_model"), "os": env.get("os"),
+                                    "python": env.get("python")},
+                      commit_info={"id": env.get("git_commit"), "dirty": env.get("git_dirty")})
+
+    def before_timing(self, workload, arms):
+        """The limits measured next to the timings they are compared with, so that both see
+        the same load: the dgemm limit before wide, the pure-Python floor before xor."""
+        if workload == LIMIT_WORKLOAD and self.doc["environment"].get("dgemm", {}).get(
+                "measured") != LIMIT_WHEN:
+            self.measure_limit(LIMIT_WHEN)
+        if workload == floor.WORKLOAD and any(case.implementation == floor.IMPLEMENTATION
+                                              and not case.threads for case in arms):
+            self.doc["environment"]["python_floor"] = floor.measure(self.settings.dgemm_rounds)
+
+    def complete(self, case, prepared, samples, sampling):
+        """Fill a result's timing from its per-epoch samples (in cycle order): pytest-
+        benchmark's statistics, and the median's 95% interval."""
+        result = prepared.result
+        summary_stats = records.statistics(samples)
+        per_epoch = {key: getattr(summary_stats, key)
+                     for key in ("median", "iqr", "min", "max", "mean", "stddev")}
+        median = stats.median_estimate(samples)
+        per_epoch.update(rounds=len(samples), ci_low=median.low, ci_high=median.high,
+                         samples=list(samples))
+        data = wl.dataset(wl.get(case.workload))
+        flops_per_epoch = self.doc["workloads"][case.workload]["flops_per_epoch"]
+        result.update({
+            "time_per_epoch": per_epoch,
+            "samples_per_second": data.n_train / per_epoch["median"],
+            "gflops": flops_per_epoch / per_epoch["median"] / 1e9,
+            "timing": {"epochs_per_round": prepared.epochs_per_round,
+                       "cycles": sampling["cycles"], "warmup_cycles": sampling["warmup_cycles"],
+                       "scale_to_epoch": prepared.scale,
+                       "round_median_seconds": per_epoch["median"] / prepared.scale,
+                       "benchmark_json": self.records_name, "benchmark": case.id},
+            "interference": {"other_cores": sampling["other_cores"],
+                             "heavy": sampling["heavy"]},
+        })
+
+    def report_progress(self, case, result):
+        """Count a saved result and print its progress line."""
+        self.saved += 1
+        self.done += 1
+        elapsed = time.perf_counter() - self.started
+        left = elapsed / self.done * (self.total - self.done)
+        self.progress(summary.progress_line(self.done, self.total, result, elapsed, left,
+                                            case.threads))
+
+    # ---- after the timings ------------------------------------------------------------------
 
     def profile_all(self, progress):
         """Untimed profiles (bench.profiles) of each implementation on the representative
@@ -361,152 +503,6 @@ class Runner:
             progress(f"profiles: {done} made in {time.perf_counter() - start:.1f} s "
                      "(untimed, after the timings)")
 
-    def saved_result(self, case):
-        """The saved result of case, or None."""
-        if case.threads:
-            return results.find_result(self.doc, case.implementation, case.workload,
-                                       results.MORE_THREADS, case.threads)
-        return results.find_result(self.doc, case.implementation, case.workload,
-                                   dtype=case.dtype)
-
-    def timing(self, case, time_round):
-        """Called by each benchmark test: (per-epoch samples, extra_info) of case, [] for a
-        case with nothing to time. The first case of a workload (and section) times its
-        whole group, interleaved; a case whose preparation or rounds failed raises its error
-        here, in its own test, which records it as that case's failure."""
-        if case not in self.timed:
-            group = [c for c in self.todo if group_key(c) == group_key(case)]
-            self.time_group(group, time_round)
-        outcome = self.timed.pop(case)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
-
-    def time_group(self, cases, time_round):
-        """Prepare every case of one workload (untimed), time their rounds interleaved in
-        cycles (bench/schedule.py) until every ratio is within the precision asked or the
-        budget is spent, and save the results, the paired ratios and the sampling at once."""
-        started = time.perf_counter()
-        prepared, failed = {}, {}
-        for case in cases:
-            try:
-                with self.thread_limit(case):
-                    prepared[case] = self.preparer.prepare(case)
-            except Exception as error:  # noqa: BLE001 - raised again in the case's own test
-                failed[case] = error
-        arms = [case for case in cases if case in prepared and prepared[case].target]
-        workload = cases[0].workload
-        self.before_timing(workload, arms)
-
-        def run_round(case):
-            with self.thread_limit(case):
-                return time_round(prepared[case])
-
-        rules = self.settings.rules(len(arms))
-        threads = max(case.threads or self.threads for case in cases)
-        with machine.OtherLoad(threads) as load:
-            sampling = schedule.interleave(arms, run_round, rules, time.perf_counter,
-                                           seed=zlib.crc32(workload.encode()),
-                                           probe=machine.canary)
-        failed.update(sampling.failed)
-        spent = (time.perf_counter() - started) / len(cases)
-        entry = dict(sampling.as_dict(rules), arms=[case.id for case in arms],
-                     canary=sampling.probe, **load.figures)
-        section = results.MORE_THREADS if cases[0].threads else None
-        before = copy.deepcopy(self.doc)
-        holder = self.doc if section is None else self.doc[section]
-        holder.setdefault("sampling", {})[workload] = entry
-        lines = []
-        for case in cases:
-            if case in failed:
-                self.timed[case] = failed[case]
-                continue
-            result = prepared[case].result
-            samples = sampling.samples.get(case, [])
-            if samples:
-                self.complete(case, prepared[case], samples, entry)
-            result["seconds_spent"] = spent
-            results.put_result(self.doc, result, section)
-            self.timed[case] = (samples, prepared[case].extra_info)
-            lines.append((case, result))
-        for a, b in itertools.combinations([c for c in arms if c not in failed], 2):
-            ratio = sampling.ratio(a, b)
-            if section is None:
-                results.put_ratio(self.doc, {
-                    "workload": workload, "numerator": a.implementation,
-                    "denominator": b.implementation, "ratio": ratio.value,
-                    "ci_low": ratio.low, "ci_high": ratio.high, "cycles": sampling.cycles,
-                    "numerator_dtype": a.dtype, "denominator_dtype": b.dtype})
-            elif a.implementation == b.implementation:  # the gain of more threads
-                results.put_gain(self.doc, {
-                    "implementation": a.implementation, "workload": workload,
-                    "threads": [a.threads, b.threads], "ratio": ratio.value,
-                    "ci_low": ratio.low, "ci_high": ratio.high, "cycles": sampling.cycles})
-        self.save_or_restore(before)
-        for case, result in lines:
-            self.report_progress(case, result)
-        self.progress(summary.sampling_line(workload, entry, section))
-        if self.kill_after and self.saved >= self.kill_after:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    def before_timing(self, workload, arms):
-        """The limits measured next to the timings they are compared with, so that both see
-        the same load: the dgemm limit before wide, the pure-Python floor before xor."""
-        if workload == LIMIT_WORKLOAD and self.doc["environment"].get("dgemm", {}).get(
-                "measured") != LIMIT_WHEN:
-            self.measure_limit(LIMIT_WHEN)
-        if workload == floor.WORKLOAD and any(case.implementation == floor.IMPLEMENTATION
-                                              and not case.threads for case in arms):
-            self.doc["environment"]["python_floor"] = floor.measure(self.settings.dgemm_rounds)
-
-    def complete(self, case, prepared, samples, sampling):
-        """Fill a result's timing from its per-epoch samples (in cycle order): pytest-
-        benchmark's statistics, and the median's 95% interval."""
-        result = prepared.result
-        summary_stats = Stats()
-        for seconds in samples:
-            summary_stats.update(seconds)
-        per_epoch = {key: getattr(summary_stats, key)
-                     for key in ("median", "iqr", "min", "max", "mean", "stddev")}
-        median = stats.median_estimate(samples)
-        per_epoch.update(rounds=len(samples), ci_low=median.low, ci_high=median.high,
-                         samples=list(samples))
-        data = wl.dataset(wl.get(case.workload))
-        flops_per_epoch = self.doc["workloads"][case.workload]["flops_per_epoch"]
-        result.update({
-            "time_per_epoch": per_epoch,
-            "samples_per_second": data.n_train / per_epoch["median"],
-            "gflops": flops_per_epoch / per_epoch["median"] / 1e9,
-            "timing": {"epochs_per_round": prepared.epochs_per_round,
-                       "cycles": sampling["cycles"], "warmup_cycles": sampling["warmup_cycles"],
-                       "scale_to_epoch": prepared.scale,
-                       "round_median_seconds": per_epoch["median"] / prepared.scale,
-                       "benchmark_json": self.benchmark_json, "benchmark": case.id},
-            "interference": {"other_cores": sampling["other_cores"],
-                             "heavy": sampling["heavy"]},
-        })
-
-    def report_progress(self, case, result):
-        """Count a saved result and print its progress line."""
-        self.saved += 1
-        self.done += 1
-        elapsed = time.perf_counter() - self.started
-        left = elapsed / self.done * (self.total - self.done)
-        self.progress(summary.progress_line(self.done, self.total, result, elapsed, left,
-                                            case.threads))
-
-    def record_failure(self, case, message):
-        """Called when a benchmark test fails: a skipped result with the error as reason."""
-        self.failures.append(f"{case.id}: {message}")
-        result = self.preparer.base(case.implementation, wl.get(case.workload), "skipped",
-                                     message, case.dtype)
-        result["threads"] = case.threads or self.threads
-        result["seconds_spent"] = 0.0
-        before = copy.deepcopy(self.doc)
-        results.put_result(self.doc, result, results.MORE_THREADS if case.threads else None)
-        self.save_or_restore(before)
-        self.report_progress(case, result)
-
     def finish(self):
         now = utc_now()
         run = self.doc["run"]
@@ -514,7 +510,7 @@ class Runner:
         run["sessions"][-1].update({"finished": now, "wall_seconds": wall})
         run["finished"] = now
         run["wall_seconds"] = sum(s.get("wall_seconds") or 0.0 for s in run["sessions"])
-        run["complete"] = not self.pairs()
+        run["complete"] = not self.cases_to_do()
         self.save()
 
 
@@ -531,19 +527,11 @@ def agreement_failures(doc):
     return lines
 
 
-def build_report(results_file, out_path):
-    """The merged PDF report of one run, from its saved results file alone (so that the
-    report made by the run and one rebuilt later by `bench report` are the same bytes)."""
-    import reports  # noqa: PLC0415
-
-    return reports.build_report([results.load(results_file)], out_path)
-
-
 def execute(runner, progress=None):
     """Run everything; return the process exit code (0, or 1 if an agreement is outside
-    tolerance, a benchmark failed or the report failed). KeyboardInterrupt propagates after
-    the results so far are saved. progress(line) defaults to printing on the standard output
-    as it is now (pytest's output is redirected while the benchmarks run)."""
+    tolerance, a benchmark failed or a gradient check failed). KeyboardInterrupt propagates
+    after the results so far are saved. progress(line) defaults to printing on the standard
+    output as it is now."""
     if progress is None:
         stream = sys.stdout
 
@@ -558,7 +546,7 @@ def execute(runner, progress=None):
         progress(f"warning: {busy}")
     try:
         runner.once_per_run()
-        runner.run_all(progress)
+        runner.time_all(progress)
         runner.profile_all(progress)
     except KeyboardInterrupt:
         runner.finish()
@@ -579,14 +567,4 @@ def execute(runner, progress=None):
             progress(f"\n{title}:")
             for line in lines:
                 progress(f"  {line}")
-    report = runner.out_dir / "report.pdf"
-    start = time.perf_counter()
-    try:
-        files.last_write(lambda: build_report(runner.results_file, report), report)
-    except Exception as error:  # noqa: BLE001 - the results are saved; say what failed
-        progress(f"\nreport: FAILED ({type(error).__name__}: {error}); the results are saved; "
-                 f"retry with: python -m bench report {runner.out_dir} -o {report}")
-        return 1
-    progress(f"\nreport: {report} ({time.perf_counter() - start:.1f} s)")
-    progress(f"results: {runner.results_file}")
     return code

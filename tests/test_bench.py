@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from bench import checks, cli, measure, precision, registry, results, summary
+from bench import settings as bench_settings
 from bench import workloads as wl
 from bench.model import Run
 from python_impl.spec import AGREEMENT_TOLERANCE, FLOAT32_AGREEMENT_TOLERANCE
@@ -383,7 +384,7 @@ def test_source_excerpts_lie_between_the_markers():
 # ---- pieces ---------------------------------------------------------------------------------
 
 def test_rounds_keep_microsecond_epochs_off_the_timer_resolution():
-    settings = measure.DEFAULT_SETTINGS
+    settings = bench_settings.DEFAULT_SETTINGS
     epochs = measure.epochs_per_round(1e-6, settings)
     assert epochs * 1e-6 >= settings.min_round_seconds > (epochs - 1) * 1e-6
     assert measure.epochs_per_round(2.0, settings) == 1

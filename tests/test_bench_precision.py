@@ -11,7 +11,7 @@ from test_bench import minimal_doc
 
 from bench import adapters, cli, peers, precision, registry, results, summary
 from bench.model import Run
-from bench.plan import Case
+from bench.prepare import Case
 from python_impl.arrays import history_diff, layer_diffs
 from python_impl.spec import (AGREEMENT_TOLERANCE, FLOAT32_AGREEMENT_TOLERANCE, NetworkSpec,
                               TrainConfig, epoch_orders, init_params)
@@ -27,7 +27,7 @@ def test_dtype_option_defaults_to_both_and_rejects_unknown_names():
     assert options["dtypes"] == ["float32"]
     options = cli.plan_options(parser.parse_args(["run", "--dtype", "float32,float64"]))
     assert options["dtypes"] == ["float64", "float32"]
-    with pytest.raises(SystemExit, match="unknown dtype 'float16'"):
+    with pytest.raises(cli.UsageError, match="argument --dtype: unknown dtype 'float16'"):
         cli.plan_options(parser.parse_args(["run", "--dtype", "float16"]))
 
 

@@ -10,10 +10,10 @@ rounds' setup and target are run once.
 import numpy as np
 import pytest
 
-from bench import measure
+from bench import settings
 from bench import workloads as wl
 from bench.implementations import IMPLEMENTATIONS
-from bench.plan import Case
+from bench.prepare import Case
 from bench.prepare import Preparer
 
 
@@ -34,7 +34,7 @@ def prepared_with_spy(name, workload, dtype="float64"):
     calls = []
     classes = dict(IMPLEMENTATIONS)
     classes[name] = spy_class(IMPLEMENTATIONS[name], calls)
-    preparer = Preparer(classes, {}, measure.QUICK_SETTINGS, threads=1)
+    preparer = Preparer(classes, {}, settings.QUICK_SETTINGS, threads=1)
     prepared = preparer.prepare(Case(name, workload, dtype=dtype))
     untimed = len(calls)
     args, kwargs = prepared.setup()
