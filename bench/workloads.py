@@ -9,6 +9,9 @@ standardised with the training split's mean and standard deviation. The MNIST fi
 data sets, one reader (`read_mnist`) and one split, that differ only in scaling: `mnist-5k`
 standardised as every other set, `mnist-5k-unit` pixel / 255 in [0, 1] (not standardised), as
 Nielsen's mnist_loader gives them. Targets are one-hot rows (XOR: one 0/1 column).
+
+A user's workloads, defined in TOML files (bench/workload_files.py), join these by `register`,
+after which `get`, `dataset` and `describe` treat them as their own.
 """
 
 from __future__ import annotations
@@ -80,11 +83,13 @@ class Workload:
     description: str
     spec: NetworkSpec
     config: TrainConfig
-    data: str                      # a key of DATA_SOURCES
+    data: str                      # a key of DATA_SOURCES (a user's workload: its data's name)
     seed: int = 0                  # init_params(spec, seed)
     sweep: dict | None = None      # {"name": "hidden_width", "value": W} for sweep members
     published: dict | None = None  # a published result of the same network, to set beside
                                    # the run's: {"test_accuracy", "source", "setting"}
+    user: object = None            # a user's workload: its definition, data source and loaded
+                                   # data (bench.workload_files.UserSource); None if built in
 
     def n_batches(self, n_samples):
         """Batches per epoch over n_samples."""
@@ -185,12 +190,24 @@ QUICK = ("xor", "iris", "digits", "mnist-shaped", "wide",
          "width-8", "width-32", "width-128", "width-512")
 
 
+# The workloads users define in files (bench/workload_files.py), added by register.
+USER_WORKLOADS = {}
+
+
+def register(workload):
+    """Make a user's workload known to get (ValueError if a different workload has its name)."""
+    if workload.name in WORKLOADS or USER_WORKLOADS.get(workload.name, workload) != workload:
+        raise ValueError(f"workload name {workload.name!r} is taken")
+    USER_WORKLOADS.setdefault(workload.name, workload)
+
+
 def get(name):
-    """The workload called name (KeyError listing the names otherwise)."""
+    """The workload called name, built in or registered (KeyError listing the names otherwise)."""
+    known = {**WORKLOADS, **USER_WORKLOADS}
     try:
-        return WORKLOADS[name]
+        return known[name]
     except KeyError:
-        raise KeyError(f"unknown workload {name!r}; known: {', '.join(WORKLOADS)}") from None
+        raise KeyError(f"unknown workload {name!r}; known: {', '.join(known)}") from None
 
 
 def file_sha256(path):
@@ -323,13 +340,16 @@ def load_data(name):
 
 def dataset(workload):
     """The loaded data of a workload."""
+    if workload.user is not None:
+        return workload.user.dataset
     return load_data(workload.data)
 
 
 def describe(workload):
     """The workload's entry in a results file ("workloads": {name: ...})."""
     data = dataset(workload)
-    source, licence, synthetic = DATA_SOURCES[workload.data]
+    user = workload.user
+    source, licence, synthetic = DATA_SOURCES[workload.data] if user is None else user.source
     spec, config = workload.spec, workload.config
     return {
         "description": workload.description,
@@ -349,4 +369,5 @@ def describe(workload):
         "flops_per_epoch": flops(spec, data.n_train),
         "sweep": workload.sweep,
         **({"published": workload.published} if workload.published else {}),
+        **({"user": user.entry()} if user is not None else {}),
     }
