@@ -18,10 +18,10 @@ is not profiled (the entry says why).
   cProfile adds a cost per function call, which inflates call-heavy code (pure Python).
 - fortran: no Python profiler sees inside the compiled routine. The share of Network.train
   spent in the raw f2py call (`fortran_impl._backprop.trainer.train`: the whole training
-  loop in Fortran) is measured by timing that call from inside Network.train (through a
-  timing stand-in for fortran_impl.network's `_trainer` during the profile) against the
-  whole call; the rest is the Python wrapper (argument checks, parameter copies); the
-  sample orders are computed inside the Fortran call.
+  loop in Fortran) is measured by timing that call from inside Network.train (through
+  fortran_impl.timed_calls, the Fortran face's hook for this) against the whole call; the
+  rest is the Python wrapper (argument checks, parameter copies); the sample orders are
+  computed inside the Fortran call.
   How the Fortran routine's time splits between matrix products and the rest is not
   measured (it would need instrumentation inside the Fortran).
 
@@ -265,51 +265,26 @@ def profile_cprofile(cls, spec, init, X, Y, config, repeats):
 
 # ---- the Fortran wrapper ----------------------------------------------------------------------
 
-class _TimedTrainer:
-    """Stands in for fortran_impl.network's `_trainer`: times its `train`, passes the rest."""
-
-    def __init__(self, trainer):
-        self._trainer = trainer
-        self.seconds = 0.0
-        self.calls = 0
-
-    def __getattr__(self, name):
-        attribute = getattr(self._trainer, name)
-        if name != "train":
-            return attribute
-
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return attribute(*args, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - start
-                self.calls += 1
-        return timed
-
-
 def profile_fortran(cls, spec, init, X, Y, config, repeats):
-    """The raw f2py call's share of Network.train over `repeats` calls."""
+    """The raw f2py call's share of Network.train over `repeats` calls, timed by the Fortran
+    face's timed_calls() hook."""
     module = importlib.import_module(cls.__module__)
-    if not hasattr(module, "_trainer"):
-        return skipped(f"{cls.__module__} has no _trainer through which to time the raw call")
-    original = module._trainer
-    timed = _TimedTrainer(original)
+    if not hasattr(module, "timed_calls"):
+        return skipped(f"{cls.__module__} has no timed_calls() through which to time the raw "
+                       "call")
     net = cls(spec, params=init)
     whole = 0.0
-    module._trainer = timed
-    try:
+    with module.timed_calls() as timings:
         for _ in range(repeats):
             net.set_params(init)
             start = time.perf_counter()
             net.train(X, Y, config)
             whole += time.perf_counter() - start
-    finally:
-        module._trainer = original
-    if timed.calls != repeats or whole <= 0.0:
-        return skipped(f"the raw Fortran call was seen {timed.calls} times in {repeats} "
-                       "train calls: Network.train no longer goes through _trainer.train")
-    raw = min(timed.seconds, whole)
+    calls = timings.calls.get("train", 0)
+    if calls != repeats or whole <= 0.0:
+        return skipped(f"the raw Fortran call was seen {calls} times in {repeats} train calls: "
+                       "Network.train no longer makes one call into the Fortran")
+    raw = min(timings.seconds["train"], whole)
     top = [{"function": FORTRAN_RAW, "share": raw / whole, "seconds": raw, "calls": repeats},
            {"function": FORTRAN_WRAPPER, "share": (whole - raw) / whole,
             "seconds": whole - raw, "calls": repeats}]

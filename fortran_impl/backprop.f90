@@ -14,24 +14,30 @@
 !    a sample is contiguous and a NumPy C-ordered (n_samples, n_in) array is passed as its
 !    transpose without a copy.
 !  - params: one flat vector, layer by layer: W_l (n_{l-1} x n_l, column-major: W(i,j) is
-!    params(p_off(l) + i + (j-1)*n_{l-1})) then b_l (n_l entries).
+!    params(p + i + (j-1)*n_{l-1}), p the entries of the layers before) then b_l (n_l
+!    entries). The routines walk it with a running offset, layer by layer, as they walk the
+!    per-layer work arrays (z_l, a_l, delta_l, n_l x bs each, one after another).
 !  - orders(n_samples, epochs): column e is epoch e's order, 0-BASED sample indices (as in
 !    Python: the array is passed unchanged), each in [0, n_samples).
 !  - Activation and loss codes are the positions in python_impl.spec's tuples:
 !    hidden 0 sigmoid, 1 tanh, 2 relu, 3 linear; output 0 sigmoid, 1 softmax, 2 linear;
 !    loss 0 mse, 1 cross_entropy.
 !  - The kernels (module kernels, kernels.f90) do the inner work: `gemm`, BLAS dgemm when
-!    the build links it (the meson option -Dblas) and the product is large enough, plain
-!    loops otherwise (the reference); add_bias, row_sums, gather. This file is the algorithm.
-!  - Error codes (info): see the ERR_* constants (trainer.inc); fortran_impl/network.py maps
-!    them to Python exceptions.
+!    the build links it (the meson option -Dblas) and the path allows it, plain loops
+!    otherwise (the reference); add_bias, row_sums, gather. This file is the algorithm.
+!  - The algorithm is pure and written against a `layout` (trainer.inc): the codes, the
+!    matrix-product path and where the work arrays lie, beside the layer sizes. Only the
+!    entry points, which build the layout, read the module's one variable (the path that
+!    set_matmul_path selects).
+!  - Error codes (info): the ERR_* constants of trainer.inc, numbered there only:
+!    fortran_impl/network.py reads them from it and maps each name to a Python exception.
 !  - One text, two precisions: the module's body is trainer.inc, written once for a working
 !    precision `wp` (every real of the algorithm is real(kind=wp), every constant 1.0_wp).
 !    This module sets wp to double precision; backprop32.f90 (module trainer32, over
 !    kernels32 and sgemm) includes the same text with wp single. f2py maps the kind `wp`
 !    through an f2cmap file per extension (wp_double.f2cmap, wp_single.f2cmap; see meson.build).
 module trainer
-  use kernels, only: gemm, add_bias, copy_to, row_sums, gather, matmul_path, blas_linked, &
+  use kernels, only: gemm, add_bias, copy_to, row_sums, gather, blas_linked, &
                      PATH_AUTO, PATH_LOOPS, PATH_BLAS
   implicit none
   private

@@ -3,7 +3,7 @@
 ! with the working precision wp = single; its matrix products are kernels32's (BLAS sgemm
 ! or the reference loops in single). f2py wraps it as fortran_impl._backprop32.
 module trainer32
-  use kernels32, only: gemm, add_bias, copy_to, row_sums, gather, matmul_path, blas_linked, &
+  use kernels32, only: gemm, add_bias, copy_to, row_sums, gather, blas_linked, &
                        PATH_AUTO, PATH_LOOPS, PATH_BLAS
   implicit none
   private

@@ -3,13 +3,13 @@
 ! calls bp_dgemm or bp_sgemm and uses its own reference loops; they exist only so that the module
 ! links, and should one be called anyway it still returns the right product (matmul).
 
-logical function bp_blas_linked()
+pure logical function bp_blas_linked()
   ! False: this build has no BLAS.
   implicit none
   bp_blas_linked = .false.
 end function bp_blas_linked
 
-subroutine bp_dgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc)
+pure subroutine bp_dgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc)
   ! c(1:m, 1:n) = op(a) op(b) by the matmul intrinsic; arguments as BLAS dgemm's.
   implicit none
   character, intent(in) :: trans_a              ! 'N' or 'T': op(a) = a or a^T
@@ -34,7 +34,7 @@ subroutine bp_dgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc)
   end if
 end subroutine bp_dgemm
 
-subroutine bp_sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc)
+pure subroutine bp_sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc)
   ! c(1:m, 1:n) = op(a) op(b) by the matmul intrinsic; arguments as BLAS sgemm's.
   implicit none
   character, intent(in) :: trans_a              ! 'N' or 'T': op(a) = a or a^T

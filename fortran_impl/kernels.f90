@@ -15,7 +15,7 @@ module kernels
   implicit none
   private
   public :: gemm, add_bias, copy_to, row_sums, gather
-  public :: matmul_path, blas_linked, PATH_AUTO, PATH_LOOPS, PATH_BLAS
+  public :: blas_linked, PATH_AUTO, PATH_LOOPS, PATH_BLAS
 
   ! The working precision: double (kernels32.f90 compiles the same text in single).
   integer, parameter :: wp = kind(1d0)

@@ -5,7 +5,7 @@ module kernels32
   implicit none
   private
   public :: gemm, add_bias, copy_to, row_sums, gather
-  public :: matmul_path, blas_linked, PATH_AUTO, PATH_LOOPS, PATH_BLAS
+  public :: blas_linked, PATH_AUTO, PATH_LOOPS, PATH_BLAS
 
   ! The working precision: single (kernels.f90 compiles the same text in double).
   integer, parameter :: wp = kind(1.0)

@@ -5,8 +5,9 @@ fortran_impl._backprop; kernels.f90, module `kernels`, its matrix products and o
 does the arithmetic; this file validates every argument first with the contract layer's
 checks (python_impl.arrays: the same ValueError / TypeError as the other two
 implementations, naming the argument), lays the data out as the Fortran expects, and turns
-Fortran error codes and f2py's own exceptions into ValueError / FloatingPointError. Layout
-shared with backprop.f90:
+Fortran error codes (named in trainer.inc, read from it here) and f2py's own exceptions into
+the contract's exceptions. `timed_calls()` times the raw Fortran calls (for profiling).
+Layout shared with backprop.f90:
 
 - precision: backprop.f90 (module trainer, extension _backprop) computes in double,
   backprop32.f90 (module trainer32, extension _backprop32) in single: the same Fortran text
@@ -22,9 +23,14 @@ shared with backprop.f90:
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import platform
+import re
+import threading
+import time
+from pathlib import Path
 
 import numpy as np
 
@@ -79,7 +85,6 @@ def _load_extension():
 
 
 (_backprop, _backprop32), _CORETYPE_SET = _load_extension()
-_trainer = _backprop.trainer
 # The trainer of each precision: the same Fortran text (trainer.inc), compiled twice.
 _TRAINERS = {"float64": _backprop.trainer, "float32": _backprop32.trainer32}
 # What f2py raises on arguments it cannot pass (its own exception class, stored in the
@@ -88,22 +93,35 @@ _F2PY_ERRORS = (ValueError, TypeError) + tuple(
     value for module in (_backprop, _backprop32) for value in vars(module).values()
     if isinstance(value, type) and issubclass(value, Exception))
 
-# The ERR_* codes of backprop.f90 -> (exception, argument the error is about, message).
+
+def _error_codes():
+    """{name: number} of trainer.inc's error codes (its `integer, parameter :: ERR_... = N`
+    lines): they are numbered there only, and the extensions are built from that text."""
+    text = Path(__file__).with_name("trainer.inc").read_text(encoding="utf-8")
+    return {name: int(number) for name, number in
+            re.findall(r"^\s*integer, parameter :: (ERR_\w+) = (\d+)", text, re.M)}
+
+
+# trainer.inc's error codes by name -> (exception, argument the error is about, message);
+# tests/test_fortran.py holds these names to trainer.inc's, one for one.
 _ERRORS = {
-    1: (ValueError, "spec", "n_layers < 1 or a layer size < 1"),
-    2: (ValueError, "params", "the parameter count does not match layer_sizes"),
-    3: (ValueError, "X", "the number of inputs does not match layer_sizes[0]"),
-    4: (ValueError, "Y", "the number of outputs does not match layer_sizes[-1]"),
-    5: (ValueError, "X", "n_samples must be >= 1"),
-    6: (ValueError, "spec", "unknown activation or loss code"),
-    7: (ValueError, "config", "batch_size must be >= 1"),
-    8: (ValueError, "config", "epochs must be >= 1"),
-    9: (ValueError, "orders", "not one order per epoch, or an index outside [0, n_samples)"),
-    10: (ValueError, "config", "learning_rate, momentum or l2 out of range"),
-    11: (ValueError, "X", "the work arrays are too large to allocate"),
-    13: (ValueError, "path", "unknown matrix-product path, or no BLAS in this build"),
+    "ERR_LAYERS": (ValueError, "spec", "n_layers < 1 or a layer size < 1"),
+    "ERR_N_PARAMS": (ValueError, "params", "the parameter count does not match layer_sizes"),
+    "ERR_N_IN": (ValueError, "X", "the number of inputs does not match layer_sizes[0]"),
+    "ERR_N_OUT": (ValueError, "Y", "the number of outputs does not match layer_sizes[-1]"),
+    "ERR_N_SAMPLES": (ValueError, "X", "n_samples must be >= 1"),
+    "ERR_CODE": (ValueError, "spec", "unknown activation or loss code"),
+    "ERR_BATCH": (ValueError, "config", "batch_size must be >= 1"),
+    "ERR_EPOCHS": (ValueError, "config", "epochs must be >= 1"),
+    "ERR_ORDERS": (ValueError, "orders",
+                   "not one order per epoch, or an index outside [0, n_samples)"),
+    "ERR_RATE": (ValueError, "config", "learning_rate, momentum or l2 out of range"),
+    "ERR_ALLOC": (ValueError, "X", "the work arrays are too large to allocate"),
+    "ERR_NONFINITE": (FloatingPointError, "config", "a loss is not finite"),
+    "ERR_PATH": (ValueError, "path", "unknown matrix-product path, or no BLAS in this build"),
 }
-ERR_NONFINITE = 12
+_CODES = _error_codes()
+_NAMES = {number: name for name, number in _CODES.items()}
 
 # kernels.f90's BLAS_MIN_WORK: the "auto" path uses dgemm from m*n*k multiply-adds up.
 BLAS_MIN_WORK = 512
@@ -113,18 +131,66 @@ _PATHS = ("auto", "loops", "blas")
 
 def _raise_for(info, routine):
     """Raise the Python exception for a nonzero Fortran info code."""
+    name = _NAMES.get(int(info))
     kind, argument, text = _ERRORS.get(
-        int(info), (ValueError, "X", f"unknown Fortran error code {int(info)}"))
-    if int(info) == 11 and routine == "train":
+        name, (ValueError, "X", f"unknown Fortran error code {int(info)}"))
+    if name == "ERR_ALLOC" and routine == "train":
         argument = "config"      # train's work arrays grow with batch_size
-    raise kind(f"{argument}: {text} (Fortran {routine}, info={int(info)})")
+    raise kind(f"{argument}: {text} (Fortran {routine}, {name or 'info'}={int(info)})")
 
 
-def _call(routine, argument, *args, trainer=_trainer, **kwargs):
-    """Call a wrapped Fortran routine (of `trainer`, the float64 one unless given); f2py's own
-    exceptions become ValueError(argument)."""
+class Timings:
+    """What timed_calls() records: per wrapped Fortran routine ("train", "forward",
+    "mean_loss", "loss_and_gradients", "epoch_orders"), the seconds spent in its raw f2py
+    calls and their number."""
+
+    def __init__(self):
+        self.seconds = {}
+        self.calls = {}
+
+    def _add(self, routine, seconds):
+        self.seconds[routine] = self.seconds.get(routine, 0.0) + seconds
+        self.calls[routine] = self.calls.get(routine, 0) + 1
+
+
+_OPEN_TIMINGS = []              # the timed_calls() blocks running, in this process
+_TIMINGS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def timed_calls():
+    """Time the raw calls into the Fortran (the f2py calls alone, without the Python around
+    them) of every Network, in every thread, while the block runs; for profiling:
+
+        with fortran_impl.timed_calls() as timings:
+            net.train(X, Y, config)
+        timings.seconds["train"], timings.calls["train"]
+    """
+    timings = Timings()
+    with _TIMINGS_LOCK:
+        _OPEN_TIMINGS.append(timings)
     try:
-        return getattr(trainer, routine)(*args, **kwargs)
+        yield timings
+    finally:
+        with _TIMINGS_LOCK:
+            _OPEN_TIMINGS.remove(timings)
+
+
+def _call(routine, argument, dtype="float64", **kwargs):
+    """Call a wrapped Fortran routine of the trainer of dtype (timed while a timed_calls()
+    block runs); f2py's own exceptions become ValueError(argument)."""
+    function = getattr(_TRAINERS[dtype], routine)
+    try:
+        if not _OPEN_TIMINGS:
+            return function(**kwargs)
+        start = time.perf_counter()
+        try:
+            return function(**kwargs)
+        finally:
+            seconds = time.perf_counter() - start
+            with _TIMINGS_LOCK:
+                for timings in _OPEN_TIMINGS:
+                    timings._add(routine, seconds)
     except _F2PY_ERRORS as exc:
         raise ValueError(f"{argument}: rejected by the Fortran wrapper of {routine}: {exc}") from exc
 
@@ -147,7 +213,7 @@ def build_info():
     return {
         "blas": _build_info.BLAS,
         "blas_version": _build_info.BLAS_VERSION,
-        "blas_linked": bool(_trainer.blas_available()),
+        "blas_linked": bool(_TRAINERS["float64"].blas_available()),
         "blas_kernel": kernel,
         "openblas_coretype_set": _CORETYPE_SET,
         "matmul_path": get_matmul_path(),
@@ -174,7 +240,7 @@ def set_matmul_path(path):
 
 def get_matmul_path():
     """The matrix-product path in force: "auto", "loops" or "blas"."""
-    return _PATHS[int(_trainer.get_matmul_path())]
+    return _PATHS[int(_TRAINERS["float64"].get_matmul_path())]
 
 
 def epoch_orders(n_samples, config):
@@ -201,12 +267,6 @@ class Network:
         self._sizes = np.array(spec.layer_sizes, dtype=np.intc)
         self._hidden, self._output, self._loss = spec.codes()
         self.set_params(init_params(spec, seed) if params is None else params)
-
-    @property
-    def _trainer(self):
-        """The wrapped module of the network's precision, looked up at each call (so that a
-        stand-in for the module-level `_trainer`, such as bench.profiles' timer, is used)."""
-        return _trainer if self.dtype == "float64" else _TRAINERS[self.dtype]
 
     def get_params(self):
         """-> [(W, b)] copies: W n_in x n_out, b n_out, arrays of the network's dtype."""
@@ -258,12 +318,12 @@ class Network:
             orders = as_orders(orders, X.shape[0], config, dtype=np.intc)
         params = self._flat.copy()   # trained in place; kept only if training succeeds
         history, info, bad_epoch = _call(
-            "train", "config", trainer=self._trainer, epochs=config.epochs,
+            "train", "config", self.dtype, epochs=config.epochs,
             layer_sizes=self._sizes, params=params, x=X.T, y=Y.T, orders=orders.T,
             shuffle=int(config.shuffle), seed=config.seed, batch_size=config.batch_size,
             learning_rate=config.learning_rate, momentum=config.momentum, l2=config.l2,
             hidden=self._hidden, output=self._output, loss=self._loss)
-        if info == ERR_NONFINITE:    # bad_epoch counts from 1, as the other implementations do
+        if info == _CODES["ERR_NONFINITE"]:    # bad_epoch counts from 1, as the others do
             raise FloatingPointError(f"train: loss is not finite in epoch {int(bad_epoch)} "
                                      f"({history[bad_epoch - 1]}); the learning rate may be "
                                      "too large")
@@ -284,9 +344,9 @@ class Network:
         return np.argmax(A, axis=1)
 
     def _common(self):
-        """Keyword arguments shared by every Fortran entry point."""
-        return {"layer_sizes": self._sizes, "params": self._flat, "hidden": self._hidden,
-                "output": self._output, "trainer": self._trainer}
+        """Keyword arguments shared by every Fortran entry point (and the trainer's dtype)."""
+        return {"dtype": self.dtype, "layer_sizes": self._sizes, "params": self._flat,
+                "hidden": self._hidden, "output": self._output}
 
     def _unflatten(self, flat):
         """The flat Fortran vector as [(W, b), ...] of fresh C-ordered arrays (its dtype)."""

@@ -22,8 +22,8 @@ from python_impl.spec import (AGREEMENT_TOLERANCE, NetworkSpec, TrainConfig, che
                               epoch_orders, init_params)
 
 SOURCES = Path(__file__).resolve().parent.parent / "fortran_impl"
-TRAINER = network._trainer            # the f2py module object of `module trainer`
 TRAINERS = network._TRAINERS          # {"float64": trainer, "float32": trainer32}
+TRAINER = TRAINERS["float64"]         # the f2py module object of `module trainer`
 ROUTINES = ("forward", "mean_loss", "loss_and_gradients", "train", "epoch_orders",
             "set_matmul_path", "get_matmul_path", "blas_available")
 
@@ -187,7 +187,7 @@ SUBPROCESS_SCRIPT = textwrap.dedent(r"""
     import math, numpy as np
     from fortran_impl import Network, network
     from python_impl.spec import NetworkSpec, TrainConfig, init_params
-    T = network._trainer
+    T = network._TRAINERS["float64"]
     sizes = np.array([2, 4, 1], dtype=np.intc)
     params = np.zeros(17)
     x = np.zeros((2, 4), order="F"); y = np.zeros((1, 4), order="F")
@@ -232,7 +232,7 @@ SUBPROCESS_SCRIPT = textwrap.dedent(r"""
                                             output=0, loss=0)[2],
         "path": T.set_matmul_path(9),
     }
-    print("CODES", sorted(codes.items()))
+    print("CODES", sorted((case, network._NAMES.get(code, code)) for case, code in codes.items()))
 
     # sizes passed explicitly and larger than the arrays: f2py's own error, caught
     for call in (lambda: T.train(epochs=2, layer_sizes=sizes, params=params.copy(), x=x, y=y,
@@ -286,12 +286,15 @@ def test_bad_input_in_a_subprocess_ends_in_python_exceptions():
     assert lines[-1] == "DONE"
     codes = dict(eval(next(line[6:] for line in lines if line.startswith("CODES "))))
     assert codes == {
-        "params-length": 2, "x-rows": 3, "y-rows": 4, "no-layers": 1, "zero-size": 1,
-        "hidden-code": 6, "output-code": 6, "ce-linear": 6, "batch": 7, "order-high": 9,
-        "order-negative": 9, "order-count": 9, "order-none": 0, "shuffle-flag": 9,
-        "seed-negative": 9, "orders-of-none": 5, "orders-of-epochs": 8, "orders-of-seed": 9,
-        "rate": 10, "rate-nan": 10, "momentum": 10, "l2": 10,
-        "forward-n_out": 4, "loss-params": 2, "gradients-x": 3, "path": 13,
+        "params-length": "ERR_N_PARAMS", "x-rows": "ERR_N_IN", "y-rows": "ERR_N_OUT",
+        "no-layers": "ERR_LAYERS", "zero-size": "ERR_LAYERS", "hidden-code": "ERR_CODE",
+        "output-code": "ERR_CODE", "ce-linear": "ERR_CODE", "batch": "ERR_BATCH",
+        "order-high": "ERR_ORDERS", "order-negative": "ERR_ORDERS", "order-count": "ERR_ORDERS",
+        "order-none": 0, "shuffle-flag": "ERR_ORDERS", "seed-negative": "ERR_ORDERS",
+        "orders-of-none": "ERR_N_SAMPLES", "orders-of-epochs": "ERR_EPOCHS",
+        "orders-of-seed": "ERR_ORDERS", "rate": "ERR_RATE", "rate-nan": "ERR_RATE",
+        "momentum": "ERR_RATE", "l2": "ERR_RATE", "forward-n_out": "ERR_N_OUT",
+        "loss-params": "ERR_N_PARAMS", "gradients-x": "ERR_N_IN", "path": "ERR_PATH",
     }
     f2py = [line for line in lines if line.startswith("F2PY")]
     assert len(f2py) == 3 and "F2PY accepted" not in f2py     # f2py's own errors, caught
@@ -305,10 +308,10 @@ def test_bad_input_in_a_subprocess_ends_in_python_exceptions():
 
 
 def test_nonzero_codes_and_f2py_errors_become_value_errors_naming_the_argument():
-    with pytest.raises(ValueError, match=r"^orders: "):
-        network._raise_for(9, "train")
-    with pytest.raises(ValueError, match=r"^config: "):
-        network._raise_for(7, "train")
+    with pytest.raises(ValueError, match=r"^orders: .*ERR_ORDERS"):
+        network._raise_for(network._CODES["ERR_ORDERS"], "train")
+    with pytest.raises(ValueError, match=r"^config: .*ERR_BATCH"):
+        network._raise_for(network._CODES["ERR_BATCH"], "train")
     with pytest.raises(ValueError, match=r"^X: .*unknown Fortran error code 99"):
         network._raise_for(99, "forward")
     with pytest.raises(ValueError, match=r"^X: rejected by the Fortran wrapper of forward"):
@@ -432,3 +435,118 @@ def test_the_extensions_are_built_from_the_current_included_texts():
             assert (SOURCES / text).stat().st_mtime <= built, (
                 f"{text} is newer than {Path(extension.__file__).name}: touch the .f90 files "
                 "that include it to rebuild")
+
+
+# (i) the wrapped interface, as f2py states it (the first line of each routine's docstring,
+# the same in both precisions): the algorithm below it may change, the interface may not
+SIGNATURES = {
+    "forward": "a_out,info = forward(n_out,layer_sizes,params,x,hidden,output,"
+               "[n_layers,n_params,n_in,n_samples])",
+    "mean_loss": "mean,info = mean_loss(layer_sizes,params,x,y,hidden,output,loss,"
+                 "[n_layers,n_params,n_in,n_out,n_samples])",
+    "loss_and_gradients": "mean,nabla,info = loss_and_gradients(layer_sizes,params,x,y,hidden,"
+                          "output,loss,[n_layers,n_params,n_in,n_out,n_samples])",
+    "train": "history,info,bad_epoch = train(epochs,layer_sizes,params,x,y,orders,shuffle,seed,"
+             "batch_size,learning_rate,momentum,l2,hidden,output,loss,"
+             "[n_layers,n_params,n_in,n_out,n_samples,n_orders])",
+    "epoch_orders": "orders,info = epoch_orders(n_samples,epochs,shuffle,seed)",
+    "set_matmul_path": "info = set_matmul_path(path)",
+    "get_matmul_path": "path = get_matmul_path()",
+    "blas_available": "linked = blas_available()",
+}
+
+
+@pytest.mark.parametrize("dtype", sorted(TRAINERS))
+def test_the_wrapped_signatures_are_the_interface(dtype):
+    assert sorted(SIGNATURES) == sorted(ROUTINES)
+    for name, signature in SIGNATURES.items():
+        assert getattr(TRAINERS[dtype], name).__doc__.splitlines()[0] == signature
+
+
+# (j) the error codes are numbered once, in trainer.inc; network.py reads the numbers from it
+# and gives every name, and no other, its exception
+def test_network_py_names_every_error_code_of_trainer_inc():
+    source = (SOURCES / "trainer.inc").read_text()
+    codes = {name: int(number) for name, number in
+             re.findall(r"^\s*integer, parameter :: (ERR_\w+) = (\d+)", source, re.M)}
+    assert len(codes) >= 13
+    assert 0 not in codes.values() and len(set(codes.values())) == len(codes)   # distinct
+    assert network._CODES == codes
+    assert sorted(network._ERRORS) == sorted(codes)
+    for name, number in codes.items():
+        kind = network._ERRORS[name][0]
+        with pytest.raises(kind, match=rf"\b{name}={number}\)"):
+            network._raise_for(number, "forward")
+
+
+def _procedures(text):
+    """[(prefix, name, arguments)] of the procedures a Fortran text defines (continuation
+    lines joined): prefix is what precedes `subroutine` / `function` (pure, logical)."""
+    joined = re.sub(r"&[ \t]*\n[ \t]*", "", text)
+    return [(prefix.split(), name, [a for a in re.split(r"\s*,\s*", args.strip()) if a])
+            for prefix, name, args in re.findall(
+                r"^[ \t]*((?:pure[ \t]+|logical[ \t]+)*)(?:subroutine|function)[ \t]+(\w+)"
+                r"[ \t]*\(([^)]*)\)", joined, re.M)]
+
+
+def _code(text):
+    """Fortran text without its comments."""
+    return "\n".join(line.split("!")[0] for line in text.splitlines())
+
+
+# (k) issue 19: the algorithm is pure and written against a layout: the matrix-product path
+# comes in as an argument (the entry points hold the run-time switch), and no routine below
+# the wrapped entry points (whose arguments are the f2py interface) takes more than 13
+def test_the_algorithm_is_pure_and_takes_its_layout_as_arguments():
+    source = (SOURCES / "trainer.inc").read_text()
+    declarations, body = source.split("\ncontains\n")
+    algorithm, entry_points = body.split("! The wrapped entry points (f2py)")
+    routines = _procedures(algorithm)
+    names = {name for _, name, _ in routines}
+    assert {"feedforward", "backprop", "update", "train_epochs", "sample_order"} <= names
+    assert [name for prefix, name, _ in routines if "pure" not in prefix] == []
+    assert "matmul_path" not in _code(algorithm)
+    assert re.findall(r"\bsave\b.*", _code(declarations)) == ["save :: matmul_path = PATH_AUTO"]
+    for text in [(SOURCES / "kernels.inc").read_text()] + [
+            (SOURCES / name).read_text()
+            for name in ("blas_shim.f90", "gemm_openblas.f90", "gemm_none.f90")]:
+        assert [name for prefix, name, _ in _procedures(text) if "pure" not in prefix] == []
+        assert not re.search(r"\bsave\b", _code(text))
+    counts = {name: len(arguments) for _, name, arguments in _procedures(body)
+              if name not in ROUTINES}
+    assert "new_layout" in counts and max(counts.values()) <= 13, counts
+
+
+# (l) the documented hook that profiling uses: timed_calls() times the raw Fortran calls of
+# every network while it runs, and only then
+def test_timed_calls_times_the_raw_fortran_calls():
+    spec = NetworkSpec((3, 5, 2), "tanh", "sigmoid", "mse")
+    X, Y = small_problem(spec, 7)
+    config = TrainConfig(epochs=3, learning_rate=0.25, batch_size=3)
+    nets = [Network(spec, seed=1), Network(spec, seed=1, dtype="float32")]
+    nets[0].train(X, Y, config)                     # outside any block: not recorded
+    with fortran_impl.timed_calls() as timings:
+        for net in nets:
+            net.train(X, Y, config)
+            net.forward(X)
+        with fortran_impl.timed_calls() as inner:   # blocks nest: each records its calls
+            nets[0].loss(X, Y)
+    nets[0].gradients(X, Y)
+    assert timings.calls == {"train": 2, "forward": 2, "mean_loss": 1}
+    assert inner.calls == {"mean_loss": 1}
+    assert set(timings.seconds) == set(timings.calls)
+    assert all(seconds > 0.0 for seconds in timings.seconds.values())
+    assert network._OPEN_TIMINGS == []
+
+
+def test_bench_profiles_times_the_fortran_train_through_timed_calls():
+    from bench.profiles import FORTRAN_RAW, FORTRAN_WRAPPER, profile_fortran
+    spec = NetworkSpec((3, 5, 2), "tanh", "sigmoid", "mse")
+    X, Y = small_problem(spec, 40)
+    entry = profile_fortran(Network, spec, init_params(spec, 0), X, Y,
+                            TrainConfig(epochs=2, learning_rate=0.1), repeats=3)
+    assert entry["method"] == "wrapper-timing"
+    assert {item["function"] for item in entry["top"]} == {FORTRAN_RAW, FORTRAN_WRAPPER}
+    assert [item["calls"] for item in entry["top"]] == [3, 3]
+    assert sum(item["share"] for item in entry["top"]) == pytest.approx(1.0)
+    assert not hasattr(Network, "_trainer") and not hasattr(network, "_trainer")

@@ -18,7 +18,7 @@ SOURCES = fortran_impl.network.__file__.rsplit("/", 1)[0]
 DRIVER = """
 program kernel_driver
   ! Reads operations from standard input, runs the kernel, writes one number per line.
-  use {module}, only: gemm, add_bias, row_sums, gather, matmul_path
+  use {module}, only: gemm, add_bias, row_sums, gather
   implicit none
   character(len=8) :: op
   character :: ta, tb
@@ -33,8 +33,7 @@ program kernel_driver
       allocate(a(m * k), b(k * n), c(m * n))
       read (*, *) a
       read (*, *) b
-      matmul_path = path
-      call gemm(ta, tb, m, n, k, a, b, c)
+      call gemm(path, ta, tb, m, n, k, a, b, c)
     case ('bias')
       read (*, *) m, n
       allocate(a(m), c(m * n))
