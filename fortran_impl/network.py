@@ -256,7 +256,9 @@ def epoch_orders(n_samples, config):
 
 
 class Network:
-    """A multilayer perceptron whose every computation runs in Fortran (backprop.f90)."""
+    """A multilayer perceptron whose every computation runs in Fortran (backprop.f90). Its
+    flat vector is replaced, never changed in place: a copy, deep copy or pickle of it is an
+    independent network."""
 
     def __init__(self, spec, params=None, seed=0, dtype="float64"):
         """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed);

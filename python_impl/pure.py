@@ -240,7 +240,9 @@ def flatten(params):
 
 
 class Network:
-    """A multilayer perceptron (see docs/contract.md); matrices are nested lists of floats."""
+    """A multilayer perceptron (see docs/contract.md); matrices are nested lists of floats.
+    Its lists are replaced, never changed in place: a copy, deep copy or pickle of it is an
+    independent network."""
 
     def __init__(self, spec, params=None, seed=0, dtype="float64"):
         """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed);

@@ -10,7 +10,9 @@ It trades away plainness for speed: the parameters live in one flat vector (W an
 layer are views into it, so that one vector operation updates every layer), and every array of
 the hot loop is preallocated per batch size and written in place (out=), so that training
 allocates nothing per batch. Overflow is silenced with np.errstate; a non-finite loss during
-training is raised as FloatingPointError instead.
+training is raised as FloatingPointError instead. A Network keeps the flat vector alone (the
+views are made from it when used) and replaces it, never changes it: so a pickled, copied or
+deep-copied network is an independent one that trains as the original would.
 """
 
 from __future__ import annotations
@@ -313,7 +315,9 @@ class Workspace:
 
 
 class Network:
-    """A multilayer perceptron (see docs/contract.md); matrices are arrays of its dtype."""
+    """A multilayer perceptron (see docs/contract.md); matrices are arrays of its dtype. Its
+    flat vector is replaced, never changed in place: a copy, deep copy or pickle of it is an
+    independent network."""
 
     def __init__(self, spec, params=None, seed=0, dtype="float64"):
         """spec: NetworkSpec; params: [(W, b)] per layer, or None for init_params(spec, seed);
@@ -323,6 +327,12 @@ class Network:
         self.dtype = self._dtype.name
         self.set_params(init_params(spec, seed) if params is None else params)
 
+    @property
+    def _params(self):
+        """[(W, b)] views into the flat vector _theta, made at each use: views kept beside it
+        would go stale in a pickled or deep-copied network, whose copies they would become."""
+        return views(self._theta, self.spec.layer_sizes)
+
     def get_params(self):
         """-> [(W, b)] copies: W n_in x n_out, b n_out, arrays of the network's dtype."""
         return [(W.copy(), b.copy()) for W, b in self._params]
@@ -330,7 +340,6 @@ class Network:
     def set_params(self, params):
         """params: [(W, b)] per layer, W n_in x n_out, b n_out; validated, then copied in."""
         self._theta = flatten(as_params(params, self.spec, self._dtype), self._dtype)
-        self._params = views(self._theta, self.spec.layer_sizes)
 
     def forward(self, X):
         """X: n x n_0 -> A: n x n_L array (the network's dtype), the output activations."""
@@ -372,13 +381,14 @@ class Network:
         X, Y = as_data(X, Y, self.spec, self._dtype)
         if orders is not None:
             orders = as_orders(orders, X.shape[0], config)
-        before = self._theta.copy()
-        try:
-            with np.errstate(all="ignore"):
-                return train_epochs(self._params, self._theta, X, Y, orders, config, self.spec)
-        except BaseException:
-            self._theta[...] = before
-            raise
+        # trained in place: a copy, kept only if training succeeds (the vector in force is
+        # never changed in place, so that a copy.copy of this network stays independent)
+        theta = self._theta.copy()
+        with np.errstate(all="ignore"):
+            history = train_epochs(views(theta, self.spec.layer_sizes), theta, X, Y, orders,
+                                   config, self.spec)
+        self._theta = theta
+        return history
 
     def predict(self, X):
         """X: n x n_0 -> per sample, the index of the largest output, or with one output unit
