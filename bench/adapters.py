@@ -73,4 +73,18 @@ assert set(ORDER) == set(registry.ALL), "every implementation and peer needs an 
 
 
 def get(name):
-    return ADAPTERS[name]
+    """The adapter of name; an external implementation's (registered by another package, or
+    named MODULE:CLASS) takes arrays as the contract allows, is timed within the pure-Python
+    budget (it may be slow: calibrated first, like pure Python), traced by the worked
+    example and the gradient checks, and not profiled."""
+    if name in ADAPTERS:
+        return ADAPTERS[name]
+    return Adapter(name, name, budgeted=True)
+
+
+def order(names):
+    """names in the order their cases run: the reference first, the project's own, then the
+    external ones as given, then the peers."""
+    own = [name for name in ORDER if name in names and registry.kind(name) == "implementation"]
+    peers = [name for name in ORDER if name in names and registry.kind(name) == "peer"]
+    return own + [name for name in names if name not in ORDER] + peers

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import shlex
 import signal
@@ -73,13 +74,14 @@ def _split(values, what, flag):
     return names
 
 
-def _names(values, known, what, flag):
-    """Repeatable, comma-separated option values, validated against known (and 'sweep')."""
+def _names(values, known, what, flag, also=lambda name: False):
+    """Repeatable, comma-separated option values, validated against known (and 'sweep'; and
+    any name `also` accepts)."""
     names = []
     for name in _split(values, what, flag):
         expanded = known["sweep"] if name == "sweep" and "sweep" in known else [name]
         for item in expanded:
-            if item not in known["all"]:
+            if item not in known["all"] and not also(item):
                 raise UsageError(f"argument {flag}: unknown {what} {item!r}; known: "
                                  f"{', '.join(known['all'])}")
             if item not in names:
@@ -214,9 +216,25 @@ def build_parser(prog=None):
                          help="also write the comparison as a PDF here (default: none)")
     compare.set_defaults(command_parser=compare)
 
+    check = commands.add_parser(
+        "check", help="check that an implementation keeps the contract (docs/contract.md)",
+        description="Run the contract as a conformance suite on one implementation, against "
+                    "the reference (NumPy): Mazur's worked example, finite-difference gradient "
+                    "checks over every activation and loss, agreement after training on every "
+                    "named workload (float32 too where the class declares it), the input "
+                    "rules, and predict. One line per check with its figure, and a last line "
+                    "with the count. Exit 0 when every check holds, 1 when any fails, 2 on a "
+                    "usage error.")
+    check.add_argument("implementation", metavar="NAME|MODULE:CLASS",
+                       help="a name `bench list` shows, or a class by its import path")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text lines (default) or one JSON document")
+    check.set_defaults(command_parser=check)
+
     commands.add_parser("list", help="list the workloads and implementations",
                         description="The workloads (network, training, data source) and "
-                                    "which implementations and peers are available here.")
+                                    "which implementations and peers are available here, "
+                                    "the external ones with where they come from.")
     return parser
 
 
@@ -230,12 +248,14 @@ def plan_options(args):
     from bench import registry  # noqa: PLC0415 - standard library only
     from bench.workloads import QUICK, SWEEP, WORKLOADS  # noqa: PLC0415
 
-    impls = _names(args.impl, {"all": list(registry.ALL)}, "implementation", "--impl")
+    known = registry.names()          # the project's own, its peers, and external ones
+    impls = _names(args.impl, {"all": known}, "implementation", "--impl",
+                   also=registry.is_object_path)
     peers = args.peers
     if peers is None:
         peers = not impls
     if not impls:
-        impls = list(registry.IMPLEMENTATIONS)
+        impls = [name for name in known if registry.kind(name) != "peer"]
     if peers:
         impls += [name for name in registry.PEERS if name not in impls]
     else:
@@ -578,6 +598,29 @@ def cmd_compare(args):
     return code
 
 
+def cmd_check(args):
+    """The conformance suite on one implementation (bench.conformance)."""
+    from bench import conformance, registry  # noqa: PLC0415
+
+    try:
+        cls = registry.load_one(args.implementation)
+        reference = registry.load_one(registry.REFERENCE)
+    except registry.ImplementationError as error:
+        args.command_parser.error(str(error))
+    checked = conformance.run_checks(cls, reference)
+    if args.format == "json":
+        print(json.dumps({"implementation": args.implementation,
+                          "checks": [check.as_dict() for check in checked],
+                          "passed": sum(check.passed for check in checked),
+                          "failed": sum(not check.passed for check in checked)}, indent=1))
+    else:
+        for check in checked:
+            print(check.line())
+        print(conformance.verdict(checked))
+    files.ignore_interrupts()                   # the work is done
+    return 0 if all(check.passed for check in checked) else 1
+
+
 def cmd_list(args):
     from bench import registry, summary  # noqa: PLC0415
     from bench import workloads as wl  # noqa: PLC0415
@@ -602,10 +645,12 @@ def cmd_list(args):
         print(f"  {name}: {source}; licence: {licence}")
     print("\nImplementations")
     rows = []
-    for name, (available, why) in registry.availability().items():
-        rows.append((name, registry.kind(name), "yes" if available else "no",
+    for name, (available, why, entry) in registry.availability().items():
+        origin = "this project" if entry and entry.distribution == registry.DISTRIBUTION \
+            else (entry.describe() if entry else "")
+        rows.append((name, registry.kind(name), "yes" if available else "no", origin,
                      "" if available else why))
-    print(summary._table(("name", "kind", "available", "why not"), rows))
+    print(summary._table(("name", "kind", "available", "from", "why not"), rows))
     files.ignore_interrupts()                   # the work is done
     return 0
 
@@ -671,6 +716,8 @@ def _main(argv):
             return cmd_report(args)
         if args.command == "compare":
             return cmd_compare(args)
+        if args.command == "check":
+            return cmd_check(args)
         return cmd_list(args)
     except results.ResultsError as error:
         print(f"bench {args.command}: {error}", file=sys.stderr)

@@ -159,9 +159,10 @@ class Runner:
     # ---- set-up ------------------------------------------------------------------------------
 
     def load_classes(self):
-        """Import what the run needs; peers that are missing become skipped rows."""
+        """Import what the run needs: the project's own implementations (and the reference)
+        must load; a peer or an external implementation that cannot becomes skipped rows."""
         names = self.options["implementations"]
-        wanted = [n for n in names if n in registry.IMPLEMENTATIONS]
+        wanted = [n for n in names if registry.kind(n) == "implementation"]
         if registry.REFERENCE not in wanted:
             wanted.append(registry.REFERENCE)
         try:
@@ -172,9 +173,9 @@ class Runner:
                            ) from error
         self.unavailable = {}
         for name in names:
-            if name in registry.PEERS:
+            if name not in self.classes:
                 try:
-                    self.classes.update(registry.load([name]))
+                    self.classes[name] = registry.load_one(name)
                 except registry.ImplementationError as error:
                     self.unavailable[name] = error.reason
         self.limiter = environment.pin_threads(self.threads, torch_loaded="torch" in self.classes)
@@ -281,12 +282,21 @@ class Runner:
         dtypes = precision.run_dtypes(self.options)
         todo = []
         for workload in self.options["workloads"]:
-            for impl in adapters.ORDER:
+            for impl in adapters.order(names):
                 todo += [Case(impl, workload, dtype=dtype)
-                         for dtype in precision.case_dtypes(impl, workload, dtypes)
-                         if impl in names and results.find_result(
-                             self.doc, impl, workload, dtype=dtype) is None]
+                         for dtype in self.case_dtypes(impl, workload, dtypes)
+                         if results.find_result(self.doc, impl, workload, dtype=dtype) is None]
         return todo + [case for case in self.threaded_cases() if self.saved_result(case) is None]
+
+    def case_dtypes(self, impl, workload, dtypes):
+        """The precisions impl is timed in on workload (bench.precision); an external
+        implementation in float32 where its class declares it (`dtypes`) and the workload
+        is one of float32's."""
+        if registry.kind(impl) != "external":
+            return precision.case_dtypes(impl, workload, dtypes)
+        declared = getattr(self.classes.get(impl), "dtypes", (precision.DEFAULT,))
+        return [dtype for dtype in dtypes if dtype == precision.DEFAULT or (
+            dtype in declared and workload in precision.FLOAT32_WORKLOADS)]
 
     def saved_result(self, case):
         """The saved result of case, or None."""
@@ -480,7 +490,7 @@ class Runner:
         doc_profiles = self.doc.setdefault("profiles", {})
         start = time.perf_counter()
         done = 0
-        for impl in adapters.ORDER:
+        for impl in adapters.order(self.options["implementations"]):
             adapter, cls = adapters.get(impl), self.classes.get(impl)
             if (impl not in self.options["implementations"] or cls is None
                     or adapter.profiler is None):

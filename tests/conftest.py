@@ -5,15 +5,13 @@ runs the other two without touching fortran_impl. A failed import is an error, n
 a missing Fortran build must fail the suite.
 """
 
-import importlib
-
 import pytest
 
-from bench.registry import MODULES    # name -> (module, attribute): standard library only
+from bench import registry    # standard library only: each class imported when asked for
 from python_impl.arrays import history_diff, layer_diffs
 from python_impl.spec import NetworkSpec, TrainConfig, init_params
 
-NAMES = tuple(MODULES)
+NAMES = registry.IMPLEMENTATIONS
 # The oracle of the correctness tests: the most literal implementation, the others are held to
 # it. (Not the benchmark's reference, bench.registry.REFERENCE, NumPy: the fastest of the
 # exact ones, against which every timed result's agreement is measured.)
@@ -30,9 +28,9 @@ ORDERS = [[0, 1, 2], [2, 1, 0]]
 
 
 def load(name):
-    """The Network class of implementation `name` (imported on first use)."""
-    module, attribute = MODULES[name]
-    return getattr(importlib.import_module(module), attribute)
+    """The Network class of implementation `name` (imported on first use, from its entry
+    point; a failed import raises)."""
+    return registry.load_one(name)
 
 
 @pytest.fixture(params=NAMES)
