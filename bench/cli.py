@@ -152,6 +152,10 @@ def build_parser(prog=None):
                      help="workloads to run (repeatable or comma-separated; 'sweep' means all "
                           "width-N; default: all, or the quick set with --quick); see "
                           "`python -m bench list`")
+    run.add_argument("--workload-file", action="append", type=Path, metavar="FILE.toml",
+                     help="a workload of your own, defined by a TOML file (repeatable): its "
+                          "network, training and data (docs/workload-files.md); it runs when "
+                          "--workload names it, or when no --workload is given")
     run.add_argument("--threads", type=_thread_count(1), default=None, metavar="N",
                      help="threads for BLAS, OpenMP and PyTorch, pinned and recorded "
                           "(default 1; at most one per CPU)")
@@ -260,14 +264,15 @@ def plan_options(args):
         impls += [name for name in registry.PEERS if name not in impls]
     else:
         impls = [name for name in impls if name not in registry.PEERS or args.impl]
-    workloads = _names(args.workload, {"all": list(WORKLOADS), "sweep": list(SWEEP)},
-                       "workload", "--workload")
-    if not workloads:
-        workloads = list(QUICK if args.quick else WORKLOADS)
     threads = 1 if args.threads is None else args.threads
     if not 1 <= threads <= max_threads():
         raise UsageError(f"argument --threads: must be from 1 to {max_threads()}, not "
                          f"{threads}")
+    users = _user_workloads(args.workload_file, threads)
+    workloads = _names(args.workload, {"all": list(WORKLOADS) + users, "sweep": list(SWEEP)},
+                       "workload", "--workload")
+    if not workloads:
+        workloads = list(QUICK if args.quick else WORKLOADS) + users
     also = min(available_cpus(), max_threads()) if args.also_threads is None \
         else args.also_threads
     if not 0 <= also <= max_threads():
@@ -277,6 +282,42 @@ def plan_options(args):
             "also_threads": also if also > threads else 0,
             "peers": any(name in registry.PEERS for name in impls),
             "implementations": impls, "workloads": workloads, "dtypes": _dtypes(args.dtype)}
+
+
+def _user_workloads(paths, threads):
+    """The names of the workloads that --workload-file files define, each file read and
+    checked before anything runs (Refused, exit 2, one line naming the file and the key or
+    the row), then made known to the run (bench.workloads.register)."""
+    if not paths:
+        return []
+    from bench import environment  # noqa: PLC0415 - no NumPy at import
+
+    environment.pin_thread_env(threads)      # the data are read with NumPy
+    from bench import workload_files  # noqa: PLC0415 - imports NumPy
+    from bench import workloads  # noqa: PLC0415
+
+    try:
+        loaded = workload_files.load_all(paths)
+    except workload_files.WorkloadFileError as error:
+        raise Refused(f"argument --workload-file: {error}") from None
+    for workload in loaded:
+        workloads.register(workload)
+    return [workload.name for workload in loaded]
+
+
+def _saved_user_workloads(doc):
+    """Make known the workloads of a run to resume that its files defined, from the
+    definitions the run saved (the files need not exist; a CSV must still hold the data it
+    held: Refused otherwise, naming it)."""
+    from bench import workload_files, workloads  # noqa: PLC0415 - imports NumPy
+
+    for name in doc["run"]["options"]["workloads"]:
+        saved = doc["workloads"].get(name, {}).get("user")
+        if saved:
+            try:
+                workloads.register(workload_files.from_definition(**saved))
+            except workload_files.WorkloadFileError as error:
+                raise Refused(f"argument --resume: {error}") from None
 
 
 def _dtypes(values):
@@ -376,6 +417,7 @@ def _resume_options(args, parser):
     """The options given beside --resume (none may be: the run's saved options are used)."""
     given = [flag for flag, value in (("--quick", args.quick or None), ("--out", args.out),
                                       ("--impl", args.impl), ("--workload", args.workload),
+                                      ("--workload-file", args.workload_file),
                                       ("--peers/--no-peers", args.peers),
                                       ("--threads", args.threads), ("--dtype", args.dtype),
                                       ("--also-threads", args.also_threads))
@@ -432,6 +474,8 @@ def cmd_run(args, argv):
 def _run_locked(out, options, doc, argv, environment):
     """The run itself, in an output folder this process has locked."""
     environment.pin_thread_env(options["threads"])  # before NumPy is imported
+    if doc is not None:
+        _saved_user_workloads(doc)
 
     from bench import runner, settings as timing  # noqa: PLC0415 - imports NumPy
 
