@@ -3,9 +3,13 @@
 Every later run is compared with the first (the baseline), per implementation x workload x
 precision, and for the more-threads timings too, on the raw per-epoch samples each run saved:
 the change new / old with its 95% interval (Hodges-Lehmann with Moses' interval) and the
-Mann-Whitney p-value (bench/stats.py). A change is called only when it is significant and
-larger than a minimum effect: the whole interval beyond 1 + min_effect (slower) or below
-1 / (1 + min_effect) (faster). A comparison that cannot be judged is "undecided": measured
+Mann-Whitney p-value (bench/stats.py). A change is called only when it is significant
+(p < 0.05) and larger than a minimum effect even at its least (stats.decide): the two runs'
+95% median intervals are apart by more than the effect, new low / old high above
+1 + min_effect (slower) or new high / old low below 1 / (1 + min_effect) (faster). The
+change's own interval is reported, not used to call it: it pools the rounds of the two runs
+as if independent, and two runs differ by more than their rounds do (README, bench compare).
+A comparison that cannot be judged is "undecided": measured
 under heavy interference, on a machine that itself ran slower or faster (the canary moved),
 timed in one run only, or without per-round samples; a pair timed in neither run is not
 compared. As a CI gate (`--fail-above`) the command exits 1 on a confident slowdown, else
@@ -26,33 +30,35 @@ DEFAULT_MIN_EFFECT = 0.05
 TIMED = results.TIMED_STATUSES
 
 
-def describe(doc):
-    """A run in a few words: when, which commit, which command."""
-    run, env = doc["run"], doc["environment"]
-    commit = env.get("git_commit")
-    commit = f"commit {commit[:7]}" if isinstance(commit, str) else "no commit recorded"
-    return f"{run.get('started')} ({commit}; {run.get('command')})"
+def run_line(doc):
+    """A run as the comparison names it: the model's description, then its command."""
+    return f"{results.Run(doc).describe()}; {doc['run']['command']}"
+
+
+def _more_threads(doc):
+    """The thread count of doc's more_threads section, or None without one."""
+    section = doc.get(results.MORE_THREADS)
+    return section["threads"] if section else None
 
 
 def _blas_kernels(env):
-    return sorted(f"{lib.get('internal_api')} {lib.get('architecture')}"
-                  for lib in env.get("blas") or [] if isinstance(lib, dict))
+    return sorted(f"{lib.get('internal_api')} {lib.get('architecture')}" for lib in env["blas"])
 
 
 def differences(old, new):
     """What differs between two runs that can change their timings, as sentences."""
     found = []
     checks = (
-        ("options", lambda d: {k: d["run"]["options"].get(k) for k in
+        ("options", lambda d: {k: d["run"]["options"][k] for k in
                                ("quick", "threads", "implementations", "workloads", "dtypes")}),
-        ("CPU", lambda d: d["environment"].get("cpu_model")),
-        ("CPU count", lambda d: d["environment"].get("cpu_count")),
-        ("thread count", lambda d: d["environment"].get("threads")),
-        ("more-threads count", lambda d: (d.get(results.MORE_THREADS) or {}).get("threads")),
-        ("Fortran build", lambda d: (d["environment"].get("fortran_build") or {}).get("flags")),
+        ("CPU", lambda d: d["environment"]["cpu_model"]),
+        ("CPU count", lambda d: d["environment"]["cpu_count"]),
+        ("thread count", lambda d: d["environment"]["threads"]),
+        ("more-threads count", _more_threads),
+        ("Fortran build", lambda d: d["environment"]["fortran_build"].get("flags")),
         ("BLAS kernels", lambda d: _blas_kernels(d["environment"])),
-        ("NumPy", lambda d: d["environment"].get("numpy")),
-        ("Python", lambda d: d["environment"].get("python")),
+        ("NumPy", lambda d: d["environment"]["numpy"]),
+        ("Python", lambda d: d["environment"]["python"]),
     )
     for what, read in checks:
         a, b = read(old), read(new)
@@ -68,23 +74,26 @@ def _median(result):
 
 
 def _samples(result):
-    """The per-epoch samples of a timed result, or None (files from before they were saved)."""
+    """The per-epoch samples of a timed result, or None (none saved)."""
     if result is None or result["status"] not in TIMED:
         return None
-    return result["time_per_epoch"].get("samples") or None
+    return result["time_per_epoch"]["samples"]
 
 
 def _heavy(result):
     """The CPU other processes took while result was timed, when they took time from the
     benchmark itself (its workload flagged as measured under heavy interference), or None."""
-    interference = (result or {}).get("interference") or {}
-    return interference.get("other_cores") if interference.get("heavy") else None
+    interference = result.get("interference") if result else None
+    return interference.get("other_cores") if interference and interference.get("heavy") \
+        else None
 
 
 def _sampling(doc, section):
     """The sampling records of doc's main timings (section None) or of its section."""
-    holder = doc if section is None else doc.get(section) or {}
-    return holder.get("sampling") or {}
+    if section is None:
+        return doc["sampling"]
+    holder = doc.get(section)               # more_threads: its sampling, once measured
+    return (holder.get("sampling") if holder else None) or {}
 
 
 def machine_change(old_doc, new_doc, workload, min_effect, section=None):
@@ -124,7 +133,7 @@ def _row(case, old, new, min_effect, machine=None):
            "p_value": None, "verdict": None, "why": None, "disturbed": None,
            "undecided": None}
     if row["old_median"] is None or row["new_median"] is None:
-        sides = [f"{side}: {r['status']}{': ' + r['reason'] if r.get('reason') else ''}"
+        sides = [f"{side}: {r['status']}{': ' + r['reason'] if r['reason'] else ''}"
                  if r is not None else f"{side}: not run"
                  for side, r in (("old", old), ("new", new))]
         why = "not timed in both runs (" + "; ".join(sides) + ")"
@@ -135,8 +144,7 @@ def _row(case, old, new, min_effect, machine=None):
     a, b = _samples(old), _samples(new)
     if a is None or b is None:
         row["ratio"] = row["new_median"] / row["old_median"]
-        return _undecided(row, "no samples",
-                          "no per-round samples saved (a run from before interleaved timing)")
+        return _undecided(row, "no samples", "no per-round samples saved")
     change = stats.decide(a, b, min_effect)
     least, most = change.bounds or (None, None)
     row.update(ratio=change.ratio.value, ci_low=change.ratio.low, ci_high=change.ratio.high,
@@ -157,11 +165,11 @@ def _cases(doc):
     """(implementation, workload, dtype, more) of every result of doc: more is False for the
     main timings, True for the more-threads timings (those at the section's larger count;
     its timings at the run's own count repeat the main ones)."""
-    cases = [(r["implementation"], r["workload"], precision.dtype_of(r), False)
-             for r in doc["results"]]
-    section = doc.get(results.MORE_THREADS) or {}
-    cases += [(r["implementation"], r["workload"], precision.dtype_of(r), True)
-              for r in section.get("results", []) if r["threads"] == section["threads"]]
+    cases = [(r["implementation"], r["workload"], r["dtype"], False) for r in doc["results"]]
+    section = doc.get(results.MORE_THREADS)
+    if section:
+        cases += [(r["implementation"], r["workload"], r["dtype"], True)
+                  for r in section["results"] if r["threads"] == section["threads"]]
     return cases
 
 
@@ -220,9 +228,9 @@ def compare(docs, names, min_effect=DEFAULT_MIN_EFFECT):
                 warnings.append(f"on {where} {machine}: no change is called there")
         for label, run in (("the baseline", baseline), (name, doc)):
             warnings += _heavy_warnings(label, run)
-        comparisons.append({"new": name, "new_run": describe(doc), "warnings": warnings,
+        comparisons.append({"new": name, "new_run": run_line(doc), "warnings": warnings,
                             "rows": rows})
-    return {"baseline": names[0], "baseline_run": describe(baseline),
+    return {"baseline": names[0], "baseline_run": run_line(baseline),
             "min_effect": min_effect, "confidence": stats.CONFIDENCE,
             "method": "new / old time per epoch: Hodges-Lehmann estimate with Moses' 95% "
                       "interval over the saved per-round samples, and Mann-Whitney U "

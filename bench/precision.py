@@ -1,6 +1,6 @@
 """The benchmark's precision axis: which cases run in float32 beside float64, and the data and
 networks of a float32 case. A case is (implementation, workload, threads, dtype); a result
-carries "dtype" ("float64" when absent, in files written before the axis existed).
+carries its "dtype".
 
 float32 is timed on the batched workloads (their products are sgemm's; per-sample steps are
 bound by call overhead, which precision does not change) for the implementations and peers
@@ -37,11 +37,6 @@ def parse(values):
     return [name for name in DTYPES if name in names]
 
 
-def dtype_of(result):
-    """A result's (or a ratio side's) precision: "float64" when the field is absent."""
-    return result.get("dtype") or DEFAULT
-
-
 def case_dtypes(implementation, workload, dtypes):
     """The precisions the run times implementation on workload in, of the run's dtypes."""
     out = []
@@ -53,8 +48,8 @@ def case_dtypes(implementation, workload, dtypes):
 
 
 def run_dtypes(options):
-    """The run's dtypes from its options (runs saved before the axis: float64 only)."""
-    return list(options.get("dtypes") or [DEFAULT])
+    """The run's dtypes, from its options."""
+    return list(options["dtypes"])
 
 
 def inputs(X, Y, dtype):

@@ -23,6 +23,8 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
+from bench.results import Estimate   # an estimate with its interval, as results files save it
+
 CONFIDENCE = 0.95
 # Below this many cycles no order-statistic interval of a median reaches 95% (n = 6 gives
 # 1 - 2 / 2**6 = 96.9% with the extremes); the schedule always runs at least this many.
@@ -63,28 +65,6 @@ def median_interval(values, confidence=CONFIDENCE):
     if k == 0:
         return None
     return ordered[k - 1], ordered[n - k]
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A point estimate with its confidence interval (low, high: None when not enough data)."""
-
-    value: float
-    low: float | None
-    high: float | None
-
-    @property
-    def half_width(self):
-        """The interval's larger relative distance from the estimate (0.05: within +-5%);
-        infinite without an interval."""
-        if self.low is None or self.high is None:
-            return math.inf
-        return max(self.high / self.value - 1.0, 1.0 - self.low / self.value)
-
-    def inverted(self):
-        """The same estimate for the reciprocal (a ratio a/b read as b/a)."""
-        return Estimate(1.0 / self.value, None if self.high is None else 1.0 / self.high,
-                        None if self.low is None else 1.0 / self.low)
 
 
 def median_estimate(values, confidence=CONFIDENCE):

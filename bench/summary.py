@@ -1,25 +1,22 @@
 """Terminal output: the progress line per benchmark, the sampling line per workload, and the
-summary table at the end of a run, read from the results model (bench.model); the table
-helpers serve bench.compare's terminal output too. Standard library only."""
+summary table at the end of a run, read from the results model (bench.results.Run); the
+table helpers serve bench.compare's terminal output too. Standard library only."""
 
 from __future__ import annotations
 
 import math
 
-from bench import model, precision, results
+from bench import precision, results
+from bench.results import units
 
 TIMED = results.TIMED_STATUSES
 
 
 def fmt_time(seconds):
-    """Seconds with a unit: 12.3 us, 4.56 ms, 1.23 s."""
-    if seconds is None or not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
+    """A duration as the reports write it (bench.results.units.time), "-" for none."""
+    if seconds is None or not math.isfinite(seconds):
         return "-"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
-        if abs(seconds) >= scale or unit == "ns":
-            value = seconds / scale
-            return f"{value:.3g} {unit}" if value < 1000 else f"{value:.0f} {unit}"
-    return f"{seconds:.3g} s"
+    return units.time(seconds)
 
 
 def fmt_clock(seconds):
@@ -53,30 +50,30 @@ def fmt_ratio_interval(estimate):
 
 
 def agreement_text(result):
-    agreement = result.get("agreement")
+    agreement = result["agreement"]
     if not agreement:
         return "n/a"
-    mark = "ok" if agreement.get("within_tolerance") else "OUTSIDE"
+    mark = "ok" if agreement["within_tolerance"] else "OUTSIDE"
     return f"{mark} {agreement['max_rel_param_diff']:.1e}"
 
 
 def progress_line(done, total, result, elapsed, left, threads=0):
     """One line per finished benchmark, with elapsed time and an estimate of time left
     (threads: the BLAS threads of a more_threads case, 0 for the run's own count)."""
-    name = precision.label(result["implementation"], precision.dtype_of(result))
+    name = precision.label(result["implementation"], result["dtype"])
     head = f"[{done:>{len(str(total))}}/{total}] {name:<8} {result['workload']:<13}"
     if threads:
         head += f" ({threads} thread{'s' if threads != 1 else ''})"
     tail = f"elapsed {fmt_clock(elapsed)}, ~{fmt_clock(left)} left"
     status = result["status"]
     if status == "skipped":
-        reason = result.get("reason") or ""
+        reason = result["reason"]
         reason = reason if len(reason) <= 70 else reason[:67] + "..."
         return f"{head} skipped: {reason}  ({tail})"
     stats = result["time_per_epoch"]
     partial = f" (partial, {result['timed_batches']} batches)" if status == "partial" else ""
     interval = ""
-    if stats.get("ci_low") is not None:
+    if stats["ci_low"] is not None:
         interval = f" [{fmt_time(stats['ci_low'])}, {fmt_time(stats['ci_high'])}]"
     return (f"{head} {fmt_time(stats['median']):>9}/epoch{interval}"
             f"  {stats['rounds']:>2} rounds  agreement {agreement_text(result)}{partial}"
@@ -108,7 +105,7 @@ def _table(header, rows):
 
 
 def summary_rows(run):
-    """Per workload of the model run (bench.model.Run): the fastest float64 result, its time,
+    """Per workload of the model run (bench.results.Run): the fastest float64 result, its time,
     the speed-ups over pure Python and NumPy, the agreement (precision_rows has float32's)."""
     rows = []
     for workload in run.workloads_as_asked():
@@ -123,7 +120,7 @@ def summary_rows(run):
             "workload": workload,
             "fastest": fastest,
             "median": median,
-            "ci": (best.get("ci_low"), best.get("ci_high")),
+            "ci": (best["ci_low"], best["ci_high"]),
             "vs_python": run.speedup(fastest, "python", workload),
             "python_partial": python is not None and python["status"] == "partial",
             "vs_numpy": run.speedup(fastest, "numpy", workload),
@@ -150,7 +147,7 @@ def thread_rows(run):
 
 def summary_table(doc):
     """The table printed at the end of a run (of the results document doc)."""
-    run = model.Run(doc)
+    run = results.Run(doc)
     header = ("workload", "fastest", "time/epoch", "vs python", "vs numpy", "agreement")
     rows = []
     for row in summary_rows(run):
@@ -175,7 +172,7 @@ def summary_table(doc):
     threads, more = run.more_threads()
     if more:
         text += (f"\n\nwith {threads} BLAS threads (gain: the time with "
-                 f"{run.env.get('threads', 1)} over this time, paired per "
+                 f"{run.env['threads']} over this time, paired per "
                  "interleaved cycle):\n")
         text += _table(("implementation", "workload", "time/epoch", "gain", "agreement"),
                        thread_rows(run))
@@ -190,7 +187,7 @@ def summary_table(doc):
         # that cannot run here is the same on every workload)
         grouped = {}
         for r in skipped:
-            key = (precision.label(r["implementation"], precision.dtype_of(r)), r["reason"])
+            key = (precision.label(r["implementation"], r["dtype"]), r["reason"])
             grouped.setdefault(key, []).append(r["workload"])
         text += "\n\nskipped:\n" + "\n".join(
             f"  {name} x {', '.join(workloads)}: {reason}"
@@ -202,7 +199,7 @@ def precision_rows(run):
     """Rows of the timed float32 results: time, float64 time / float32 time, agreement."""
     rows = []
     for result in run.all_results:
-        if precision.dtype_of(result) != precision.FLOAT32 or result["status"] not in TIMED:
+        if result["dtype"] != precision.FLOAT32 or result["status"] not in TIMED:
             continue
         impl, workload = result["implementation"], result["workload"]
         rows.append((impl, workload, fmt_time(result["time_per_epoch"]["median"]),

@@ -9,12 +9,12 @@ import math
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Table, TableStyle
 
+from bench.results import TIMED_STATUSES, impl_key
 from reports import fmt
 from reports.charts import line_chart
-from bench.model import TIMED_STATUSES, impl_key
 from reports.data import curve_difference
-from reports.style import (BAD_BG, BODY, COND, WIDTH, Mark, esc, h1, h2, h3, impl_style, note, para,
-                           space, sym, table)
+from reports.style import (BAD_BG, BODY, COND, WIDTH, Mark, esc, h1, h2, h3, impl_style, note,
+                           para, space, sym, table)
 
 TITLE = "Agreement"
 BLURB = "parameter differences after training, gradient checks, learning curves"
@@ -41,15 +41,14 @@ def parameter_table(run):
                 row.append(fmt.MISSING)
             elif result["status"] == "skipped":
                 row.append("skipped")
-            elif not result.get("agreement"):
+            elif not result["agreement"]:
                 row.append("not compared")
             else:
                 a = result["agreement"]
-                ok = a.get("within_tolerance")
-                epochs = a.get("epochs_compared")
-                text = f"{fmt.sci(a.get('max_rel_param_diff'))} {tick if ok else cross}"
-                cfg_epochs = run.workloads[w]["config"]["epochs"]
-                if epochs is not None and cfg_epochs and epochs != cfg_epochs:
+                ok = a["within_tolerance"]
+                epochs = a["epochs_compared"]
+                text = f"{fmt.sci(a['max_rel_param_diff'])} {tick if ok else cross}"
+                if epochs != run.workloads[w]["config"]["epochs"]:
                     text += f" ({epochs} ep.)"
                 row.append(text)
                 if not ok:
@@ -66,9 +65,9 @@ def gradient_table(run):
     for impl in sorted(checks, key=lambda i: (run.implementations() + [i]).index(i)):
         c = checks[impl]
         rows.append([impl, fmt.sci(c["max_rel_error"]), fmt.sci(c["tolerance"]),
-                     fmt.sci(c.get("step")), str(c.get("cases", fmt.MISSING)),
-                     "passed" if c.get("passed") else "FAILED"])
-        if not c.get("passed"):
+                     fmt.sci(c["step"]), fmt.MISSING if c["cases"] is None else str(c["cases"]),
+                     "passed" if c["passed"] else "FAILED"])
+        if not c["passed"]:
             shade[(5, len(rows) - 1)] = BAD_BG
     return table(rows, [80, 80, 60, 50, 40, None], right=(1, 2, 3, 4), shade=shade)
 
@@ -153,7 +152,7 @@ def curves_intro(run):
             f"line, so only one is visible; staggered markers show that each is there. Results "
             f"timed over part of an epoch saved the loss of that part only and are left off.")
     uncompared = sorted({r["implementation"] for w in run.main_workloads()
-                         for r in run.timed_rows(w) if not r.get("agreement")
+                         for r in run.timed_rows(w) if not r["agreement"]
                          and r["implementation"] != run.reference()}, key=impl_key)
     if uncompared:
         one = len(uncompared) == 1
@@ -173,10 +172,10 @@ def outcomes_table(run):
             partial = result["status"] == "partial"
             rows.append([w if k == 0 else "",
                          result["implementation"] + (" (partial)" if partial else ""),
-                         fmt.loss(result.get("final_loss")),
-                         fmt.accuracy(result.get("train_accuracy")),
-                         fmt.accuracy(result.get("test_accuracy")),
-                         fmt.nbytes(result.get("peak_memory_bytes"))])
+                         fmt.loss(result["final_loss"]),
+                         fmt.accuracy(result["train_accuracy"]),
+                         fmt.accuracy(result["test_accuracy"]),
+                         fmt.nbytes(result["peak_memory_bytes"])])
     if len(rows) == 1:
         return None
     return table(rows, [66, 90, 80, 70, 70, None], right=(2, 3, 4, 5), keep=False)
@@ -188,7 +187,7 @@ def published_text(run, workload):
     published = run.published(workload)
     reached = [(result["implementation"], result["test_accuracy"])
                for result in run.timed_rows(workload)
-               if result["status"] == "ok" and result.get("test_accuracy") is not None]
+               if result["status"] == "ok" and result["test_accuracy"] is not None]
     if not published or not reached:
         return None
     epochs = run.workloads[workload]["config"]["epochs"]
@@ -246,10 +245,11 @@ def build(run):
         f"{sym(chr(0x2717), 'NO')} beyond it. Where fewer epochs were compared than the "
         f"workload trains (a partial timing), the number compared is given."))
     story.append(parameter_table(run))
+    timed = [r for r in run.results if r["status"] in TIMED_STATUSES]
     notes = {(r["implementation"], str(r["agreement"].get("note")))
-             for r in run.results if r.get("agreement") and r["agreement"].get("note")}
+             for r in timed if r["agreement"] and r["agreement"].get("note")}
     notes |= {(r["implementation"], "not compared: " + str(r["agreement_note"]))
-              for r in run.results if not r.get("agreement") and r.get("agreement_note")}
+              for r in timed if not r["agreement"] and r.get("agreement_note")}
     if notes:
         story.append(space(4))
         story.append(para("Notes saved with the comparisons: " + "; ".join(

@@ -5,9 +5,9 @@ how the speed targets came out."""
 
 from __future__ import annotations
 
+from bench.results import IMPLEMENTATIONS
 from reports import fmt
 from reports.charts import dot_chart, fitted_log_range
-from bench.model import IMPLEMENTATIONS
 from reports.style import SMALL, esc, impl_style, para, space
 
 
@@ -27,7 +27,7 @@ def time_items(run, workload):
         impl = result["implementation"]
         if impl in absent:
             continue
-        peer = result.get("kind") == "peer"
+        peer = result["kind"] == "peer"
         found = run.interval(impl, workload)
         status = result["status"]
         item = {"label": impl + (" (peer)" if peer else ""), "style": impl_style(impl),
@@ -75,8 +75,8 @@ def figure(run, rows_per_chart=36):
 def legend_text(run):
     """The key under the page-1 figure (which says when no interval was saved)."""
     whisker = ("whisker: its 95% confidence interval [in brackets]" if run.has_intervals() else
-               "dashed whisker: the interquartile range of the rounds (no interval saved: "
-               "these results predate confidence intervals)")
+               "dashed whisker: the interquartile range of the rounds (no interval was "
+               "saved)")
     absent = never_timed(run)
     skipped = (f" Not timed anywhere in this run, so not drawn: {esc(fmt.names(absent))} "
                f"(why: Methodology)." if absent else "")

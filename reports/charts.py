@@ -156,68 +156,54 @@ def _fit_title(text, length, size=LABEL_SIZE):
     return size, [" ".join(words[:cut]), " ".join(words[cut:])]
 
 
-def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH, height=220,
-               x_ticks=None, x_label=fmt.axis_number, y_label=fmt.axis_number, caption=None,
-               x_integer=False):
-    """Lines with markers on log or linear axes, and a legend below the plot.
+def _x_axis(xs, log, ticks, label, integer):
+    """(lo, hi, ticks) of a line chart's x axis: fitted to the data on a log axis (or spanning
+    the ticks given), exactly the data on a linear one with ticks at round values inside."""
+    if log:
+        if ticks is None:
+            lo, hi = fitted_log_range(xs, pad=0.03)
+            return lo, hi, _dot_ticks(lo, hi, label)
+        lo, hi = min(v for v, _ in ticks), max(v for v, _ in ticks)
+        if hi <= lo:                                 # one tick: half a decade around it
+            lo, hi = fitted_log_range([lo], pad=0.03)
+        return lo, hi, ticks
+    lo, hi = min(xs, default=0), max(xs, default=1)
+    if hi <= lo:
+        hi = lo + 1
+    _, _, ticks = linear_ticks(lo, hi, label, integer=integer)
+    return lo, hi, [(v, t) for v, t in ticks if lo - 1e-9 <= v <= hi + 1e-9]
 
-    series: dicts with name, points [(x, y)], colour, dash, marker, and optional
-    marker_every / marker_phase (markers on every n-th point, staggered between series so
-    that curves lying on one another still show each marker).
-    """
-    xs = [x for s in series for x, _ in s["points"]]
+
+def _y_axis(series, log, label):
+    """(lo, hi, ticks) of a line chart's y axis, fitted to the points (and their bars)."""
     ys = [y for s in series for _, y in s["points"] if y is not None and math.isfinite(y)]
-    if y_log:
+    if log:
         ys = [y for y in ys if y > 0]
-    if x_log:
-        x_lo, x_hi = fitted_log_range(xs, pad=0.03)
-        if x_ticks is None:
-            x_ticks = _dot_ticks(x_lo, x_hi, x_label)
-        else:
-            x_lo, x_hi = min(v for v, _ in x_ticks), max(v for v, _ in x_ticks)
-    else:   # the axis spans the data exactly; ticks at round values inside it
-        x_lo, x_hi = min(xs, default=0), max(xs, default=1)
-        if x_hi <= x_lo:
-            x_hi = x_lo + 1
-        _, _, x_ticks = linear_ticks(x_lo, x_hi, x_label, integer=x_integer)
-        x_ticks = [(v, t) for v, t in x_ticks if x_lo - 1e-9 <= v <= x_hi + 1e-9]
-    if y_log:
         bars = [v for s in series for _, low, high in s.get("bars") or [] for v in (low, high)]
-        y_lo, y_hi = fitted_log_range(ys + bars)
-        y_ticks = _dot_ticks(y_lo, y_hi, y_label)
-    else:
-        lo = min(ys, default=0.0)
-        y_lo, y_hi, y_ticks = linear_ticks(min(lo, 0.0) if lo >= 0 else lo, max(ys, default=1.0),
-                                           y_label)
+        lo, hi = fitted_log_range(ys + bars)
+        return lo, hi, _dot_ticks(lo, hi, label)
+    lo = min(ys, default=0.0)
+    return linear_ticks(min(lo, 0.0) if lo >= 0 else lo, max(ys, default=1.0), label)
 
-    # legend layout: entries in rows
-    entries = [(s["name"], s) for s in series]
-    entry_w = [34 + _width(name) + 14 for name, _ in entries]
-    legend_rows, current, used = [], [], 0
-    for (name, s), w in zip(entries, entry_w):
+
+def _legend_rows(series, width):
+    """The legend's entries [(name, series, width)] in rows that fit the chart's width."""
+    rows, current, used = [], [], 0
+    for s in series:
+        w = 34 + _width(s["name"]) + 14
         if current and used + w - 14 > width - LEGEND_X:
-            legend_rows.append(current)
+            rows.append(current)
             current, used = [], 0
-        current.append((name, s, w))
+        current.append((s["name"], s, w))
         used += w
     if current:
-        legend_rows.append(current)
-    legend_h = 13 * len(legend_rows) + 4
-    tick_w = max((_width(t, TICK_SIZE) for _, t in y_ticks if t), default=10)
-    bottom = legend_h + 30
-    top = 8 + (12 if caption else 0)
-    title_size, title_lines = _fit_title(y_title, height - bottom - top)
-    left = tick_w + 22 + 9 * (len(title_lines) - 1)
-    plot_w, plot_h = width - left - 10, height - bottom - top
-    drawing = canvas_for(width, height)
-    if caption:
-        drawing.add(_text(0, height - 10, caption, 8.5, font=COND_BOLD))
-    ax = Axis(x_lo, x_hi, left, plot_w, x_log)
-    ay = Axis(y_lo, y_hi, bottom, plot_h, y_log)
-    x_ticks = spaced([(v, t) for v, t in x_ticks if ax.inside(v)], ax,
-                     lambda t: _width(t, TICK_SIZE), 0, width)
-    y_ticks = spaced([(v, t) for v, t in y_ticks if ay.inside(v)], ay,
-                     lambda t: TICK_SIZE, 0, height, gap=2)
+        rows.append(current)
+    return rows
+
+
+def _draw_frame(drawing, ax, ay, x_ticks, y_ticks, x_title, y_title_lines, title_size):
+    """Grid lines and labels of both axes' ticks, the plot's frame and the axis titles."""
+    left, bottom, plot_w, plot_h = ax.start, ay.start, ax.length, ay.length
     for value, text in x_ticks:
         if not ax.inside(value):
             continue
@@ -239,10 +225,13 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
     drawing.add(Rect(left, bottom, plot_w, plot_h, fillColor=None, strokeColor=INK,
                      strokeWidth=0.6))
     drawing.add(_text(left + plot_w / 2, bottom - 23, x_title, LABEL_SIZE, "middle"))
-    for k, line in enumerate(title_lines):
+    for k, line in enumerate(y_title_lines):
         _vertical_text(drawing, 8 + 9 * k, bottom + plot_h / 2, line, title_size)
 
-    for k, s in enumerate(series):
+
+def _draw_series(drawing, series, ax, ay):
+    """Each series: its line, the interval bar of each point, its (staggered) markers."""
+    for s in series:
         pts = [(ax(x), ay(y)) for x, y in s["points"]
                if ax.inside(x) and y is not None and ay.inside(y)]
         if len(pts) >= 2:
@@ -262,8 +251,11 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
             if (i - phase) % every == 0 or len(pts) == 1:
                 drawing.add(_marker(s, x, y))
 
-    y = legend_h - 10
-    for row in legend_rows:
+
+def _draw_legend(drawing, rows, top):
+    """The legend's rows below the plot, the first at top: a line, a marker, the name."""
+    y = top
+    for row in rows:
         x = LEGEND_X
         for name, s, w in row:
             drawing.add(Line(x, y + 3, x + 26, y + 3, strokeColor=s["colour"], strokeWidth=1.3,
@@ -272,6 +264,40 @@ def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH,
             drawing.add(_text(x + 31, y, name))
             x += w
         y -= 13
+
+
+def line_chart(series, *, x_title, y_title, x_log=True, y_log=True, width=WIDTH, height=220,
+               x_ticks=None, x_label=fmt.axis_number, y_label=fmt.axis_number, caption=None,
+               x_integer=False):
+    """Lines with markers on log or linear axes, and a legend below the plot.
+
+    series: dicts with name, points [(x, y)], colour, dash, marker, and optional bars
+    [(x, low, high)] (each point's interval), marker_every / marker_phase (markers on every
+    n-th point, staggered between series so that curves lying on one another still show each
+    marker).
+    """
+    xs = [x for s in series for x, _ in s["points"]]
+    x_lo, x_hi, x_ticks = _x_axis(xs, x_log, x_ticks, x_label, x_integer)
+    y_lo, y_hi, y_ticks = _y_axis(series, y_log, y_label)
+    legend = _legend_rows(series, width)
+    legend_h = 13 * len(legend) + 4
+    tick_w = max((_width(t, TICK_SIZE) for _, t in y_ticks if t), default=10)
+    bottom = legend_h + 30
+    top = 8 + (12 if caption else 0)
+    title_size, title_lines = _fit_title(y_title, height - bottom - top)
+    left = tick_w + 22 + 9 * (len(title_lines) - 1)
+    drawing = canvas_for(width, height)
+    if caption:
+        drawing.add(_text(0, height - 10, caption, 8.5, font=COND_BOLD))
+    ax = Axis(x_lo, x_hi, left, width - left - 10, x_log)
+    ay = Axis(y_lo, y_hi, bottom, height - bottom - top, y_log)
+    x_ticks = spaced([(v, t) for v, t in x_ticks if ax.inside(v)], ax,
+                     lambda t: _width(t, TICK_SIZE), 0, width)
+    y_ticks = spaced([(v, t) for v, t in y_ticks if ay.inside(v)], ay,
+                     lambda t: TICK_SIZE, 0, height, gap=2)
+    _draw_frame(drawing, ax, ay, x_ticks, y_ticks, x_title, title_lines, title_size)
+    _draw_series(drawing, series, ax, ay)
+    _draw_legend(drawing, legend, legend_h - 10)
     return drawing
 
 

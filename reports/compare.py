@@ -13,11 +13,11 @@ import math
 from reportlab.graphics.shapes import Circle, Line
 from reportlab.platypus import KeepTogether
 
+from bench.results import Run
 from reports import fmt
-from reports.build import assemble
 from reports.charts import Axis, _text, _width, canvas_for, log_ticks
-from bench.model import Run
-from reports.data import describe, label
+from reports.data import label
+from reports.document import assemble
 from reports.style import (BAD, BAD_BG, COND_BOLD, GOOD, GOOD_BG, GREY, INK, RULE,
                            WIDTH, esc, h1, h2, note, para, space, table)
 from reports.summary import environment_rows
@@ -84,7 +84,7 @@ def ratio_chart(items, width=WIDTH):
 
 def _runs_section(runs):
     story = [h1("Runs compared")]
-    story.append(para("; ".join(f"<b>{label(i)}</b>: {esc(describe(run))}"
+    story.append(para("; ".join(f"<b>{label(i)}</b>: {esc(run.describe())}"
                                 for i, run in enumerate(runs))
                       + ". The first is the baseline. Rows where the environments differ are "
                         "shaded: a difference there can explain a change in speed."))
@@ -172,7 +172,7 @@ def build_compare_report(docs, comparison, out_path):
                 ("Changes", _changes_section(comparison, runs),
                  "new / old per implementation and workload, with 95% intervals")]
     title = ("Backpropagation benchmark comparison: "
-             + " vs ".join(describe(run) for run in runs))
+             + " vs ".join(run.describe() for run in runs))
     subject = "Changes in time per epoch between benchmark runs, with confidence intervals"
     heading = ("Comparison of benchmark runs: each later run against the first, the change "
                "in time per epoch per implementation and workload with its 95% interval, "

@@ -1,7 +1,8 @@
-"""What the sections derive from a results model (bench.model.Run, the one reading of a
-results file, shared with bench's terminal summary): how a run is named, the verdict of a
-goal on an interval, and what is fitted to saved figures (log-log slopes and crossover
-widths of saved medians, differences between saved curves). Nothing here measures anything.
+"""What the sections derive from a results model (bench.results.Run, the one reading of a
+results file, shared with bench's terminal summary): how a run of a comparison is labelled,
+the verdict of a goal on an interval, and what is fitted to saved figures (log-log slopes and
+crossover widths of saved medians, differences between saved curves). Nothing here measures
+anything.
 """
 
 from __future__ import annotations
@@ -10,19 +11,6 @@ import math
 from string import ascii_uppercase
 
 from reports import fmt
-
-
-def describe(run):
-    """One line identifying a run: when, where, which commit."""
-    parts = [fmt.when(run.run.get("started"))]
-    cpu = run.env.get("cpu_model")
-    if cpu:
-        parts.append(cpu)
-    commit = run.env.get("git_commit")
-    if commit:
-        parts.append(f"commit {commit[:7]}" + (" (modified)" if run.env.get("git_dirty")
-                                               else ""))
-    return ", ".join(parts)
 
 
 def label(index):
@@ -35,7 +23,7 @@ def blas_libraries(run):
     """The BLAS libraries threadpoolctl saw, described: 'openblas 0.3.30 (numpy), SkylakeX
     kernel, 1 thread'."""
     out = []
-    for lib in run.env.get("blas") or []:
+    for lib in run.env["blas"]:
         if lib.get("user_api", "blas") != "blas":
             continue
         path = lib.get("filepath") or ""

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from reportlab.platypus import KeepTogether
 
+from bench.results import IMPLEMENTATIONS, TIMED_STATUSES
 from reports import fmt
 from reports.charts import dot_chart
-from bench.model import IMPLEMENTATIONS, TIMED_STATUSES
 from reports.data import verdict
 from reports.style import (BAD_BG, GOOD_BG, WARN_BG, esc, h1, h2, impl_style, note, para,
                            space, table)
@@ -40,7 +40,7 @@ def efficiency_table(run):
         row = [w]
         for impl in impls:
             row.append(fmt.result_cell(
-                run.result(impl, w), lambda result: f"{fmt.gflops(result.get('gflops'))} "
+                run.result(impl, w), lambda result: f"{fmt.gflops(result['gflops'])} "
                 f"({fmt.percent(run.efficiency(impl, w))})"))
         rows.append(row)
     return table(rows, [62] + [None] * len(impls), right=tuple(range(1, len(impls) + 1)),
@@ -59,10 +59,10 @@ def chart(run):
             if found is None:
                 continue
             share, low, high, saved = found
-            items.append({"label": impl + (" (peer)" if result.get("kind") == "peer" else ""),
+            items.append({"label": impl + (" (peer)" if result["kind"] == "peer" else ""),
                           "value": 100 * share, "low": 100 * low, "high": 100 * high,
                           "spread": not saved,
-                          "style": impl_style(impl), "hollow": result.get("kind") == "peer",
+                          "style": impl_style(impl), "hollow": result["kind"] == "peer",
                           "status": result["status"]})
         if items:
             groups.append((w, items))
@@ -80,6 +80,12 @@ def chart(run):
                                         "(log scale; right is better)",
                      tick_label=lambda v: fmt.axis_number(v) + "%", value_label=label,
                      refs=[(100.0, "dgemm limit (100%)")])
+
+
+def _profiled(run, impl, workload):
+    """The top functions of impl's saved profile on workload ([] if not profiled)."""
+    profile = run.profiles().get(impl, {}).get(workload)
+    return profile["top"] if profile and profile["status"] == "ok" else []
 
 
 def python_reason(run):
@@ -100,9 +106,8 @@ def python_reason(run):
             f"generality in the interpreter (loops over layers and units, a list built per "
             f"vector, the activation, output and loss looked up by name), which a general "
             f"implementation cannot shed without becoming the hand-written one.")
-    profile = (run.profiles().get("python") or {}).get("xor") or {}
-    top = [item for item in profile.get("top") or [] if fmt.number(item.get("share"))]
-    if profile.get("status") == "ok" and top:
+    top = [item for item in _profiled(run, "python", "xor") if item["share"]]
+    if top:
         text += (" Where python's time goes on xor (cProfile, own time, which inflates "
                  "call-heavy code): " + ", ".join(
                      f"{esc(item['function'].split(':', 1)[-1])} "
@@ -123,10 +128,9 @@ def threads_reason(run):
         impl, w = result["implementation"], result["workload"]
         text = (f"{esc(impl)} on {esc(w)} was {fmt.ratio(gain)} as fast with {threads} threads: "
                 f"only its matrix products (BLAS dgemm) use the extra threads")
-        profile = (run.profiles().get(impl) or {}).get(w) or {}
-        share = sum(fmt.number(item.get("share")) or 0.0 for item in profile.get("top") or []
-                    if item.get("function") == "numpy:matmul")
-        if profile.get("status") == "ok" and share:
+        share = sum(item["share"] for item in _profiled(run, impl, w)
+                    if item["function"] == "numpy:matmul")
+        if share:
             bound = 1.0 / ((1.0 - share) + share / threads)
             text += (f", which take {fmt.percent(share)} of its time in this run's profile "
                      f"(cProfile, whose cost inflates the Python around them: a low estimate), "
@@ -194,7 +198,7 @@ def speedup_rows(run, target):
             result = run.result(than, w) or run.result(faster, w)
             skipped = [r for r in (run.result(than, w), run.result(faster, w))
                        if r and r["status"] == "skipped"]
-            measured = (f"{skipped[0]['implementation']} skipped: {skipped[0].get('reason')}"
+            measured = (f"{skipped[0]['implementation']} skipped: {skipped[0]['reason']}"
                         if skipped else "no timing to compare" if result else
                         f"no {than} timing on {w} in this run")
             rows.append((text, measured, None, "not measured"))
@@ -205,7 +209,7 @@ def speedup_rows(run, target):
                    if r and r["status"] == "partial"]
         if partial:
             measured += (f" ({partial[0]['implementation']} timed over "
-                         f"{partial[0].get('timed_batches')} batches, scaled to an epoch)")
+                         f"{partial[0]['timed_batches']} batches, scaled to an epoch)")
         rows.append((text, measured, *judged(ratio, low, high, goal)))
     return rows
 
@@ -228,13 +232,14 @@ def share_row(run, target):
 def python_step(run):
     """python's median time per SGD step on the target's workload, or None."""
     w = TARGETS["python_step"]["workload"]
-    median, steps = run.median("python", w), run.steps_per_epoch(w)
-    return median / steps if median and steps else None
+    median = run.median("python", w)
+    return median / run.steps_per_epoch(w) if median else None
 
 
 def python_floor(run):
     """The saved time per step of the hand-written xor step (bench/floor.py), or None."""
-    return fmt.number((run.env.get("python_floor") or {}).get("seconds_per_step_median"))
+    floor = run.env.get("python_floor")
+    return floor["seconds_per_step_median"] if floor else None
 
 
 def step_row(run):
@@ -257,11 +262,11 @@ def step_row(run):
 
 def wall_row(run):
     target = TARGETS["wall_time"]
-    wall = fmt.number(run.run.get("wall_seconds"))
-    quick = bool(run.options.get("quick"))
+    wall = run.run["wall_seconds"]
+    quick = run.options["quick"]
     limit = target["quick_seconds"] if quick else target["default_seconds"]
     text = f"the {'--quick' if quick else 'default'} run within {fmt.duration(limit)}"
-    chosen = sorted({arg.split("=")[0] for arg in run.run.get("argv") or []}
+    chosen = sorted({arg.split("=")[0] for arg in run.run["argv"]}
                     & set(target["restricting_options"]))
     if chosen:  # a run restricted by options says nothing of the default run's time
         return (text, f"not a {'--quick' if quick else 'default'} run ({', '.join(chosen)})",
@@ -293,11 +298,11 @@ def threads_rows(run):
     threads, more = run.more_threads()
     for result in more:
         impl, w = result["implementation"], result["workload"]
-        target = f"{impl} on {w}: {threads} threads vs {run.env.get('threads', 1)}"
+        target = f"{impl} on {w}: {threads} threads vs {run.env['threads']}"
         if result["status"] not in TIMED_STATUSES:
-            rows.append((target, f"skipped: {result.get('reason')}", None, "not measured"))
+            rows.append((target, f"skipped: {result['reason']}", None, "not measured"))
             continue
-        gain, agreement = run.thread_gain(result), result.get("agreement")
+        gain, agreement = run.thread_gain(result), result["agreement"]
         within = agreement["within_tolerance"] if agreement else None
         compared = (f"{'within' if within else 'OUTSIDE'} tolerance "
                     f"({fmt.sci(agreement['max_rel_param_diff'])})" if agreement
@@ -355,7 +360,7 @@ def build(run):
         story.append(para(
             f"Limit: <b>{fmt.gflops(limit)} GFLOP/s</b>, the median of {d.get('rounds')} "
             f"rounds of a {d['n']} \u00d7 {d['n']} dgemm (IQR "
-            f"{fmt.gflops(d['gflops_iqr'])} GFLOP/s), {run.env.get('threads', 1)} "
+            f"{fmt.gflops(d['gflops_iqr'])} GFLOP/s), {run.env['threads']} "
             f"thread(s)" + (f", measured {esc(d['measured'])}" if d.get("measured") else "")
             + ". The chart first, then every share as a number."))
         drawing = chart(run)

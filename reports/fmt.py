@@ -1,6 +1,7 @@
 """Every number the reports print goes through one of these functions, so that a figure
-looks the same in every table, chart label and sentence. None (no value) prints as an en dash;
-non-finite values (saved as "nan"/"inf" strings) print as words."""
+looks the same in every table, chart label and sentence (and a duration as in the terminal:
+bench.results.units). None (no value) prints as an en dash; non-finite values (a training
+that diverged) print as words."""
 
 from __future__ import annotations
 
@@ -8,20 +9,16 @@ import functools
 import math
 from datetime import datetime
 
+from bench.results import units
+from bench.results.fields import TIMESTAMP
+
 MISSING = "\u2013"          # en dash: no value
 TIMES = "\u00d7"            # multiplication sign, for ratios: 12.3x
 
 
 def number(value):
-    """A saved number as a float: "nan"/"inf"/"-inf" strings become floats; None stays None."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return float(value)
+    """A saved number as a float; None stays None."""
+    return None if value is None else float(value)
 
 
 def _nonfinite(x):
@@ -44,18 +41,7 @@ def _saved_number(format_finite):
     return format_saved
 
 
-@_saved_number
-def sig(x, digits=3):
-    """value to `digits` significant figures, without exponent for 1e-4 <= |x| < 1e6."""
-    if x == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(x)))
-    if abs(round(x, digits - 1 - magnitude)) >= 10 ** (magnitude + 1):
-        magnitude += 1          # 9.996 rounds up to 10.0
-    if magnitude < -4 or magnitude >= 6:
-        return f"{x:.{digits - 1}e}"
-    decimals = max(digits - 1 - magnitude, 0)
-    return f"{x:,.{decimals}f}"
+sig = _saved_number(units.significant)   # 3 significant figures: 0.000123, 1,234, 1.23e+06
 
 
 def _trim(text):
@@ -63,31 +49,13 @@ def _trim(text):
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-@_saved_number
-def time(x):
-    """A duration with its unit: 812 ns, 3.47 \u00b5s, 12.3 ms, 1.23 s, 4 min 12 s."""
-    if x < 0:
-        return "\u2212" + time(-x)
-    if x >= 600:
-        minutes, rest = divmod(round(x), 60)
-        return f"{minutes} min {rest} s" if minutes < 60 else f"{minutes / 60:.1f} h"
-    value, unit = _in_unit(x)
-    return f"{sig(value)} {unit}"
+time = _saved_number(units.time)         # a duration with its unit: 812 ns, 4 min 12 s
 
 
 def time_axis(seconds):
     """A tick label on a time axis: 1 \u00b5s, 10 ms, 1 s, 2.5 ms."""
-    value, unit = _in_unit(number(seconds))
+    value, unit = units.in_unit(number(seconds))
     return f"{axis_number(value)} {unit}"
-
-
-def _in_unit(seconds):
-    """(value, unit) of a duration in the largest of s, ms, \u00b5s and ns it reaches (ns
-    below that)."""
-    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "\u00b5s")):
-        if seconds >= scale * 0.9995:
-            return seconds / scale, unit
-    return seconds / 1e-9, "ns"
 
 
 def result_cell(result, timed, missing=MISSING):
@@ -205,33 +173,14 @@ def duration(seconds):
     return f"{sig(x)} s"
 
 
-def when(iso):
-    """An ISO timestamp from the results as 2026-11-28 04:30 UTC."""
-    if not iso:
-        return MISSING
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return str(iso)
-    suffix = " UTC" if moment.utcoffset() is not None and not moment.utcoffset() else ""
-    return moment.strftime("%Y-%m-%d %H:%M") + suffix
+def when(timestamp):
+    """A saved UTC time as 2026-11-28 04:30 UTC; None as MISSING."""
+    return MISSING if timestamp is None else units.when(timestamp)
 
 
-def pdf_date(iso):
-    """An ISO timestamp as a PDF date string D:YYYYMMDDHHmmSSZ (None if unreadable)."""
-    if not iso:
-        return None
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    offset = moment.utcoffset()
-    if offset is None or not offset:
-        return moment.strftime("D:%Y%m%d%H%M%S") + ("Z" if offset is not None else "")
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    hours, minutes = divmod(abs(minutes), 60)
-    return moment.strftime("D:%Y%m%d%H%M%S") + f"{sign}{hours:02d}'{minutes:02d}'"
+def pdf_date(timestamp):
+    """A saved UTC time as a PDF date string, D:20261128043000Z."""
+    return datetime.strptime(timestamp, TIMESTAMP).strftime("D:%Y%m%d%H%M%SZ")
 
 
 def names(items, conjunction="and"):

@@ -3,120 +3,98 @@ the workloads and their data, and the exact command that reproduces the run."""
 
 from __future__ import annotations
 
-from bench.model import TIMED_STATUSES, impl_key
+from pathlib import Path
+
+from bench.results import TIMED_STATUSES, impl_key
 from reports import fmt
 from reports.data import blas_libraries
-from reports.style import WARN_BG, esc, h1, h2, h3, note, para, sentence, space, table
 from reports.scaling import sweep_shape
+from reports.style import WARN_BG, esc, h1, h2, h3, note, para, sentence, space, table
 from reports.summary import missing_notes
+from reports.texts import Texts
 
 TITLE = "Methodology"
 BLURB = "how the timing was done, the noise, what was skipped and why, how to reproduce"
 NOISY = 0.10     # IQR above this share of the median is called out
+TEXTS = Texts(Path(__file__).with_name("methodology.txt"))
+# the timing texts a run saves (run.methodology.timing), printed in this order when present
+SAVED_TEXTS = ("timer", "schedule", "intervals", "calibration", "pure_python", "gc",
+               "interference")
+# the timing settings named under "Settings of this run": (key, its $field, how it is shown)
+SETTINGS = (("warmup_rounds", "count", str), ("min_time_per_round", "time", fmt.time),
+            ("min_rounds", "count", str), ("max_rounds", "count", str),
+            ("target_seconds_per_benchmark", "time", fmt.duration),
+            ("budget_seconds", "time", fmt.duration))
 
 
 def timing_text(run):
+    """The paragraphs of "How the timing was done", from methodology.txt and the run."""
     timing = run.timing()
     rounds = [r["time_per_epoch"]["rounds"] for r in run.results
               if r["status"] in TIMED_STATUSES]
-    parts = ["Each result is timed by pytest-benchmark: one benchmarked call per implementation "
-             "and workload, the training of the workload's network from the same initial "
-             "parameters, data and sample orders, so that every implementation does the same "
-             "arithmetic."]
-    if timing.get("inside_timed_region"):
-        parts.append(f"<b>Inside the timed region</b>: {sentence(timing['inside_timed_region'])}")
-    else:
-        parts.append("Inside the timed region: training only; the time per epoch is the "
-                     "round's time divided by the epochs it trained.")
-    if timing.get("outside_timed_region"):
-        parts.append(f"<b>Outside it</b>: {sentence(timing['outside_timed_region'])}")
-    else:
-        parts.append("Outside it: the data, the initial parameters (fresh for every round) and "
-                     "the sample orders.")
-    for key, label in (("timer", "Timer"), ("schedule", "Schedule"),
-                       ("intervals", "Intervals"), ("calibration", "Calibration"),
-                       ("pure_python", "Pure Python"), ("gc", "Garbage collector"),
-                       ("interference", "Interference")):
-        if timing.get(key):
-            parts.append(f"<b>{label}</b>: {sentence(timing[key])}")
+    parts = [TEXTS("timed")]
+    for key in ("inside_timed_region", "outside_timed_region"):
+        parts.append(TEXTS(key, text=sentence(timing[key])) if timing.get(key)
+                     else TEXTS(f"{key}_unsaved"))
+    parts += [TEXTS(key, text=sentence(timing[key])) for key in SAVED_TEXTS
+              if timing.get(key)]
     if rounds:
-        parts.append(f"Rounds per result: {min(rounds)} to {max(rounds)} (the median of those "
-                     f"rounds reported, with its 95% interval where the run saved one, else "
-                     f"with the interquartile range as the noise).")
+        parts.append(TEXTS("rounds", fewest=min(rounds), most=max(rounds)))
     parts.append(interval_text(run))
-    details = []
-    if timing.get("warmup_rounds") is not None:
-        details.append(f"{timing['warmup_rounds']} warm-up round(s) before timing")
-    if timing.get("min_time_per_round") is not None:
-        shortest = fmt.time(timing["min_time_per_round"])
-        details.append(f"rounds calibrated to last at least {shortest} so that short "
-                       f"workloads are not timer-bound")
-    if timing.get("min_rounds") is not None:
-        details.append(f"at least {timing['min_rounds']} cycles")
-    if timing.get("max_rounds") is not None:
-        details.append(f"at most {timing['max_rounds']} cycles")
-    if timing.get("target_seconds_per_benchmark") is not None:
-        per_case = fmt.duration(timing["target_seconds_per_benchmark"])
-        details.append(f"a workload's budget of {per_case} per implementation timed")
-    if timing.get("budget_seconds") is not None:
-        details.append(f"a pure-Python budget of {fmt.duration(timing['budget_seconds'])} per "
-                       f"workload, beyond which it is timed over a bounded number of batches "
-                       f"(partial)")
-    if details:
-        parts.append("Settings of this run: " + "; ".join(details) + ".")
-    threads = run.env.get("threads")
-    blas_text = "; ".join(blas_libraries(run))
-    result_threads = sorted({r.get("threads") for r in run.results if r.get("threads")})
-    parts.append(f"Threads: {threads if threads is not None else 'not recorded'} (the --threads "
-                 f"value; BLAS, OpenMP and PyTorch pinned to it)"
-                 + (f"; results ran with {fmt.names([str(t) for t in result_threads])} "
-                    f"thread(s)" if result_threads else "")
-                 + (f"; BLAS libraries loaded: {esc(blas_text)}" if blas_text else "") + ".")
+    settings = settings_text(timing)
+    if settings:
+        parts.append(TEXTS("settings", settings=settings))
+    parts.append(threads_text(run))
     more_threads, more = run.more_threads()
     if more:
         pairs = sorted({f"{r['implementation']} on {r['workload']}" for r in more})
-        parts.append(f"<b>More threads.</b> After the main timings, {esc(fmt.names(pairs))} were "
-                     f"each timed again, at the run's thread count and with every loaded BLAS "
-                     f"library limited to {more_threads} threads (threadpoolctl, set outside "
-                     f"the timed region), the rounds of both counts interleaved in the same "
-                     f"cycles; the gain is the paired ratio, with its interval, and each "
-                     f"untimed run is compared with the reference's at the run's own thread "
-                     f"count. The gains are in Efficiency, Speed targets.")
+        parts.append(TEXTS("more_threads", pairs=esc(fmt.names(pairs)), threads=more_threads))
     memory = timing.get("memory")
-    used = sorted({r.get("peak_memory_method") for r in run.results
+    used = sorted({r["peak_memory_method"] for r in run.results
                    if r.get("peak_memory_method")})
-    if isinstance(memory, dict) and used:
-        parts.append("<b>Peak memory growth</b> (in the Agreement section's tables; 0 B: "
-                     "training fitted in memory the process already held): " + "; ".join(
-            f"{esc(method)}: {esc(memory.get(method, 'no description saved'))}"
-            for method in used) + ".")
-    build = run.env.get("fortran_build") or {}
+    if memory and used:
+        parts.append(TEXTS("memory", methods="; ".join(
+            f"{esc(method)}: {esc(memory.get(method) or TEXTS('memory_unsaved'))}"
+            for method in used)))
+    build = run.env["fortran_build"]
     if build:
-        parts.append(f"The Fortran extension was built with {esc(build.get('compiler', '?'))}, "
-                     f"flags <font face='ReportMono'>{esc(build.get('flags', ''))}</font>, using "
-                     f"<b>{esc(build.get('blas', '?'))}</b> for its matrix products.")
+        parts.append(TEXTS("fortran_build", compiler=esc(build.get("compiler", "?")),
+                           flags=esc(build.get("flags", "")), blas=esc(build.get("blas", "?"))))
     return parts
+
+
+def settings_text(timing):
+    """The run's timing settings as phrases joined by semicolons ('' if none was saved)."""
+    return "; ".join(TEXTS(key, **{field: shown(timing[key])})
+                     for key, field, shown in SETTINGS if timing.get(key) is not None)
+
+
+def threads_text(run):
+    """The run's thread count, the counts its results ran with, the BLAS libraries."""
+    counts = sorted({r["threads"] for r in run.results})
+    libraries = "; ".join(blas_libraries(run))
+    return TEXTS("threads", threads=run.env["threads"],
+                 ran=TEXTS("threads_ran", counts=fmt.names([str(t) for t in counts]))
+                 if counts else "",
+                 libraries=TEXTS("threads_libraries", libraries=esc(libraries))
+                 if libraries else "")
 
 
 def interval_text(run):
     """How precise the medians are: the saved intervals and the sampling, or their absence."""
     sampling = run.sampling_records
     if not sampling:
-        return ("<b>Intervals</b>: none saved (results written before the interleaved timing); "
-                "the report draws the interquartile range of the rounds as the spread and "
-                "judges the targets on the medians, saying so where it does.")
+        return TEXTS("intervals_unsaved")
     stopped = {}
     for workload, record in sampling.items():
-        stopped.setdefault(record.get("stopped"), []).append(workload)
+        stopped.setdefault(record["stopped"], []).append(workload)
     goal = next(iter(sampling.values())).get("precision_goal")
-    why = {"precision": "reached the precision goal", "budget": "ran out of time budget first",
-           "max_cycles": "reached the largest number of cycles first"}
     heavy = sorted(w for w, record in sampling.items() if record.get("heavy"))
-    return (f"<b>Sampling</b> (precision goal \u00b1{fmt.percent(goal)} on every ratio): "
-            + (f"Measured under heavy interference (other processes took CPU from the "
-               f"benchmark): {esc(fmt.names(heavy))}. " if heavy else "")
-            + "; ".join(f"{esc(fmt.names(names))} {why.get(reason, esc(str(reason)))}"
-                        for reason, names in stopped.items()) + ".")
+    how = "; ".join(f"{esc(fmt.names(names))} {TEXTS(f'stopped_{reason}')}"
+                    for reason, names in stopped.items())
+    if heavy:
+        how = TEXTS("heavy", workloads=esc(fmt.names(heavy))) + " " + how
+    return TEXTS("sampling", goal=fmt.percent(goal), how=how)
 
 
 def noise_table(run):
@@ -146,16 +124,16 @@ def skipped_table(run):
     for w in run.main_workloads() + run.sweep_workloads():
         for r in run.rows(w):
             if r["status"] == "skipped":
-                rows.append([r["implementation"], w, "skipped", r.get("reason") or "no reason"])
+                rows.append([r["implementation"], w, "skipped", r["reason"]])
             elif r["status"] == "partial":
                 rows.append([r["implementation"], w, "partial",
-                             f"{r.get('timed_batches')} batches timed per round and scaled to an "
-                             f"epoch" + (f": {r['reason']}" if r.get("reason") else "")])
+                             f"{r['timed_batches']} batches timed per round and scaled to an "
+                             f"epoch" + (f": {r['reason']}" if r["reason"] else "")])
     for impl in run.requested():
         for w in run.requested_workloads():
             if w in run.workloads and run.result(impl, w) is None and run.results:
                 rows.append([impl, w, "missing", "no result saved (the run stopped first)"
-                             if not run.run.get("complete") else "no result saved"])
+                             if not run.run["complete"] else "no result saved"])
     return rows
 
 
@@ -188,22 +166,20 @@ def _call_text(entry):
 
 def _shares(top, count=3):
     """'18% in numpy:matmul, 10% in numpy:add.reduce and 8% in ...' (the first count)."""
-    parts = [f"{fmt.percent(item.get('share'))} in {item.get('function')}"
-             for item in top[:count]]
+    parts = [f"{fmt.percent(item['share'])} in {item['function']}" for item in top[:count]]
     return fmt.names(parts)
 
 
 def profile_sentence(impl, entries):
     """One sentence, from the saved shares, on what dominates impl's time; None if no data."""
-    done = [(w, e) for w, e in entries.items()
-            if e.get("status") == "ok" and e.get("top")]
+    done = [(w, e) for w, e in entries.items() if e["status"] == "ok" and e["top"]]
     if not done:
         return None
     if all(e.get("method") == "wrapper-timing" for _, e in done):
         raw = []
         for w, e in done:
-            share = sum(item.get("share") or 0.0 for item in e["top"]
-                        if "wrapper" not in item.get("function", ""))
+            share = sum(item["share"] for item in e["top"]
+                        if "wrapper" not in item["function"])
             raw.append((w, share))
         low = min(raw, key=lambda item: item[1])
         text = (f"<b>{esc(impl)}</b>: the compiled Fortran routine takes "
@@ -230,13 +206,13 @@ def profile_table(entries):
     rows = [["Workload", "Profiled call", "Function", "Share"]]
     spans = []
     for w, e in entries.items():
-        if e.get("status") != "ok":
-            rows.append([w, f"not profiled: {e.get('reason') or 'no reason saved'}", "", ""])
+        if e["status"] != "ok":
+            rows.append([w, f"not profiled: {e['reason']}", "", ""])
             spans.append((1, len(rows) - 1, 3))
             continue
-        for i, item in enumerate(e.get("top") or []):
+        for i, item in enumerate(e["top"]):
             rows.append([w if i == 0 else "", _call_text(e) if i == 0 else "",
-                         item.get("function", "?"), fmt.percent(item.get("share"))])
+                         item["function"], fmt.percent(item["share"])])
         other = fmt.number(e.get("other_share"))
         if other:
             rows.append(["", "", "everything else", fmt.percent(other)])
@@ -248,8 +224,8 @@ def profiles_block(run, suffix=""):
     saved = run.profiles()
     out = [h2("Where the time goes (profiles)" + suffix, title="Profiles" + suffix)]
     if not saved:
-        out.append(note("This run saved no profiles (results written before profiling was "
-                        "added, or a run without xor, digits, mnist-shaped and wide)."))
+        out.append(note("This run saved no profiles (a run without xor, digits, mnist-shaped "
+                        "and wide, or made by a version that did not profile)."))
         return out
     method = run.timing().get("profiling")
     out.append(para(f"<b>How</b>: {sentence(method)}" if method else
@@ -277,26 +253,26 @@ def workloads_table(run):
     for label, members in groups:
         wl = run.workloads[members[0]]
         cfg = wl["config"]
-        data = wl.get("data") or {}
-        network = fmt.network(wl.get("layer_sizes", []))
+        data = wl.get("data")
+        network = fmt.network(wl["layer_sizes"])
         if len(members) > 1:
             values = [str(run.sweep_value(m)) for m in members]
             network = f"{sweep_shape(run)[0]}, W = {', '.join(values)}"
         rows.append([
             label, network,
-            f"{wl.get('hidden_activation')}/{wl.get('output_activation')}, "
-            f"{(wl.get('loss') or '').replace('_', '-')}",
-            str(cfg.get("batch_size")), str(cfg.get("epochs")),
-            f"{fmt.count(wl.get('n_train'))} / {fmt.count(wl.get('n_test'))}",
-            f"{data.get('name', '?')}{' (synthetic)' if data.get('synthetic') else ''}; "
-            f"{data.get('source', '?')}; {data.get('licence', '?')}"])
+            f"{wl['hidden_activation']}/{wl['output_activation']}, "
+            f"{wl['loss'].replace('_', '-')}",
+            str(cfg["batch_size"]), str(cfg["epochs"]),
+            f"{fmt.count(wl['n_train'])} / {fmt.count(wl['n_test'])}",
+            f"{data['name']}{' (synthetic)' if data['synthetic'] else ''}; "
+            f"{data['source']}; {data['licence']}" if data else fmt.MISSING])
     return table(rows, [62, 66, 72, 30, 36, 62, None], right=(3, 4, 5), keep=False)
 
 
 def reproduce(run):
-    command = run.run.get("command") or "python -m bench run"
-    commit = run.env.get("git_commit")
-    version = run.env.get("version")
+    command = run.run["command"]
+    commit = run.env["git_commit"]
+    version = run.env["version"]
     lines = []
     if commit:
         lines.append(f"git checkout {commit}")
@@ -310,7 +286,7 @@ def reproduce(run):
     out = [para(intro)]
     out.append(para("<font face='ReportMono' size='8.5'>" + "<br/>".join(esc(x) for x in lines)
                     + "</font>"))
-    if run.env.get("git_dirty"):
+    if run.env["git_dirty"]:
         out.append(note("The working tree had uncommitted changes when this run was made, so "
                         "the commit alone does not reproduce it exactly."))
     out.append(space(4))
@@ -332,7 +308,7 @@ def build(run):
     if len(rows) > 1:
         story.append(para("The interquartile range of the rounds as a share of their median, "
                           "per implementation over all its results. The machine has "
-                          f"{run.env.get('cpu_count', '?')} logical CPUs shared with other "
+                          f"{run.env['cpu_count'] or '?'} logical CPUs shared with other "
                           "work, so differences smaller than the IQR are not meaningful."))
         story.append(table(rows, [80, 50, 100, 100, None], right=(1, 2, 3)))
         if noisy:

@@ -3,12 +3,12 @@ workload (the paired ratio the run saved, with its 95% interval), GFLOP/s agains
 and dgemm limits measured in the run, what float32 does to the final loss and the accuracy,
 and, when the run has a torch-cuda row, where the GPU overtakes the Fortran per epoch.
 
-Reads the results model (bench.model.Run, its look-ups with their dtype keywords); every
+Reads the results model (bench.results.Run, its look-ups with their dtype keywords); every
 figure here was computed and saved by the run."""
 
 from __future__ import annotations
 
-from bench.model import FLOAT32, TIMED_STATUSES, dtype_of
+from bench.results import FLOAT32, TIMED_STATUSES
 from reports import fmt
 from reports.style import esc, h1, h2, note, para, space, table
 
@@ -23,7 +23,7 @@ def float32_pairs(run):
     seen = []
     for result in run.all_results:
         key = (result["implementation"], result["workload"])
-        if dtype_of(result) == FLOAT32 and key not in seen:
+        if result["dtype"] == FLOAT32 and key not in seen:
             seen.append(key)
     return seen
 
@@ -51,7 +51,7 @@ def _rel_change(new, old):
 
 
 def _accuracy_change(single, double, key):
-    new, old = single[key], (double or {}).get(key)
+    new, old = single[key], double[key] if double else None
     if new is None or old is None:
         return fmt.MISSING
     return f"{fmt.accuracy(old)} \u2192 {fmt.accuracy(new)}"
@@ -105,7 +105,7 @@ def gpu_story(run):
         return [note("This run has no torch-cuda row (the peer was not asked for).")]
     timed = [r for r in results if r["status"] in TIMED_STATUSES]
     if not timed:
-        reason = next((r["reason"] for r in results if r.get("reason")), fmt.MISSING)
+        reason = next((r["reason"] for r in results if r["reason"]), fmt.MISSING)
         return [para(f"The GPU peer <b>torch-cuda</b> was skipped: {esc(reason)}. On a machine "
                      "with a CUDA device it runs in both precisions, the data on the device "
                      "before the timed region and the device synchronised around each round; "
@@ -113,7 +113,7 @@ def gpu_story(run):
     rows = [["Workload", "Precision", "torch-cuda / epoch", "fortran / epoch",
              "fortran / torch-cuda"]]
     for result in timed:
-        workload, dtype = result["workload"], dtype_of(result)
+        workload, dtype = result["workload"], result["dtype"]
         rows.append([workload, dtype, fmt.time(result["time_per_epoch"]["median"]),
                      fmt.time(run.median("fortran", workload, dtype)),
                      _ratio_text(run.ratio(workload, "fortran", GPU, dtype, dtype))])
@@ -144,8 +144,9 @@ def crossover_width(run):
 def build(run):
     story = [h1(TITLE)]
     if not float32_pairs(run):
-        story.append(note("These results hold no float32 timing: the run was made before the "
-                          "precision axis, or with <font face='ReportMono'>--dtype float64</font>. "
+        story.append(note("These results hold no float32 timing: the run was made with "
+                          "<font face='ReportMono'>--dtype float64</font>, or by a version "
+                          "without the precision axis. "
                           "A default <font face='ReportMono'>python -m bench run</font> times "
                           "float32 on the batched workloads."))
         if any(r["implementation"] == GPU for r in run.results):

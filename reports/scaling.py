@@ -32,7 +32,7 @@ def sweep_members(run, impl):
 def sweep_shape(run):
     """'64-W-10' style description of the swept network, and the sweep's common settings."""
     names = run.sweep_workloads()
-    sizes = [run.workloads[w].get("layer_sizes", []) for w in names]
+    sizes = [run.workloads[w]["layer_sizes"] for w in names]
     if not sizes:
         return "", {}
     shape = []
@@ -117,13 +117,14 @@ def build(run):
         return story
     shape, first = sweep_shape(run)
     cfg = first["config"]
-    data = first.get("data") or {}
+    data = first.get("data")
     story.append(h2("Time against width"))
     widths = [run.sweep_value(w) for w in run.sweep_workloads()]
     story.append(para(
         f"The same training run on a {shape} network for W = "
-        f"{fmt.names([str(w) for w in widths])}: {esc(data.get('name', 'the same data'))}, "
-        f"{fmt.count(first.get('n_train'))} samples, batches of {cfg.get('batch_size')}. "
+        f"{fmt.names([str(w) for w in widths])}: "
+        f"{esc(data['name'] if data else 'the same data')}, "
+        f"{fmt.count(first['n_train'])} samples, batches of {cfg['batch_size']}. "
         f"The work per epoch grows in proportion to W, so a line of slope 1 on these "
         f"log-log axes means the time is all arithmetic; a flatter line means fixed costs "
         f"per batch or per call (interpreter, dispatch, memory allocation) still "

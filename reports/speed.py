@@ -13,23 +13,23 @@ BLURB = "per workload: time per epoch with its interval, noise, throughput, GFLO
 def describe_workload(wl):
     """One paragraph: what the workload is, its network, training and data."""
     cfg = wl["config"]
-    data = wl.get("data") or {}
-    loss = (wl.get("loss") or "?").replace("_", "-")
-    batch = cfg.get("batch_size")
+    data = wl.get("data")
+    loss = wl["loss"].replace("_", "-")
+    batch = cfg["batch_size"]
     parts = [
-        f"{esc(wl.get('description', ''))}",
-        f"Network {fmt.network(wl.get('layer_sizes', []))}, {esc(wl.get('hidden_activation'))} "
-        f"hidden, {esc(wl.get('output_activation'))} output, {esc(loss)} loss; "
+        f"{esc(wl['description'])}",
+        f"Network {fmt.network(wl['layer_sizes'])}, {esc(wl['hidden_activation'])} "
+        f"hidden, {esc(wl['output_activation'])} output, {esc(loss)} loss; "
         f"{'per-sample SGD' if batch == 1 else f'batches of {batch}'}, "
-        f"{cfg.get('epochs')} epochs, learning rate {cfg.get('learning_rate')}"
+        f"{cfg['epochs']} epochs, learning rate {cfg['learning_rate']}"
         f"{', momentum ' + str(cfg.get('momentum')) if cfg.get('momentum') else ''}; "
-        f"{fmt.count(wl.get('n_train'))} training samples"
-        f"{', ' + fmt.count(wl.get('n_test')) + ' held out' if wl.get('n_test') else ''}; "
-        f"{fmt.operations(wl.get('flops_per_epoch'))} per epoch.",
+        f"{fmt.count(wl['n_train'])} training samples"
+        f"{', ' + fmt.count(wl['n_test']) + ' held out' if wl['n_test'] else ''}; "
+        f"{fmt.operations(wl['flops_per_epoch'])} per epoch.",
     ]
     if data:
-        parts.append(f"Data: {esc(data.get('name', '?'))}"
-                     f"{' (synthetic)' if data.get('synthetic') else ''}.")
+        parts.append(f"Data: {esc(data['name'])}"
+                     f"{' (synthetic)' if data['synthetic'] else ''}.")
     return " ".join(parts)
 
 
@@ -62,7 +62,7 @@ def single_table(run, workload):
     spans = []
     for result in run.rows(workload):
         impl = result["implementation"]
-        name = impl + (" (peer)" if result.get("kind") == "peer" else "")
+        name = impl + (" (peer)" if result["kind"] == "peer" else "")
         if result["status"] == "skipped":
             rows.append([name, _note(result)] + [""] * 6)
             spans.append((1, len(rows) - 1, 7))
@@ -71,8 +71,8 @@ def single_table(run, workload):
         rows.append([
             name + (" *" if result["status"] == "partial" else ""),
             fmt.time_of(run.interval(impl, workload)), _iqr_text(result),
-            str(stats.get("rounds", fmt.MISSING)), fmt.rate(result.get("samples_per_second")),
-            fmt.gflops(result.get("gflops")), _vs(run, impl, "python", workload),
+            str(stats["rounds"]), fmt.rate(result["samples_per_second"]),
+            fmt.gflops(result["gflops"]), _vs(run, impl, "python", workload),
             _vs(run, impl, "numpy", workload)])
     return table(rows, [66, 76, 64, 36, 40, 38, None, None], right=(1, 2, 3, 4, 5, 6, 7),
                  spans=spans, font_size=7.4)
@@ -91,15 +91,14 @@ def sampling_text(run, workload):
     """How the workload was sampled (interleaved cycles, why it stopped), or ''."""
     saved = run.sampling(workload)
     if not saved:
-        return ("No interval saved: these results predate the interleaved timing, so the "
-                "spread of the rounds (IQR) stands in for the precision of the medians.")
+        return ("No interval saved: the spread of the rounds (IQR) stands in for the "
+                "precision of the medians.")
     why = {"precision": "the precision goal was reached",
            "budget": "the time budget ran out first",
-           "max_cycles": "the largest number of cycles was reached first"}.get(
-        saved.get("stopped"), f"stopped: {saved.get('stopped')}")
-    return (f"Timed in {saved.get('cycles')} interleaved cycles (every implementation once per "
+           "max_cycles": "the largest number of cycles was reached first"}[saved["stopped"]]
+    return (f"Timed in {saved['cycles']} interleaved cycles (every implementation once per "
             f"cycle); {why}: the widest 95% interval is \u00b1"
-            f"{fmt.percent(saved.get('worst_half_width'))} of its median against a goal of "
+            f"{fmt.percent(saved['worst_half_width'])} of its median against a goal of "
             f"\u00b1{fmt.percent(saved.get('precision_goal'))}.")
 
 

@@ -3,8 +3,8 @@ is missing, and the environment of the run (environment_rows also serves the com
 
 from __future__ import annotations
 
+from bench.results import IMPLEMENTATIONS
 from reports import fmt
-from bench.model import IMPLEMENTATIONS
 from reports.data import blas_libraries, crossovers
 from reports.style import BAD_BG, WIDTH, esc, h1, h2, note, para, table
 
@@ -29,10 +29,10 @@ def agreement_status(run, workload):
 def missing_notes(run):
     """Flowables saying plainly what this run lacks."""
     out = []
-    if not run.run.get("complete", False):
+    if not run.run["complete"]:
         done = len(run.results)
         out.append(note(f"<b>This run did not finish</b> (complete = false"
-                        f"{', no finish time' if not run.run.get('finished') else ''}): the report "
+                        f"{', no finish time' if not run.run['finished'] else ''}): the report "
                         f"shows the {done} result{'s' if done != 1 else ''} saved before it "
                         f"stopped. <font face='ReportMono'>python -m bench run --resume DIR</font> "
                         f"completes it."))
@@ -56,17 +56,13 @@ def missing_notes(run):
     return out
 
 
-def reading(run):
-    """Sentences reading the run's results: who wins where and by how much."""
-    workloads = [w for w in run.main_workloads() if run.timed_rows(w)]
-    if not workloads:
-        return ["This run holds no timed results yet, so there is nothing to compare."]
-    sentences = []
-    own = [i for i in run.own()]
+def _winners(run, workloads, own):
+    """Who is fastest on how many workloads, and by how much over the project's others."""
     winners = {}
     for w in workloads:
         best, _ = run.fastest(w)
         winners.setdefault(best, []).append(w)
+    sentences = []
     for best, names in sorted(winners.items(), key=lambda item: -len(item[1])):
         parts = []
         for w in names:
@@ -78,25 +74,37 @@ def reading(run):
         sentences.append(f"<b>{esc(best)}</b>{kind} is the fastest on {count} workload"
                          f"{'s' if count != 'every' and len(workloads) != 1 else ''}: "
                          f"{fmt.names(parts)}.")
-    if "python" in own:
-        gaps = []
-        for w in workloads:
-            best, _ = run.fastest(w)
-            found = run.ratio(w, "python", best) if best != "python" else None
-            if found:
-                gaps.append((found[0], w))
-        if gaps:
-            lo, hi = min(gaps), max(gaps)
-            partial = [w for w in workloads if run.timed("python", w)
-                       and run.timed("python", w)["status"] == "partial"]
-            text = (f"Pure Python is {fmt.ratio(lo[0])} ({esc(lo[1])}) to {fmt.ratio(hi[0])} "
-                    f"({esc(hi[1])}) slower than the fastest"
-                    if lo != hi else f"Pure Python is {fmt.ratio(lo[0])} slower than the fastest "
-                    f"on {esc(lo[1])}")
-            if partial:
-                text += (f"; on {esc(fmt.names(partial))} it was timed over a few batches and "
-                         f"scaled to an epoch")
-            sentences.append(text + ".")
+    return sentences
+
+
+def _python_gap(run, workloads, own):
+    """How much slower pure Python is than the fastest, from least to most."""
+    if "python" not in own:
+        return []
+    gaps = []
+    for w in workloads:
+        best, _ = run.fastest(w)
+        found = run.ratio(w, "python", best) if best != "python" else None
+        if found:
+            gaps.append((found[0], w))
+    if not gaps:
+        return []
+    lo, hi = min(gaps), max(gaps)
+    partial = [w for w in workloads if run.timed("python", w)
+               and run.timed("python", w)["status"] == "partial"]
+    text = (f"Pure Python is {fmt.ratio(lo[0])} ({esc(lo[1])}) to {fmt.ratio(hi[0])} "
+            f"({esc(hi[1])}) slower than the fastest"
+            if lo != hi else f"Pure Python is {fmt.ratio(lo[0])} slower than the fastest "
+            f"on {esc(lo[1])}")
+    if partial:
+        text += (f"; on {esc(fmt.names(partial))} it was timed over a few batches and "
+                 f"scaled to an epoch")
+    return [text + "."]
+
+
+def _against_peers(run, workloads):
+    """For each peer: on how many workloads the project's fastest beats it."""
+    sentences = []
     for peer in run.peers():
         wins, ratios = 0, []
         for w in workloads:
@@ -110,50 +118,82 @@ def reading(run):
                 f"Against <b>{esc(peer)}</b>, the fastest of the project's implementations wins "
                 f"on {wins} of {len(ratios)} workloads (ratios {fmt.ratio(min(ratios))} to "
                 f"{fmt.ratio(max(ratios))}, above 1\u00d7 meaning the project is faster).")
+    return sentences
+
+
+def _agreement(run):
+    """Whether every compared pair agrees, or which do not."""
     beyond, worst, _ = run.agreement_summary()
     if beyond:
         bad = [f"{impl} on {w} ({fmt.sci(diff)})" for impl, w, diff in beyond]
-        sentences.append(f"<font color='#b2182b'><b>Agreement fails"
-                         f"</b></font> for {esc(fmt.names(bad))}: beyond the tolerance.")
-    elif worst:
-        sentences.append(f"Every compared pair agrees with {esc(run.reference())} within the "
-                         f"tolerance; the largest relative parameter difference is "
-                         f"{fmt.sci(worst[0])} ({esc(worst[1])} on {esc(worst[2])}).")
+        return [f"<font color='#b2182b'><b>Agreement fails"
+                f"</b></font> for {esc(fmt.names(bad))}: beyond the tolerance."]
+    if worst:
+        return [f"Every compared pair agrees with {esc(run.reference())} within the "
+                f"tolerance; the largest relative parameter difference is "
+                f"{fmt.sci(worst[0])} ({esc(worst[1])} on {esc(worst[2])})."]
+    return []
+
+
+def _machine_use(run, workloads, own):
+    """The best share of the measured dgemm limit."""
     limit = run.dgemm()
-    if limit:
-        best = max(((run.efficiency(i, w) or 0.0, i, w) for w in workloads for i in own),
-                   default=(0.0, None, None))
-        if best[1]:
-            above = "; above 100% is within the noise of that measurement" if best[0] > 1 else ""
-            sentences.append(f"The best use of the machine is {esc(best[1])} on {esc(best[2])} "
-                             f"at {fmt.percent(best[0])} of the measured dgemm limit "
-                             f"({fmt.gflops(limit)} GFLOP/s{above}).")
+    if not limit:
+        return []
+    best = max(((run.efficiency(i, w) or 0.0, i, w) for w in workloads for i in own),
+               default=(0.0, None, None))
+    if not best[1]:
+        return []
+    above = "; above 100% is within the noise of that measurement" if best[0] > 1 else ""
+    return [f"The best use of the machine is {esc(best[1])} on {esc(best[2])} "
+            f"at {fmt.percent(best[0])} of the measured dgemm limit "
+            f"({fmt.gflops(limit)} GFLOP/s{above})."]
+
+
+def _more_threads(run):
+    """What more BLAS threads gained on the large workloads."""
     threads, more = run.more_threads()
     gains = [f"{esc(r['implementation'])} {fmt.ratio_ci(*run.thread_gain(r))} on "
              f"{esc(r['workload'])}" for r in more if run.thread_gain(r)]
-    if gains:
-        one = run.env.get("threads", 1)
-        sentences.append(f"With {threads} BLAS threads instead of {one}, the speed-ups on the "
-                         f"large workloads (time with {one} over time with {threads}; below "
-                         f"1\u00d7 a slowdown) were {fmt.names(gains)}; the speed targets, in "
-                         f"Efficiency, also check their agreement.")
+    if not gains:
+        return []
+    one = run.env["threads"]
+    return [f"With {threads} BLAS threads instead of {one}, the speed-ups on the "
+            f"large workloads (time with {one} over time with {threads}; below "
+            f"1\u00d7 a slowdown) were {fmt.names(gains)}; the speed targets, in "
+            f"Efficiency, also check their agreement."]
+
+
+def _sweep(run, own):
+    """Where one implementation overtakes another as the hidden width grows."""
     sweep = run.sweep_workloads()
-    if sweep:
-        found = []
-        for i, a in enumerate(own):
-            for b in own[i + 1:]:
-                pa = [(run.sweep_value(w), run.median(a, w)) for w in sweep]
-                pb = [(run.sweep_value(w), run.median(b, w)) for w in sweep]
-                for lo, hi, est, after in crossovers(pa, pb):
-                    winner, loser = (a, b) if after == "a" else (b, a)
-                    found.append(f"{winner} overtakes {loser} at a hidden width of about "
-                                 f"{fmt.sig(est, 2)} (between {lo} and {hi})")
-        if found:
-            sentences.append("In the width sweep, " + fmt.names(found) + ".")
-        else:
-            sentences.append(f"In the width sweep the order of {esc(fmt.names(own))} does "
-                             f"not change between the smallest and the largest width.")
-    return sentences
+    if not sweep:
+        return []
+    found = []
+    for i, a in enumerate(own):
+        for b in own[i + 1:]:
+            pa = [(run.sweep_value(w), run.median(a, w)) for w in sweep]
+            pb = [(run.sweep_value(w), run.median(b, w)) for w in sweep]
+            for lo, hi, est, after in crossovers(pa, pb):
+                winner, loser = (a, b) if after == "a" else (b, a)
+                found.append(f"{winner} overtakes {loser} at a hidden width of about "
+                             f"{fmt.sig(est, 2)} (between {lo} and {hi})")
+    if found:
+        return ["In the width sweep, " + fmt.names(found) + "."]
+    return [f"In the width sweep the order of {esc(fmt.names(own))} does "
+            f"not change between the smallest and the largest width."]
+
+
+def reading(run):
+    """Sentences reading the run's results: who wins where and by how much, pure Python's
+    gap, the peers, the agreement, the use of the machine, more threads, the sweep."""
+    workloads = [w for w in run.main_workloads() if run.timed_rows(w)]
+    if not workloads:
+        return ["This run holds no timed results yet, so there is nothing to compare."]
+    own = run.own()
+    return (_winners(run, workloads, own) + _python_gap(run, workloads, own)
+            + _against_peers(run, workloads) + _agreement(run)
+            + _machine_use(run, workloads, own) + _more_threads(run) + _sweep(run, own))
 
 
 def verdict_table(run):
@@ -167,11 +207,11 @@ def verdict_table(run):
         status, ok = agreement_status(run, w)
         if best is None:
             skipped = [r for r in run.rows(w)]
-            rows.append([w, fmt.network(wl.get("layer_sizes", [])),
+            rows.append([w, fmt.network(wl["layer_sizes"]),
                          "no timed result" if skipped else "not run", fmt.MISSING,
                          fmt.MISSING, fmt.MISSING, status])
             continue
-        rows.append([w, fmt.network(wl.get("layer_sizes", [])),
+        rows.append([w, fmt.network(wl["layer_sizes"]),
                      best + (" (peer)" if best not in IMPLEMENTATIONS else ""), fmt.time(t),
                      "itself" if best == "python" else _faster(run, w, best, "python"),
                      "itself" if best == "numpy" else _faster(run, w, best, "numpy"),
@@ -191,50 +231,49 @@ def _faster(run, workload, best, other):
 def environment_rows(runs):
     """(label, [value per run]) rows describing where and how each run ran."""
 
-
     def fortran(env):
-        build = env.get("fortran_build") or {}
+        build = env["fortran_build"]
         if not build:
             return fmt.MISSING
         return f"{build.get('blas', '?')}; {build.get('compiler', '')} {build.get('flags', '')}"
 
     def dgemm(env):
-        d = env.get("dgemm") or {}
+        d = env.get("dgemm")
         if not d:
             return "not measured"
-        return (f"{fmt.gflops(d.get('gflops_median'))} GFLOP/s (n = {d.get('n')}, IQR "
-                f"{fmt.gflops(d.get('gflops_iqr'))}, {d.get('rounds')} rounds)")
+        return (f"{fmt.gflops(d['gflops_median'])} GFLOP/s (n = {d['n']}, IQR "
+                f"{fmt.gflops(d['gflops_iqr'])}, {d.get('rounds')} rounds)")
 
     def packages(env):
-        pk = env.get("packages") or {}
+        pk = env["packages"]
         return ", ".join(f"{k} {v if v else 'not installed'}" for k, v in sorted(pk.items())) \
             or fmt.MISSING
 
     def commit(env):
-        c = env.get("git_commit")
+        c = env["git_commit"]
         if not c:
             return "unknown (not a git checkout)"
-        return c + (" with uncommitted changes" if env.get("git_dirty") else "")
+        return c + (" with uncommitted changes" if env["git_dirty"] else "")
 
     def status(run):
-        if run.run.get("complete"):
-            return f"complete, {fmt.duration(run.run.get('wall_seconds'))} wall time"
+        if run.run["complete"]:
+            return f"complete, {fmt.duration(run.run['wall_seconds'])} wall time"
         return "INTERRUPTED (complete = false)"
 
     spec = [
-        ("Started", lambda r: fmt.when(r.run.get("started"))),
-        ("Finished", lambda r: fmt.when(r.run.get("finished")) if r.run.get("finished")
+        ("Started", lambda r: fmt.when(r.run["started"])),
+        ("Finished", lambda r: fmt.when(r.run["finished"]) if r.run["finished"]
          else "did not finish"),
         ("Status", status),
-        ("Command", lambda r: r.run.get("command") or fmt.MISSING),
-        ("CPU", lambda r: f"{r.env.get('cpu_model', '?')} ({r.env.get('cpu_count', '?')} "
+        ("Command", lambda r: r.run["command"] or fmt.MISSING),
+        ("CPU", lambda r: f"{r.env['cpu_model'] or '?'} ({r.env['cpu_count'] or '?'} "
                           f"logical CPUs)"),
-        ("OS", lambda r: r.env.get("os") or fmt.MISSING),
-        ("Python, NumPy", lambda r: f"Python {r.env.get('python', '?')}, NumPy "
-                                    f"{r.env.get('numpy', '?')}"),
+        ("OS", lambda r: r.env["os"] or fmt.MISSING),
+        ("Python, NumPy", lambda r: f"Python {r.env['python'] or '?'}, NumPy "
+                                    f"{r.env['numpy'] or '?'}"),
         ("BLAS libraries", lambda r: "; ".join(blas_libraries(r)) or fmt.MISSING),
-        ("Threads", lambda r: f"{r.env.get('threads', '?')} (BLAS, OpenMP and PyTorch pinned)"),
-        ("gfortran", lambda r: r.env.get("gfortran") or fmt.MISSING),
+        ("Threads", lambda r: f"{r.env['threads']} (BLAS, OpenMP and PyTorch pinned)"),
+        ("gfortran", lambda r: r.env["gfortran"] or fmt.MISSING),
         ("Fortran build", lambda r: fortran(r.env)),
         ("dgemm limit", lambda r: dgemm(r.env)),
         ("Packages", lambda r: packages(r.env)),

@@ -12,9 +12,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Preformatted, Table, TableStyle
 
+from bench.results import impl_key
 from reports import fmt
 from reports.charts import canvas_for
-from bench.model import impl_key
 from reports.data import nested_difference
 from reports.style import (BODY, CELL, CODE, CODE_TITLE, COND, COND_BOLD, INK, LIGHT, MONO, RULE,
                            WIDTH, esc, h1, h2, note, para, space, sym, table)
@@ -68,9 +68,9 @@ def _trace_steps(example, reference):
     out of every implementation's trace for the agreement column."""
     trace = example["traces"][reference]
     n_layers = len(example["layer_sizes"]) - 1
-    hidden = example.get("hidden_activation", "sigmoid")
-    output = example.get("output_activation", "sigmoid")
-    loss = example.get("loss", "mse")
+    hidden = example["hidden_activation"]
+    output = example["output_activation"]
+    loss = example["loss"]
     f_hidden = SIGMA if hidden == "sigmoid" else hidden
     f_out = SIGMA if output == "sigmoid" else output
     rows = []
@@ -104,7 +104,7 @@ def _trace_steps(example, reference):
                      f" {d(l)}", trace["nabla_w"][l - 1], ("nabla_w", l - 1)))
         rows.append(("Backward", "", f"{NABLA}{v('b', l)} = {ONE}{sup('T')} {d(l)}  (column "
                      f"sums)", trace["nabla_b"][l - 1], ("nabla_b", l - 1)))
-    eta = example.get("learning_rate")
+    eta = example["learning_rate"]
     for l in range(1, L + 1):
         rows.append(("Update", f"layer {l}", f"{W(l)} {ARROW} {W(l)} \u2212 {ETA} {NABLA}{W(l)}"
                      f"  ({ETA} = {eta})", trace["updated_params"][l - 1][0],
@@ -116,7 +116,7 @@ def _trace_steps(example, reference):
 
 
 def _pick(trace, key):
-    value = trace.get(key[0])
+    value = trace[key[0]]
     for index in key[1:]:
         if not isinstance(value, list) or index >= len(value):
             return None
@@ -165,7 +165,7 @@ def published_key(name):
 
 
 def published_story(example, reference):
-    published = example.get("published") or {}
+    published = example.get("published")
     if not published:
         return []
     trace = example["traces"][reference]
@@ -238,10 +238,10 @@ def code_lines(src, width):
     """The lines of one excerpt, numbered as in the source file, long lines wrapped to fit
     width points at the code size."""
     chars = max(int((width - 8) / (CODE.fontSize * 0.602)), 20)
-    if not src.get("text"):
+    if not src["text"]:
         reason = src.get("error") or "no text saved"
         return textwrap.wrap(f"(source not available: {reason})", chars)
-    first = int(src.get("first_line") or 1)
+    first = src["first_line"] or 1
     lines = []
     for k, line in enumerate(src["text"].rstrip("\n").split("\n")):
         number = f"{first + k:4d} "
@@ -263,11 +263,11 @@ def code_story(run):
     out = []
     for impl in impls:
         src = sources[impl]
-        count = len((src.get("text") or "").rstrip("\n").split("\n"))
-        first = int(src.get("first_line") or 1)
-        lines = (f", lines {first}\u2013{first + count - 1}" if src.get("text") else "")
-        header = Paragraph(f"{esc(impl)} \u2014 {esc(src.get('path', '?'))}{lines} "
-                           f"({esc(src.get('language', ''))})", CODE_TITLE)
+        count = len(src["text"].rstrip("\n").split("\n"))
+        first = src["first_line"] or 1
+        lines = (f", lines {first}\u2013{first + count - 1}" if src["text"] else "")
+        header = Paragraph(f"{esc(impl)} \u2014 {esc(src['path'])}{lines} "
+                           f"({esc(src['language'])})", CODE_TITLE)
         text = code_lines(src, WIDTH)
         chunk = 12
         data = [[header]] + [[Preformatted("\n".join(text[i:i + chunk]), CODE)]
@@ -287,23 +287,20 @@ def code_story(run):
 
 def build(run):
     story = [h1(TITLE)]
-    if not run.doc.get("worked_example"):
+    example = run.doc["worked_example"]
+    traces = example["traces"] if example else {}
+    if not example:
         story.append(note("No worked example was saved with these results (the run stopped "
-                          "before it, or an older bench wrote them): there are no traced "
-                          "numbers to show."))
-        example, traces = None, {}
-    else:
-        example = run.doc["worked_example"]
-        traces = example.get("traces") or {}
+                          "first): there are no traced numbers to show."))
     if example and traces:
         reference = run.reference() if run.reference() in traces else \
             sorted(traces, key=impl_key)[0]
-        sizes = fmt.network(example.get("layer_sizes", []))
-        mazur = (example.get("x") == MAZUR["x"] and example.get("y") == MAZUR["y"])
+        sizes = fmt.network(example["layer_sizes"])
+        mazur = (example["x"] == MAZUR["x"] and example["y"] == MAZUR["y"])
         intro = (f"One step of gradient descent on a {sizes} network "
-                 f"({esc(example.get('hidden_activation'))} hidden and "
-                 f"{esc(example.get('output_activation'))} output units, "
-                 f"{esc(example.get('loss'))} loss, learning rate {example.get('learning_rate')}) "
+                 f"({esc(example['hidden_activation'])} hidden and "
+                 f"{esc(example['output_activation'])} output units, "
+                 f"{esc(example['loss'])} loss, learning rate {example['learning_rate']}) "
                  f"for one sample x = {example['x'][0]} with target y = {example['y'][0]}")
         if example.get("source"):
             intro += f": the example published in {esc(example['source'])}. "
@@ -332,7 +329,7 @@ def build(run):
                               "under each unit, and each unit's activation after the forward "
                               "pass inside it."))
             story.append(picture)
-        errors = example.get("errors") or {}
+        errors = example["errors"]
         if errors:
             story.append(note("Tracing failed for " + esc("; ".join(
                 f"{impl}: {text}" for impl, text in sorted(errors.items()))) + "."))

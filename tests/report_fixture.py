@@ -15,6 +15,8 @@ import copy
 import math
 import random
 
+from bench import results as bench_results
+
 IMPLS = ("python", "numpy", "fortran")
 PEERS = ("torch", "sklearn", "numpy-loop")
 SWEEP_WIDTHS = (8, 16, 32, 64, 128, 256, 512, 1024)
@@ -149,6 +151,7 @@ def _timed(impl, name, wl, rng, *, partial_batches=None):
         "peak_memory_bytes": int(4096 + 8 * wl["flops_per_epoch"] ** 0.5 * 40),
         "history": history,
         "threads": 1,
+        "dtype": "float64",
     }
     if partial_batches:
         who = "the per-sample loop" if impl == "numpy-loop" else "pure Python"
@@ -159,7 +162,8 @@ def _timed(impl, name, wl, rng, *, partial_batches=None):
 
 def _skipped(impl, name, reason):
     return {"implementation": impl, "kind": "peer" if impl in PEERS else "implementation",
-            "workload": name, "status": "skipped", "reason": reason}
+            "workload": name, "status": "skipped", "reason": reason, "timed_batches": None,
+            "threads": 1, "dtype": "float64"}
 
 
 def _sigmoid(z):
@@ -187,7 +191,7 @@ def mazur_trace(learning_rate=0.5):
              "updated_params": [[step(W1, dW1), vstep(b1, d1)], [step(W2, dW2), vstep(b2, d2)]]}
     example = {"layer_sizes": [2, 2, 2], "hidden_activation": "sigmoid",
                "output_activation": "sigmoid", "loss": "mse", "learning_rate": learning_rate,
-               "x": [x], "y": [y], "params": [[W1, b1], [W2, b2]]}
+               "x": [x], "y": [y], "params": [[W1, b1], [W2, b2]], "errors": {}}
     return example, trace
 
 
@@ -278,19 +282,21 @@ def results_doc(*, peers=True):
              "filepath": "/work/main/.venv/lib/python3.11/site-packages/numpy.libs/"
                          "libscipy_openblas64_-ff651d7f.so"}]
     doc = {
-        "schema": "backprop-bench-results", "schema_version": 1,
+        "schema": "backprop-bench-results", "schema_version": 2,
         "run": {
             "started": "2026-11-28T04:30:00Z", "finished": "2026-11-28T04:34:12Z",
             "wall_seconds": 252.4, "command": "python -m bench run",
             "argv": ["-m", "bench", "run"], "complete": True,
             "options": {"quick": False, "threads": 1, "also_threads": 2, "peers": peers,
                         "implementations": list(IMPLS), "workloads": list(defs),
-                        "out": "results/20261128T043000Z"},
-            "timing": {"min_time_per_round": 0.05, "warmup_rounds": 1, "max_rounds": 200,
-                       "budget_seconds": 10.0,
-                       "profiling": "after the timings, untimed: cProfile for python, numpy "
-                                    "and numpy-loop; the raw f2py call against the whole "
-                                    "Network.train call for fortran"},
+                        "dtypes": ["float64"], "out": "results/20261128T043000Z"},
+            "methodology": {"timing": {
+                "min_time_per_round": 0.05, "warmup_rounds": 1, "max_rounds": 200,
+                "budget_seconds": 10.0,
+                "profiling": "after the timings, untimed: cProfile for python, numpy and "
+                             "numpy-loop; the raw f2py call against the whole Network.train "
+                             "call for fortran"}},
+            "sessions": [],
         },
         "environment": {
             "cpu_model": "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz", "cpu_count": 2,
@@ -302,6 +308,7 @@ def results_doc(*, peers=True):
             "packages": {"numpy": "2.4.6", "torch": "2.13.0" if peers else None,
                          "scikit-learn": "1.9.1" if peers else None, "reportlab": "5.1.0",
                          "pypdf": "7.1.1", "pytest-benchmark": "5.3.1"},
+            "version": "0.1.0",
             "git_commit": "1a852db5c0ffee0123456789abcdef0123456789", "git_dirty": False,
             "dgemm": {"n": 1024, "gflops_median": 60.12, "gflops_iqr": 1.3, "rounds": 15},
             "python_floor": {"workload": "xor", "seconds_per_step_median": 4.12e-6,
@@ -348,7 +355,9 @@ def with_intervals(doc):
                 ratio = (a["time_per_epoch"]["median"] / b["time_per_epoch"]["median"]
                          * rng.uniform(0.99, 1.01))
                 ratios.append({"workload": workload, "numerator": a["implementation"],
-                               "denominator": b["implementation"], "ratio": ratio,
+                               "numerator_dtype": "float64",
+                               "denominator": b["implementation"],
+                               "denominator_dtype": "float64", "ratio": ratio,
                                "ci_low": ratio * (1 - rng.uniform(0.005, 0.04)),
                                "ci_high": ratio * (1 + rng.uniform(0.005, 0.04)), "cycles": 9})
     doc["ratios"] = ratios
@@ -374,16 +383,31 @@ def with_intervals(doc):
     return doc
 
 
-def without_intervals(doc):
-    """doc as a results file written before the timing saved intervals."""
+def version_1(doc):
+    """doc as schema 1 files were first written: before the timing saved intervals, samples,
+    paired ratios, sampling records and gains, before the precision axis and run.methodology
+    (the timing texts in run.timing), sessions and profiles."""
     doc = copy.deepcopy(doc)
     for result in doc["results"] + doc.get("more_threads", {}).get("results", []):
         for key in ("ci_low", "ci_high", "samples"):
             (result.get("time_per_epoch") or {}).pop(key, None)
-    doc.pop("ratios", None)
-    doc.pop("sampling", None)
+        result.pop("dtype")
+    for key in ("ratios", "sampling", "profiles"):
+        doc.pop(key)
     doc.get("more_threads", {}).pop("gains", None)
+    run = doc["run"]
+    run["timing"] = run.pop("methodology")["timing"]
+    for key in ("sessions", "argv"):
+        run.pop(key)
+    for key in ("dtypes", "also_threads"):
+        run["options"].pop(key)
+    doc["schema_version"] = 1
     return doc
+
+
+def without_intervals(doc):
+    """doc as results.load reads a file written as version_1 gives it: migrated."""
+    return bench_results.migrate(version_1(doc), "version 1")
 
 
 def more_threads(defs, results, rng):

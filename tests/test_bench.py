@@ -14,7 +14,7 @@ import pytest
 from bench import checks, cli, measure, precision, registry, results, summary
 from bench import settings as bench_settings
 from bench import workloads as wl
-from bench.model import Run
+from bench.results import Run
 from python_impl.spec import AGREEMENT_TOLERANCE, FLOAT32_AGREEMENT_TOLERANCE
 
 TIMED = ("ok", "partial")
@@ -63,8 +63,7 @@ def check_complete(doc):
         assert sampling["stopped"] in ("precision", "budget", "max_cycles")
         for a, b in itertools.combinations(timed, 2):
             ratio, low, high = results.find_ratio(doc, workload, a["implementation"],
-                                                  b["implementation"], precision.dtype_of(a),
-                                                  precision.dtype_of(b))
+                                                  b["implementation"], a["dtype"], b["dtype"])
             assert low <= ratio <= high
             assert a["time_per_epoch"]["rounds"] == sampling["cycles"]
 
@@ -259,21 +258,26 @@ def minimal_doc():
     doc = results.new_results(
         {"started": "2026-11-28T04:30:00Z", "finished": None, "wall_seconds": None,
          "command": "python -m bench run", "argv": ["run"], "complete": False,
-         "options": {"quick": False, "threads": 1, "peers": False,
-                     "implementations": ["numpy"], "workloads": ["xor"], "out": "x"}},
-        {"cpu_model": "test"})
+         "options": {"quick": False, "threads": 1, "also_threads": 0, "peers": False,
+                     "implementations": ["numpy"], "workloads": ["xor"],
+                     "dtypes": ["float64"], "out": "x"},
+         "methodology": {"timing": {}}, "sessions": []},
+        {"cpu_model": "test", "cpu_count": 2, "os": None, "python": None, "numpy": None,
+         "blas": [], "threads": 1, "gfortran": None, "fortran_build": {}, "packages": {},
+         "version": None, "git_commit": None, "git_dirty": None})
     doc["workloads"]["xor"] = wl.describe(wl.get("xor"))
     doc["results"].append({
         "implementation": "numpy", "kind": "implementation", "workload": "xor",
         "status": "ok", "reason": None, "timed_batches": None,
         "time_per_epoch": {"median": 1e-4, "iqr": 1e-6, "min": 9e-5, "max": 2e-4,
-                           "mean": 1e-4, "stddev": 1e-6, "rounds": 5},
+                           "mean": 1e-4, "stddev": 1e-6, "rounds": 5, "ci_low": None,
+                           "ci_high": None, "samples": None},
         "samples_per_second": 4e4, "gflops": 0.01, "final_loss": 0.01,
         "train_accuracy": 1.0, "test_accuracy": None,
         "agreement": {"reference": "numpy", "max_rel_param_diff": 0.0,
                       "max_rel_history_diff": float("inf"), "within_tolerance": False,
                       "epochs_compared": 1, "tolerance": 1e-9, "note": None},
-        "peak_memory_bytes": 0, "history": [0.2, 0.01], "threads": 1})
+        "peak_memory_bytes": 0, "history": [0.2, 0.01], "threads": 1, "dtype": "float64"})
     return doc
 
 
@@ -294,7 +298,7 @@ def _truncated(text):
 def _mutated(change):
     doc = minimal_doc()
     change(doc)
-    return json.dumps(results._json_safe(doc), allow_nan=False)
+    return results.dumps(doc)
 
 
 BAD_FILES = {
@@ -485,9 +489,9 @@ def test_summary_table_names_the_fastest_and_the_speedups():
     slow["time_per_epoch"] = dict(slow["time_per_epoch"], median=5e-3)
     doc["results"].append(slow)
     row = summary.summary_rows(Run(doc))[0]
-    # without saved paired ratios (an older file): the ratio of medians, no interval
-    assert row["fastest"] == "numpy" and row["vs_python"] == pytest.approx((50.0, None, None))
+    assert row["fastest"] == "numpy" and row["vs_python"] is None    # no ratio saved
     results.put_ratio(doc, {"workload": "xor", "numerator": "numpy", "denominator": "python",
+                            "numerator_dtype": "float64", "denominator_dtype": "float64",
                             "ratio": 0.02, "ci_low": 0.019, "ci_high": 0.025, "cycles": 9})
     ratio, low, high = summary.summary_rows(Run(doc))[0]["vs_python"]   # inverted
     assert (ratio, low, high) == pytest.approx((50.0, 40.0, 1 / 0.019))
@@ -523,7 +527,8 @@ def timed_doc(samples_by_impl):
         result["time_per_epoch"] = {"median": sorted(samples)[len(samples) // 2],
                                     "iqr": 1e-6, "min": min(samples), "max": max(samples),
                                     "mean": sum(samples) / len(samples), "stddev": 1e-6,
-                                    "rounds": len(samples), "samples": samples}
+                                    "rounds": len(samples), "samples": samples,
+                                    "ci_low": None, "ci_high": None}
         doc["results"].append(result)
     return doc
 

@@ -1,6 +1,6 @@
 """The benchmark's precision axis (bench/precision.py) and the GPU peer: --dtype, the cases
 per (implementation, workload, threads, dtype), results and paired ratios that carry their
-dtype (absent: float64, as in files written before the axis), and the torch-cuda code path
+dtype (a schema-1 file without it is migrated to float64), and the torch-cuda code path
 run on the CPU device here (no GPU needed), skipped with its reason where no CUDA device is
 visible. The quick run end to end (tests/test_bench.py) checks the float32 rows of a real run."""
 
@@ -10,7 +10,7 @@ import torch
 from test_bench import minimal_doc
 
 from bench import adapters, cli, peers, precision, registry, results, summary
-from bench.model import Run
+from bench.results import Run
 from bench.prepare import Case
 from python_impl.arrays import history_diff, layer_diffs
 from python_impl.spec import (AGREEMENT_TOLERANCE, FLOAT32_AGREEMENT_TOLERANCE, NetworkSpec,
@@ -40,22 +40,19 @@ def test_float32_cases_are_the_batched_workloads_of_the_float32_implementations(
     assert precision.case_dtypes("python", "digits", both) == ["float64"]    # a double
     assert precision.case_dtypes("numpy-loop", "digits", both) == ["float64"]
     assert precision.case_dtypes("fortran", "wide", ["float32"]) == ["float32"]
-    assert precision.run_dtypes({}) == ["float64"]          # a run saved before the axis
+    assert precision.run_dtypes({"dtypes": ["float32"]}) == ["float32"]
     assert Case("numpy", "digits", dtype="float32").id == "numpy-digits-float32"
     assert Case("numpy", "digits").id == "numpy-digits"
 
 
-def _result(impl, workload, dtype=None, median=1.0):
-    result = {"implementation": impl, "kind": registry.kind(impl), "workload": workload,
-              "status": "ok", "time_per_epoch": {"median": median}}
-    if dtype:
-        result["dtype"] = dtype
-    return result
+def _result(impl, workload, dtype="float64", median=1.0):
+    return {"implementation": impl, "kind": registry.kind(impl), "workload": workload,
+            "status": "ok", "time_per_epoch": {"median": median}, "dtype": dtype}
 
 
-def test_results_and_ratios_are_keyed_by_dtype_with_float64_by_default():
+def test_results_and_ratios_are_keyed_by_dtype_found_in_float64_by_default():
     doc = {"results": [], "ratios": []}
-    old = _result("numpy", "digits", median=2.0)             # no field: float64
+    old = _result("numpy", "digits", median=2.0)
     results.put_result(doc, old)
     results.put_result(doc, _result("numpy", "digits", "float32", median=1.0))
     assert len(doc["results"]) == 2                          # not replaced
@@ -65,12 +62,13 @@ def test_results_and_ratios_are_keyed_by_dtype_with_float64_by_default():
     results.put_result(doc, _result("numpy", "digits", "float64", median=3.0))
     assert results.find_result(doc, "numpy", "digits")["time_per_epoch"]["median"] == 3.0
     assert len(doc["results"]) == 2
-    # a paired ratio of the same implementation in two precisions, and one without dtypes
+    # a paired ratio of the same implementation in two precisions, and one in float64
     results.put_ratio(doc, {"workload": "digits", "numerator": "numpy", "denominator": "numpy",
                             "numerator_dtype": "float64", "denominator_dtype": "float32",
                             "ratio": 2.0, "ci_low": 1.8, "ci_high": 2.2, "cycles": 9})
     results.put_ratio(doc, {"workload": "digits", "numerator": "numpy",
-                            "denominator": "fortran", "ratio": 4.0, "ci_low": 3.0,
+                            "denominator": "fortran", "numerator_dtype": "float64",
+                            "denominator_dtype": "float64", "ratio": 4.0, "ci_low": 3.0,
                             "ci_high": 5.0, "cycles": 9})
     assert results.find_ratio(doc, "digits", "numpy", "numpy", "float64", "float32") == \
         (2.0, 1.8, 2.2)
@@ -83,7 +81,6 @@ def test_results_and_ratios_are_keyed_by_dtype_with_float64_by_default():
                             "numerator_dtype": "float32", "denominator_dtype": "float64",
                             "ratio": 0.4, "ci_low": 0.3, "ci_high": 0.5, "cycles": 9})
     assert len(doc["ratios"]) == 2                           # replaced, either orientation
-    assert precision.dtype_of({}) == "float64"
 
 
 def test_summary_keeps_float64_in_its_table_and_lists_float32_speed_ups():

@@ -5,7 +5,6 @@ output folder, and the installed command. Timings are never tested."""
 
 import copy
 import errno
-import json
 import os
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import pytest
 from test_bench import bench, minimal_doc
 
 from bench import cli, files, registry, results, summary
-from bench.model import Run
+from bench.results import Run, schema
 
 
 def snapshot(folder):
@@ -51,7 +50,7 @@ def mutated(change):
     doc["gradient_checks"]["numpy"] = {"max_rel_error": 1e-10, "tolerance": 1e-6,
                                        "step": 1e-5, "cases": 20, "passed": True}
     change(doc)
-    return json.dumps(results._json_safe(doc), allow_nan=False)
+    return results.dumps(doc)
 
 
 def result0(**fields):
@@ -149,10 +148,12 @@ CORRUPTED = {
                                        "must have ci_low <= median <= ci_high"),
     "ratio interval inverted": (mutated(lambda d: d.update(ratios=[{
         "workload": "xor", "numerator": "numpy", "denominator": "fortran", "ratio": 2.0,
+        "numerator_dtype": "float64", "denominator_dtype": "float64",
         "ci_low": 2.5, "ci_high": 1.5, "cycles": 9}])), "ratios[0] must have ci_low <= ratio"),
     "ratio of an unknown implementation": (mutated(lambda d: d.update(ratios=[{
         "workload": "xor", "numerator": "numpy", "denominator": "cobol", "ratio": 2.0,
-        "cycles": 9}])), "ratios[0].denominator is not a known implementation"),
+        "numerator_dtype": "float64", "denominator_dtype": "float64", "ci_low": None,
+        "ci_high": None, "cycles": 9}])), "ratios[0].denominator is not a known implementation"),
     "sampling stopped for no reason": (mutated(lambda d: d.update(sampling={"xor": {
         "cycles": 6, "stopped": "tired", "worst_half_width": 0.1}})),
         "sampling['xor'].stopped must be one of"),
@@ -208,8 +209,8 @@ def test_every_workload_and_implementation_name_is_known_to_the_schema():
 
     assert all(results.known_workload(name) for name in WORKLOADS)
     assert not results.known_workload("width-3")
-    checker = results._Checker("f")
-    checker.names(list(registry.ALL), "implementations", results._implementation)
+    assert all(schema.known_implementation(name) for name in registry.ALL)
+    assert not schema.known_implementation("cobol")
 
 
 # ---- exit codes --------------------------------------------------------------------------------
@@ -682,8 +683,9 @@ def test_runs_started_in_the_same_instant_get_their_own_default_folders(tmp_path
 # ---- --resume checks the saved options by the command line's rules (issue 21) -----------------
 
 @pytest.mark.parametrize("change, named", [
-    (lambda o: o.update(dtypes=["float16"]), "run.options.dtypes: unknown dtype 'float16'"),
-    (lambda o: o.update(dtypes="float32"), "run.options.dtypes must be a list of names"),
+    (lambda o: o.update(dtypes=["float16"]), "run.options.dtypes[0] is not a known name: "
+                                             "'float16'"),
+    (lambda o: o.update(dtypes="float32"), "run.options.dtypes must be a list, got 'float32'"),
     (lambda o: o.update(threads=cli.max_threads() + 1),
      f"run.options.threads: {cli.max_threads() + 1} is out of range: from 1 to"),
     (lambda o: o.update(also_threads=cli.max_threads() + 1),

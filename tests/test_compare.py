@@ -150,3 +150,23 @@ def test_a_minimal_document_still_compares():
     comparison = compare.compare([minimal_doc(), minimal_doc()], ["A", "B"])
     (row,) = comparison["comparisons"][0]["rows"]
     assert row["verdict"] == "undecided" and "no per-round samples" in row["why"]
+
+
+def test_the_compare_rule_is_described_as_stats_decide_applies_it():
+    """bench.compare's docstring says the rule stats.decide applies (both runs' median
+    intervals apart by more than the effect), not the rejected one (the change's whole
+    interval beyond the effect) (issue 19)."""
+    from bench import stats  # noqa: PLC0415
+
+    text = " ".join(compare.__doc__.split())
+    assert "the whole interval beyond" not in text
+    assert "even at its least" in text and "95% median intervals" in text
+    assert "new low / old high above 1 + min_effect" in text
+    assert "new low / old high above 1 + min_effect" in " ".join(stats.decide.__doc__.split())
+    # and it is the rule compare applies: a shift whose pooled interval lies beyond the effect
+    # but whose median intervals overlap is no change
+    old = [1.00, 1.02, 1.04, 1.06, 1.08, 1.10, 1.12, 1.14, 1.16, 1.18] * 2
+    new = [v * 1.1 for v in old]
+    change = stats.decide(old, new, 0.05)
+    assert change.p_value < 0.05 and change.ratio.low > 1.05     # the rejected rule: slower
+    assert change.bounds[0] < 1.05 and change.verdict == "no change"

@@ -11,7 +11,7 @@ import pytest
 import report_fixture
 import reports
 from bench import results as bench_results
-from bench.model import Run
+from bench.results import Run
 from reports import precision
 
 GPU_REASON = "no CUDA device is visible to PyTorch (torch.cuda.is_available() is False)"
@@ -52,9 +52,15 @@ def with_float32(doc, *, gpu=False):
                 gpu_result["time_per_epoch"][stat] *= scale
             gpu_result["time_per_epoch"]["samples"] = [
                 t * scale for t in gpu_result["time_per_epoch"]["samples"]]
+            bench_results.put_ratio(doc, {
+                "workload": workload, "numerator": "fortran", "denominator": "torch-cuda",
+                "numerator_dtype": "float64", "denominator_dtype": "float64",
+                "ratio": 1 / scale, "ci_low": 0.9 / scale, "ci_high": 1.1 / scale,
+                "cycles": 9})
         else:
             gpu_result = {"implementation": "torch-cuda", "kind": "peer",
-                          "workload": workload, "status": "skipped", "reason": GPU_REASON}
+                          "workload": workload, "status": "skipped", "reason": GPU_REASON,
+                          "timed_batches": None, "threads": 1, "dtype": "float64"}
         bench_results.put_result(doc, gpu_result)
     return bench_results.validate(doc, "with_float32")
 

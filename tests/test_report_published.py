@@ -10,7 +10,7 @@ from report_fixture import results_doc
 
 from bench import results
 from bench import workloads as wl
-from bench.model import Run
+from bench.results import Run
 from reports import agreement
 
 

@@ -50,6 +50,19 @@ def test_half_width_is_relative_and_takes_the_wider_side():
     assert stats.Estimate(2.0, 1.5, 2.1).half_width == pytest.approx(0.25)
 
 
+def test_an_estimate_is_one_thing_from_the_statistics_to_the_saved_ratio():
+    """stats computes the Estimate that results files save and the model reads back: one
+    class (bench.results), and one inversion, find_ratio's for a ratio saved the other way."""
+    from bench import results  # noqa: PLC0415
+
+    assert stats.Estimate is results.Estimate
+    doc = {"ratios": [{"workload": "xor", "numerator": "a", "numerator_dtype": "float64",
+                       "denominator": "b", "denominator_dtype": "float64", "ratio": 2.0,
+                       "ci_low": 1.6, "ci_high": 2.5, "cycles": 9}]}
+    assert results.find_ratio(doc, "xor", "b", "a") == results.Estimate(2.0, 1.6, 2.5).inverted()
+    assert results.find_ratio(doc, "xor", "b", "a") == pytest.approx((0.5, 0.4, 0.625))
+
+
 def test_u_distribution_matches_enumeration():
     import itertools
 

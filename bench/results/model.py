@@ -1,16 +1,11 @@
 """The results model: the one reading of a results document, shared by bench's terminal
-summary and the reports (which import it and bench.results, nothing else of bench).
-Standard library only.
+summary and compare and by the reports. Standard library only.
 
-A `Run` is built from a document that passed `bench.results.validate` (it validates what it
-is given), so it reads required fields directly; the optional ones it reads once, here. It
-derives only what a reader would work out by hand from the saved figures, and each thing
-once: the fastest result of a workload, ratios and speed-ups (the saved paired ratio with
-its 95% interval, or, in files without one, the ratio of the saved medians), more-threads
+A `Run` is built from a document of the current version (it validates what it is given), so
+it reads required fields directly and optional ones once, here. It derives only what a reader
+would work out by hand from the saved figures, and each thing once: the fastest result of a
+workload, ratios and speed-ups (the saved paired ratios with their 95% intervals), more-threads
 gains, float32 speed-ups, shares of the saved dgemm limit.
-
-Versioned with the schema: MODEL_VERSION is the schema_version it reads (validate refuses
-any other), and a change in what a field means bumps both.
 """
 
 from __future__ import annotations
@@ -18,25 +13,19 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from bench import results
-from bench.precision import DEFAULT as FLOAT64, FLOAT32, dtype_of
-from bench.results import (IMPLEMENTATIONS, MORE_THREADS, PEERS, REFERENCE, TIMED_STATUSES,
-                           find_ratio, find_result)
+from bench.registry import IMPLEMENTATIONS, PEERS, REFERENCE
+from bench.results.units import when
+from bench.results.document import find_ratio, find_result
+from bench.results.estimate import Estimate
+from bench.results.schema import FLOAT32, FLOAT64, MORE_THREADS, TIMED_STATUSES
+from bench.results.validate import validate
 
-MODEL_VERSION = results.SCHEMA_VERSION
 ORDER = IMPLEMENTATIONS + PEERS     # the order of every table: the project's three, then peers
 
 
-class Estimate(NamedTuple):
-    """A ratio and its 95% interval (low and high None when none was saved)."""
-    value: float
-    low: float | None
-    high: float | None
-
-
 class Interval(NamedTuple):
-    """A median time with its 95% interval; saved False: (low, high) is the median -/+ half
-    the saved IQR, the spread of the rounds (files from before intervals)."""
+    """A median time with its 95% interval; saved False: no interval was saved, and (low,
+    high) is the median -/+ half the saved IQR, the spread of the rounds."""
     median: float
     low: float
     high: float
@@ -51,7 +40,7 @@ def time_interval(result):
     """The Interval of a timed result's time per epoch."""
     stats = result["time_per_epoch"]
     median = stats["median"]
-    if stats.get("ci_low") is not None:
+    if stats["ci_low"] is not None:
         return Interval(median, stats["ci_low"], stats["ci_high"], True)
     half = stats["iqr"] / 2
     return Interval(median, max(median - half, median * 1e-3), median + half, False)
@@ -59,7 +48,7 @@ def time_interval(result):
 
 def _workload_key(item):
     name, workload = item
-    sweep = workload.get("sweep")          # optional, may be null
+    sweep = workload["sweep"]
     if sweep:
         return (1, sweep["name"], sweep["value"], name)
     return (0, "", workload["flops_per_epoch"], name)
@@ -69,20 +58,30 @@ class Run:
     """One results document and the figures derived from it."""
 
     def __init__(self, doc, source="results"):
-        self.doc = results.validate(doc, source)
+        self.doc = validate(doc, source)
         self.run = doc["run"]
         self.options = self.run["options"]
         self.env = doc["environment"]
         self.workloads = doc["workloads"]
         self.all_results = doc["results"]
         # the main results are float64, the precision the implementations are compared in
-        self.results = [r for r in self.all_results if dtype_of(r) == FLOAT64]
+        self.results = [r for r in self.all_results if r["dtype"] == FLOAT64]
         self.more = doc.get(MORE_THREADS)            # None: no more_threads section
-        self.sampling_records = doc.get("sampling", {})   # {workload: record}
-        self._profiles = doc.get("profiles") or {}
+        self.sampling_records = doc["sampling"]      # {workload: record}
         # the agreement reference the results name (numpy unless saved otherwise)
         self._reference = next((r["agreement"]["reference"] for r in self.results
                                 if r["status"] in TIMED_STATUSES and r["agreement"]), REFERENCE)
+
+    def describe(self):
+        """One line identifying the run: when, where, which commit."""
+        parts = [when(self.run["started"])]
+        if self.env["cpu_model"]:
+            parts.append(self.env["cpu_model"])
+        commit = self.env["git_commit"]
+        if commit:
+            parts.append(f"commit {commit[:7]}" + (" (modified)" if self.env["git_dirty"]
+                                                   else ""))
+        return ", ".join(parts)
 
     # ---- what is in the run
     def implementations(self, kind=None):
@@ -128,7 +127,7 @@ class Run:
 
     def sweep_value(self, workload):
         """The swept value (hidden width) of a sweep member, or None."""
-        sweep = self.workloads[workload].get("sweep")
+        sweep = self.workloads[workload]["sweep"]
         return sweep["value"] if sweep else None
 
     def published(self, workload):
@@ -220,21 +219,17 @@ class Run:
         return time_interval(result)
 
     def has_intervals(self):
-        """Whether the run saved confidence intervals with its timings (newer files do)."""
+        """Whether the run saved confidence intervals with its timings."""
         return any(r["status"] in TIMED_STATUSES and time_interval(r).saved
                    for r in self.results)
 
     def ratio(self, workload, a, b, a_dtype=FLOAT64, b_dtype=FLOAT64):
         """The Estimate of time(a) / time(b) on workload (each in its dtype), or None: the
-        saved paired ratio (the median of the per-cycle ratios) with its 95% interval, turned
-        round when saved the other way; in files without one, the ratio of the medians."""
+        saved ratio (the median of the per-cycle ratios) with its 95% interval, turned round
+        when saved the other way."""
         if self.timed(a, workload, a_dtype) is None or self.timed(b, workload, b_dtype) is None:
             return None
-        saved = find_ratio(self.doc, workload, a, b, a_dtype, b_dtype)
-        if saved:
-            return Estimate(*saved)
-        return Estimate(self.median(a, workload, a_dtype) / self.median(b, workload, b_dtype),
-                        None, None)
+        return find_ratio(self.doc, workload, a, b, a_dtype, b_dtype)
 
     def speedup(self, impl, over, workload):
         """The Estimate of how many times faster impl is than `over`: time(over) / time(impl);
@@ -248,8 +243,8 @@ class Run:
         return self.ratio(workload, impl, impl, FLOAT64, FLOAT32)
 
     def sampling(self, workload):
-        """The saved sampling record of a workload ({} for files without one)."""
-        return self.sampling_records.get(workload, {})
+        """The saved sampling record of a workload, or None (none of its cases was timed)."""
+        return self.sampling_records.get(workload)
 
     # ---- more threads
     def more_threads(self):
@@ -262,20 +257,14 @@ class Run:
 
     def thread_gain(self, result):
         """The Estimate of a more_threads result's gain, or None: time at the run's own thread
-        count over time with more threads. The saved gain and its interval; in files without
-        one, the median of the same pair at the run's own count (or of the main result) over
-        its median."""
-        impl, workload = result["implementation"], result["workload"]
+        count over time with more threads, as saved with its interval."""
         if result["status"] not in TIMED_STATUSES:
             return None
         for gain in self.more.get("gains", []):
-            if (gain["implementation"], gain["workload"]) == (impl, workload):
+            if (gain["implementation"], gain["workload"]) == (result["implementation"],
+                                                              result["workload"]):
                 return Estimate(gain["ratio"], gain["ci_low"], gain["ci_high"])
-        again = self.result(impl, workload, section=MORE_THREADS,
-                            threads=self.env.get("threads", 1))
-        one = (again["time_per_epoch"]["median"] if again and again["status"] in TIMED_STATUSES
-               else self.median(impl, workload))
-        return Estimate(one / result["time_per_epoch"]["median"], None, None) if one else None
+        return None
 
     # ---- the machine's limit
     def dgemm(self):
@@ -307,9 +296,9 @@ class Run:
     # ---- how the run was made
     def profiles(self):
         """{impl: {workload: entry}} of the saved profiles, in table order ({} if none)."""
-        return {impl: self._profiles[impl] for impl in sorted(self._profiles, key=impl_key)}
+        saved = self.doc["profiles"]
+        return {impl: saved[impl] for impl in sorted(saved, key=impl_key)}
 
     def timing(self):
-        """The saved timing method: run.methodology.timing (or run.timing in older files)."""
-        methodology = self.run.get("methodology") or {}
-        return methodology.get("timing") or self.run.get("timing") or {}
+        """How the run timed: run.methodology.timing."""
+        return self.run["methodology"]["timing"]
