@@ -113,17 +113,14 @@ class Const(Field):
 
 
 class Text(Field):
-    def __init__(self, about="", *, choices=None, nonempty=False, **kwargs):
+    def __init__(self, about="", *, choices=None, **kwargs):
         super().__init__(about, **kwargs)
         self.choices = choices
-        self.nonempty = nonempty
         self.words = ("one of " + ", ".join(f'"{c}"' for c in choices) if choices
                       else "text")
 
     def check(self, value, at, ctx):
         ctx.require(isinstance(value, str), at, f"must be text, got {show(value)}")
-        if self.nonempty:
-            ctx.require(value.strip() != "", at, "must not be empty")
         if self.choices is not None:
             ctx.require(value in self.choices, at,
                         f"must be one of {', '.join(self.choices)}, got {show(value)}")
@@ -185,7 +182,7 @@ class Number(Field):
         return value
 
     def check(self, value, at, ctx):
-        if isinstance(value, str) and value in NON_FINITE:   # not restored: not allowed here
+        if self.finite and isinstance(value, str) and value in NON_FINITE:  # saved as text
             ctx.fail(at, f"must be a finite number, got {NON_FINITE_WORDS[value]}")
         ctx.require(isinstance(value, (int, float)) and not isinstance(value, bool), at,
                     f"must be a number, got {show(value)}")
