@@ -38,7 +38,7 @@ from fortran_impl import _build_info
 # The contract's argument checks for arrays (the same errors as the other two implementations);
 # they return C-contiguous arrays of the network's dtype.
 from python_impl.arrays import as_data, as_dtype, as_matrix, as_orders, as_params
-from python_impl.spec import check_config, check_spec, init_params, not_finite
+from python_impl.spec import check_config, check_spec, init_params, not_finite, out_of_memory
 
 # OpenBLAS kernels by CPU features: (kernel name, /proc/cpuinfo flags it needs).
 _OPENBLAS_KERNELS = (
@@ -116,12 +116,16 @@ _ERRORS = {
     "ERR_ORDERS": (ValueError, "orders",
                    "not one order per epoch, or an index outside [0, n_samples)"),
     "ERR_RATE": (ValueError, "config", "learning_rate, momentum or l2 out of range"),
-    "ERR_ALLOC": (ValueError, "X", "the work arrays are too large to allocate"),
+    "ERR_ALLOC": (MemoryError, "X", "the work arrays could not be allocated"),
     "ERR_NONFINITE": (FloatingPointError, "config", "a loss is not finite"),
     "ERR_PATH": (ValueError, "path", "unknown matrix-product path, or no BLAS in this build"),
 }
 _CODES = _error_codes()
 _NAMES = {number: name for name, number in _CODES.items()}
+# The argument whose size sets an entry point's work arrays (named when they cannot be
+# allocated): train's grow with config.batch_size, epoch_orders' with n_samples, the others'
+# with the rows of X (up to the Fortran's CHUNK at a time).
+_WORK_ARGUMENT = {"train": "config", "epoch_orders": "n_samples"}
 
 # kernels.f90's BLAS_MIN_WORK: the "auto" path uses dgemm from m*n*k multiply-adds up.
 BLAS_MIN_WORK = 512
@@ -134,9 +138,11 @@ def _raise_for(info, routine):
     name = _NAMES.get(int(info))
     kind, argument, text = _ERRORS.get(
         name, (ValueError, "X", f"unknown Fortran error code {int(info)}"))
-    if name == "ERR_ALLOC" and routine == "train":
-        argument = "config"      # train's work arrays grow with batch_size
-    raise kind(f"{argument}: {text} (Fortran {routine}, {name or 'info'}={int(info)})")
+    where = f"Fortran {routine}, {name or 'info'}={int(info)}"
+    if name == "ERR_ALLOC":     # an allocate that failed, or arrays too large to index
+        raise out_of_memory(_WORK_ARGUMENT.get(routine, "X"),
+                            f"the work arrays of Fortran {routine}", MemoryError(where))
+    raise kind(f"{argument}: {text} ({where})")
 
 
 class Timings:
@@ -178,7 +184,8 @@ def timed_calls():
 
 def _call(routine, argument, dtype="float64", **kwargs):
     """Call a wrapped Fortran routine of the trainer of dtype (timed while a timed_calls()
-    block runs); f2py's own exceptions become ValueError(argument)."""
+    block runs); f2py's own exceptions become ValueError(argument), and its outputs too large
+    for memory a MemoryError naming argument."""
     function = getattr(_TRAINERS[dtype], routine)
     try:
         if not _OPEN_TIMINGS:
@@ -193,6 +200,8 @@ def _call(routine, argument, dtype="float64", **kwargs):
                     timings._add(routine, seconds)
     except _F2PY_ERRORS as exc:
         raise ValueError(f"{argument}: rejected by the Fortran wrapper of {routine}: {exc}") from exc
+    except MemoryError as error:    # f2py could not allocate the outputs
+        raise out_of_memory(argument, f"the outputs of {routine}", error) from None
 
 
 def build_info():
@@ -276,7 +285,11 @@ class Network:
 
     def set_params(self, params):
         """params: [(W, b)] per layer, W n_in x n_out, b n_out; validated, then copied in."""
-        self._flat = _flatten(as_params(params, self.spec, self._dtype))
+        params = as_params(params, self.spec, self._dtype)
+        try:
+            self._flat = _flatten(params)
+        except MemoryError as error:
+            raise out_of_memory("params", "their copy", error) from None
 
     def forward(self, X):
         """X: n x n_0 -> A: n x n_L array (the network's dtype), the output activations."""
@@ -318,7 +331,10 @@ class Network:
             orders = np.empty((0, X.shape[0]), dtype=np.intc)
         else:
             orders = as_orders(orders, X.shape[0], config, dtype=np.intc)
-        params = self._flat.copy()   # trained in place; kept only if training succeeds
+        try:
+            params = self._flat.copy()   # trained in place; kept only if training succeeds
+        except MemoryError as error:
+            raise out_of_memory("config", "the copy of the parameters to train", error) from None
         history, info, bad_epoch = _call(
             "train", "config", self.dtype, epochs=config.epochs,
             layer_sizes=self._sizes, params=params, x=X.T, y=Y.T, orders=orders.T,

@@ -54,8 +54,16 @@ def _cast(name, A, dtype):
 def as_matrix(name, X, n_cols, dtype=np.float64):
     """X: a 2-D sequence or array of real numbers, n_cols columns -> C-contiguous array of
     dtype (n x n_cols), float64 by default; X itself when it already is one. Errors:
-    spec.as_matrix's (and a number too large for dtype is not finite)."""
-    dtype = np.dtype(dtype)
+    spec.as_matrix's (and a number too large for dtype is not finite; a copy too large for
+    memory is a MemoryError naming X)."""
+    try:
+        return _array(name, X, n_cols, np.dtype(dtype))
+    except MemoryError as error:
+        raise _spec.out_of_memory(name, "its converted copy", error) from None
+
+
+def _array(name, X, n_cols, dtype):
+    """as_matrix's rules and copy."""
     if _plain(X, _NUMBERS) and X.ndim == 2:
         _spec.check_rows(name, X.shape[0])
         A = np.ascontiguousarray(X, dtype=np.float64 if X.dtype != dtype else dtype)
@@ -99,11 +107,15 @@ def as_params(params, spec, dtype=np.float64):
 
 def as_orders(orders, n_samples, config, dtype=np.intp):
     """orders given to train: epochs x n_samples indices -> C-contiguous (epochs, n_samples)
-    array of dtype. Errors: spec.check_orders'."""
-    if (_plain(orders, "iu") and orders.shape == (config.epochs, n_samples)
-            and orders.min() >= 0 and orders.max() < n_samples):
-        return np.ascontiguousarray(orders, dtype=dtype)  # the common case, checked at C speed
-    return np.array(_spec.as_orders(orders, n_samples, config), dtype=dtype)
+    array of dtype. Errors: spec.check_orders' (a copy too large for memory: MemoryError
+    naming orders)."""
+    try:
+        if (_plain(orders, "iu") and orders.shape == (config.epochs, n_samples)
+                and orders.min() >= 0 and orders.max() < n_samples):
+            return np.ascontiguousarray(orders, dtype=dtype)  # the common case, at C speed
+        return np.array(_spec.as_orders(orders, n_samples, config), dtype=dtype)
+    except MemoryError as error:
+        raise _spec.out_of_memory("orders", "its copy as an array", error) from None
 
 
 def as_data(X, Y, spec, dtype=np.float64):

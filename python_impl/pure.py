@@ -20,7 +20,7 @@ from itertools import chain
 from operator import add, mul
 
 from python_impl.spec import (as_data, as_matrix, as_orders, as_params, check_config,
-                              check_dtype, check_spec, init_params, not_finite)
+                              check_dtype, check_spec, init_params, not_finite, out_of_memory)
 
 exp = math.exp
 log = math.log
@@ -262,12 +262,19 @@ class Network:
 
     def set_params(self, params):
         """params: [(W, b)] per layer, W n_in x n_out, b n_out; validated, then copied in."""
-        self._params = flatten(as_params(params, self.spec))
+        params = as_params(params, self.spec)
+        try:
+            self._params = flatten(params)
+        except MemoryError as error:
+            raise out_of_memory("params", "their copy", error) from None
 
     def forward(self, X):
         """X: n x n_0 -> A: n x n_L (nested lists), the output activations."""
         X = as_matrix("X", X, self.spec.n_in)
-        A = [feedforward(self._params, x, self.spec)[1][-1] for x in X]
+        try:
+            A = [feedforward(self._params, x, self.spec)[1][-1] for x in X]
+        except MemoryError as error:
+            raise out_of_memory("X", "the outputs of forward", error) from None
         if not all(map(isfinite, chain.from_iterable(A))):
             raise not_finite("forward")
         return A
@@ -277,9 +284,12 @@ class Network:
         X, Y = as_data(X, Y, self.spec)
         spec = self.spec
         total = 0.0
-        for x, y in zip(X, Y):
-            zs, activations = feedforward(self._params, x, spec)
-            total += loss_sum(zs[-1], activations[-1], y, spec.output_activation, spec.loss)
+        try:
+            for x, y in zip(X, Y):
+                zs, activations = feedforward(self._params, x, spec)
+                total += loss_sum(zs[-1], activations[-1], y, spec.output_activation, spec.loss)
+        except MemoryError as error:
+            raise out_of_memory("X", "the work of loss", error) from None
         if not isfinite(total):
             raise not_finite("loss")
         return total / len(X)
@@ -287,7 +297,10 @@ class Network:
     def gradients(self, X, Y):
         """X: n x n_0, Y: n x n_L -> (loss, [(dW n_in x n_out, db n_out)]) of the mean loss."""
         X, Y = as_data(X, Y, self.spec)
-        total, nabla_w, nabla_b = backprop(self._params, X, Y, self.spec)
+        try:
+            total, nabla_w, nabla_b = backprop(self._params, X, Y, self.spec)
+        except MemoryError as error:
+            raise out_of_memory("X", "the work of gradients", error) from None
         if not (isfinite(total) and all(map(isfinite, chain(*nabla_w, *nabla_b)))):
             raise not_finite("gradients")
         return total / len(X), [([nw[k:k + len(nb)] for k in range(0, len(nw), len(nb))], nb)
@@ -299,8 +312,11 @@ class Network:
         X, Y = as_data(X, Y, self.spec)
         if orders is not None:
             orders = as_orders(orders, len(X), config)
-        params = [(list(W), list(b)) for W, b in self._params]  # trained in place: a copy
-        history = train_epochs(params, X, Y, orders, config, self.spec)
+        try:
+            params = [(list(W), list(b)) for W, b in self._params]  # trained in place: a copy
+            history = train_epochs(params, X, Y, orders, config, self.spec)
+        except MemoryError as error:
+            raise out_of_memory("config", "the work of train", error) from None
         self._params = params
         return history
 

@@ -174,6 +174,14 @@ def init_params(spec, seed=0):
     if not isinstance(spec, NetworkSpec):
         raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
     rng = random.Random(_check_int("seed", seed, 0))
+    try:
+        return _draw_params(spec, rng)
+    except MemoryError as error:
+        raise out_of_memory("spec", "its initial parameters", error) from None
+
+
+def _draw_params(spec, rng):
+    """init_params' draw: [(W, b), ...] from rng."""
     params = []
     for n_in, n_out in spec.layer_shapes():
         sigma = 1.0 / math.sqrt(n_in)
@@ -299,8 +307,16 @@ def as_matrix(name, X, n_cols):
     MAX_COUNT rows (ValueError); row by row, each row is a sequence (a number: X is 1-D,
     ValueError; anything else, TypeError) as long as the first (ValueError); row by row, every
     entry a real number (a sequence: ValueError; else TypeError), then finite (ValueError);
-    n_cols columns (ValueError).
+    n_cols columns (ValueError). A copy too large for memory: MemoryError naming X.
     """
+    try:
+        return _rows_of_floats(name, X, n_cols)
+    except MemoryError as error:
+        raise out_of_memory(name, "its copy as lists of floats", error) from None
+
+
+def _rows_of_floats(name, X, n_cols):
+    """as_matrix's rules and copy."""
     rows = _items(name, X, "a 2-D sequence of numbers")
     check_rows(name, len(rows))
     for r, row in enumerate(rows):
@@ -382,8 +398,17 @@ def check_orders(orders, n_samples, config):
 
 
 def as_orders(orders, n_samples, config):
-    """orders given to train: epochs x n_samples indices -> lists of ints (check_orders' rules).
-    (train without orders computes them itself: see "the sample orders" above.)"""
+    """orders given to train: epochs x n_samples indices -> lists of ints (check_orders' rules;
+    a copy too large for memory: MemoryError naming orders). (train without orders computes
+    them itself: see "the sample orders" above.)"""
+    try:
+        return _orders_as_lists(orders, n_samples, config)
+    except MemoryError as error:
+        raise out_of_memory("orders", "its copy as lists of ints", error) from None
+
+
+def _orders_as_lists(orders, n_samples, config):
+    """as_orders' rules and copy."""
     if (isinstance(orders, (list, tuple)) and len(orders) == config.epochs
             and all(isinstance(order, (list, tuple)) and len(order) == n_samples
                     and set(map(type, order)) <= {int} and min(order) >= 0
@@ -428,6 +453,20 @@ def check_config(config):
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
     return config
+
+
+def out_of_memory(argument, what, error):
+    """The MemoryError to raise where an allocation for `argument` failed (error: what it
+    raised): "argument: out of memory: what could not be allocated (...)", naming the argument
+    whose size made it fail. The failed allocation's frames (they hold what it had built) are
+    let go first. An error that already names its argument is returned as it is."""
+    if getattr(error, "argument", None) is not None:
+        return error
+    error.__traceback__ = None
+    detail = f" ({error})" if str(error) else ""
+    named = MemoryError(f"{argument}: out of memory: {what} could not be allocated{detail}")
+    named.argument = argument
+    return named
 
 
 def not_finite(routine):

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from python_impl.arrays import as_data, as_dtype, as_matrix, as_orders, as_params
-from python_impl.spec import check_config, check_spec, init_params, not_finite
+from python_impl.spec import check_config, check_spec, init_params, not_finite, out_of_memory
 
 # Layout: all parameters are one flat vector (of the network's dtype), layer by layer, W (n_in x n_out, row-major)
 # then b (n_out). params = [(W, b)] holds views into it; nabla_w, nabla_b and the velocity are
@@ -339,15 +339,23 @@ class Network:
 
     def set_params(self, params):
         """params: [(W, b)] per layer, W n_in x n_out, b n_out; validated, then copied in."""
-        self._theta = flatten(as_params(params, self.spec, self._dtype), self._dtype)
+        params = as_params(params, self.spec, self._dtype)
+        try:
+            self._theta = flatten(params, self._dtype)
+        except MemoryError as error:
+            raise out_of_memory("params", "their copy", error) from None
 
     def forward(self, X):
         """X: n x n_0 -> A: n x n_L array (the network's dtype), the output activations."""
         X = as_matrix("X", X, self.spec.n_in, self._dtype)
-        with np.errstate(all="ignore"):
-            A = feedforward(self._params, X, self.spec,
-                            Workspace(self.spec.layer_sizes, X.shape[0], self._dtype))[1][-1]
-        if not np.isfinite(A).all():
+        try:
+            ws = Workspace(self.spec.layer_sizes, X.shape[0], self._dtype)
+            with np.errstate(all="ignore"):
+                A = feedforward(self._params, X, self.spec, ws)[1][-1]
+            finite = np.isfinite(A).all()
+        except MemoryError as error:
+            raise out_of_memory("X", "the work arrays of forward", error) from None
+        if not finite:
             raise not_finite("forward")
         return A
 
@@ -355,11 +363,15 @@ class Network:
         """X: n x n_0, Y: n x n_L -> the mean per-sample loss (float)."""
         X, Y = as_data(X, Y, self.spec, self._dtype)
         spec = self.spec
-        ws = Workspace(spec.layer_sizes, X.shape[0], self._dtype)
-        with np.errstate(all="ignore"):
-            zs, activations = feedforward(self._params, X, spec, ws)
-            total = loss_sum(zs[-1], activations[-1], Y, spec.output_activation, spec.loss, ws)
-            mean = float(total / ws.real(X.shape[0]))
+        try:
+            ws = Workspace(spec.layer_sizes, X.shape[0], self._dtype)
+            with np.errstate(all="ignore"):
+                zs, activations = feedforward(self._params, X, spec, ws)
+                total = loss_sum(zs[-1], activations[-1], Y, spec.output_activation, spec.loss,
+                                 ws)
+                mean = float(total / ws.real(X.shape[0]))
+        except MemoryError as error:
+            raise out_of_memory("X", "the work arrays of loss", error) from None
         if not math.isfinite(mean):
             raise not_finite("loss")
         return mean
@@ -367,10 +379,13 @@ class Network:
     def gradients(self, X, Y):
         """X: n x n_0, Y: n x n_L -> (loss, [(dW n_in x n_out, db n_out)]) of the mean loss."""
         X, Y = as_data(X, Y, self.spec, self._dtype)
-        ws = Workspace(self.spec.layer_sizes, X.shape[0], self._dtype)
-        with np.errstate(all="ignore"):
-            total, nabla_w, nabla_b = backprop(self._params, X, Y, self.spec, ws)
-            mean = float(total / ws.real(X.shape[0]))
+        try:
+            ws = Workspace(self.spec.layer_sizes, X.shape[0], self._dtype)
+            with np.errstate(all="ignore"):
+                total, nabla_w, nabla_b = backprop(self._params, X, Y, self.spec, ws)
+                mean = float(total / ws.real(X.shape[0]))
+        except MemoryError as error:
+            raise out_of_memory("X", "the work arrays of gradients", error) from None
         if not (math.isfinite(mean) and np.isfinite(ws.nabla).all()):
             raise not_finite("gradients")
         return mean, [(nw.copy(), nb.copy()) for nw, nb in zip(nabla_w, nabla_b)]
@@ -383,10 +398,13 @@ class Network:
             orders = as_orders(orders, X.shape[0], config)
         # trained in place: a copy, kept only if training succeeds (the vector in force is
         # never changed in place, so that a copy.copy of this network stays independent)
-        theta = self._theta.copy()
-        with np.errstate(all="ignore"):
-            history = train_epochs(views(theta, self.spec.layer_sizes), theta, X, Y, orders,
-                                   config, self.spec)
+        try:
+            theta = self._theta.copy()
+            with np.errstate(all="ignore"):
+                history = train_epochs(views(theta, self.spec.layer_sizes), theta, X, Y, orders,
+                                       config, self.spec)
+        except MemoryError as error:
+            raise out_of_memory("config", "the work arrays of train", error) from None
         self._theta = theta
         return history
 

@@ -5,11 +5,15 @@ message naming the argument the precedence picks, and the parameters unchanged. 
 over random inputs (hypothesis), and the rule for finite inputs that overflow."""
 
 import itertools
+import json
 import math
 import re
+import subprocess
+import sys
 import warnings
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -623,3 +627,118 @@ def test_more_samples_than_a_c_int():
     with pytest.raises(ValueError, match=r"\bX must have at most"):
         check_rows("X", MAX_COUNT + 1)
     check_rows("X", MAX_COUNT)
+
+
+# ---- out of memory ------------------------------------------------------------------------------
+#
+# An allocation that fails is a MemoryError in all three, naming the argument whose size made
+# it fail (config for train's work arrays, X for the work of forward, loss and gradients or
+# for a copy of X), raised where it fails, with the parameters as they were. Run in a child
+# process whose address space is limited (RLIMIT_AS) to what it holds once its networks and
+# data are made, plus MEMORY_BUDGET: every case below asks for more than that at once.
+
+MEMORY_BUDGET = 512 << 20
+MEMORY_SCRIPT = r'''
+import importlib, json, resource, sys
+import numpy as np
+from python_impl.spec import NetworkSpec, TrainConfig, init_params
+
+MODULES = {"python": "python_impl.pure", "numpy": "python_impl.vectorized",
+           "fortran": "fortran_impl"}
+network = lambda name: importlib.import_module(MODULES[name]).Network
+
+def vm_size():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize"))
+
+rng = np.random.default_rng(0)
+WIDE = NetworkSpec((10, 20000, 10))             # train with batches of 20,000: GBs of work
+VERY_WIDE = NetworkSpec((1, 120000, 1))         # 20,000 x 120,000: beyond a C int's index
+HUGE_LAYER = NetworkSpec((1, 500000, 1))        # 256 samples (a Fortran chunk): GBs of work
+SMALL = NetworkSpec((8, 3, 2))
+data = {
+    "wide": (rng.normal(size=(20000, 10)), rng.uniform(size=(20000, 10))),
+    "very-wide": (rng.normal(size=(20000, 1)), rng.uniform(size=(20000, 1))),
+    "huge-layer": (rng.normal(size=(256, 1)), rng.uniform(size=(256, 1))),
+    # int8 rows: as floats in float32 or float64 (NumPy, Fortran) or Python lists (pure),
+    # several times the budget
+    "many-rows": (np.ones((20_000_000, 8), dtype=np.int8),
+                  np.ones((20_000_000, 2), dtype=np.int8)),
+}
+big_batch = lambda X: TrainConfig(epochs=1, learning_rate=0.01, batch_size=len(X))
+calls = {
+    "train": lambda net, X, Y: net.train(X, Y, big_batch(X)),
+    "forward": lambda net, X, Y: net.forward(X),
+    "loss": lambda net, X, Y: net.loss(X, Y),
+    "gradients": lambda net, X, Y: net.gradients(X, Y),
+}
+specs = {"wide": WIDE, "very-wide": VERY_WIDE, "huge-layer": HUGE_LAYER, "many-rows": SMALL}
+cases = [tuple(case.split(":")) for case in sys.argv[1:]]    # name:dtype:data:call
+initial = {name: [(np.array(W), np.array(b)) for W, b in init_params(spec, seed=1)]
+           for name, spec in specs.items()}                  # arrays: read at C speed
+nets = {case[:3]: network(case[0])(specs[case[2]], initial[case[2]], dtype=case[1])
+        for case in cases}                                   # one per name, dtype and data
+limit = vm_size() + int(%d)
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+params = lambda net: [np.asarray(part).tolist() for layer in net.get_params() for part in layer]
+for case in cases:
+    net = nets[case[:3]]
+    before = params(net)
+    try:
+        calls[case[3]](net, *data[case[2]])
+        kind, message = None, ""
+    except Exception as exc:
+        kind, message = type(exc).__name__, str(exc)
+    print(json.dumps([":".join(case), kind, message, params(net) == before]), flush=True)
+print("DONE", flush=True)
+''' % MEMORY_BUDGET
+
+# (implementation, dtype, data, call) -> the argument named
+MEMORY_CASES = {}
+for _name, _dtype in [("numpy", "float64"), ("numpy", "float32"),
+                      ("fortran", "float64"), ("fortran", "float32"), ("python", "float64")]:
+    _cases = {("many-rows", "forward"): "X", ("many-rows", "train"): "X"}
+    if _name != "python":      # pure Python's work is one sample's, whatever the batch
+        _cases.update({("wide", "train"): "config", ("very-wide", "train"): "config",
+                       ("huge-layer", "forward"): "X", ("huge-layer", "loss"): "X",
+                       ("huge-layer", "gradients"): "X"})
+    for (_data, _call), _argument in _cases.items():
+        MEMORY_CASES[f"{_name}:{_dtype}:{_data}:{_call}"] = _argument
+
+
+@pytest.fixture(scope="module")
+def out_of_memory_outcomes():
+    """{case: (exception class name, message, parameters unchanged)} from the limited child."""
+    done = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, *MEMORY_CASES],
+                          capture_output=True, text=True, timeout=900,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "DONE", done.stdout[-3000:]
+    return {case: (kind, message, unchanged) for case, kind, message, unchanged
+            in map(json.loads, lines[:-1])}
+
+
+@pytest.mark.parametrize("case", sorted(MEMORY_CASES))
+def test_out_of_memory_is_a_memory_error_naming_the_argument(out_of_memory_outcomes, case):
+    kind, message, unchanged = out_of_memory_outcomes[case]
+    assert kind == "MemoryError", (kind, message)
+    argument = MEMORY_CASES[case]
+    assert re.match(rf"{argument}: out of memory: ", message), message
+    assert re.search(NAMED[argument], message), message
+    assert unchanged
+
+
+def test_the_fortran_work_arrays_beyond_a_c_int_are_a_memory_error_naming_config():
+    # 20,000 x 120,001 entries per work array cannot be indexed by a C int: the Fortran's
+    # layout refuses them before allocating anything (its ERR_ALLOC), in both precisions
+    spec = NetworkSpec((1, 120000, 1))
+    X = np.linspace(-1, 1, 20000)[:, None]
+    config = TrainConfig(epochs=1, learning_rate=0.01, batch_size=20000)
+    for dtype in ("float64", "float32"):
+        net = load("fortran")(spec, seed=1, dtype=dtype)
+        before = params_as_lists(net.get_params())
+        with pytest.raises(MemoryError, match=r"^config: out of memory: the work arrays of "
+                                              r"Fortran train .*ERR_ALLOC"):
+            net.train(X, X, config)
+        assert params_as_lists(net.get_params()) == before
