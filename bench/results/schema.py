@@ -41,6 +41,13 @@ def known_workload(name):
     return isinstance(name, str) and name in WORKLOADS
 
 
+def run_workload(name, ctx):
+    """Whether name is a workload this version defines or one a user defined, whose
+    definition the document saved (its workload entry's "user")."""
+    entry = ctx.workloads().get(name)
+    return known_workload(name) or isinstance(entry, dict) and "user" in entry
+
+
 def known_implementation(name):
     """Whether name is an implementation or peer of the vocabulary (bench.registry)."""
     return isinstance(name, str) and name in ALL
@@ -62,7 +69,7 @@ def defined_workload(about):
 
 IMPLEMENTATION_KEY = Key("implementation or peer", lambda name, ctx: known_implementation(name),
                          lambda name: f"is not a known implementation or peer: {show(name)}")
-WORKLOAD_KEY = Key("workload this version knows", lambda name, ctx: known_workload(name),
+WORKLOAD_KEY = Key("workload this version knows, or a user's", run_workload,
                    lambda name: "is not a workload this version knows")
 DEFINED_KEY = Key("workload defined in workloads", lambda name, ctx: name in ctx.workloads(),
                   lambda name: "is not defined in workloads")
@@ -194,8 +201,7 @@ OPTIONS = Object("The options the run was made with; --resume runs with them.", 
     "implementations": Names("--impl: what was asked for",
                              lambda name, ctx: known_implementation(name),
                              "implementation or peer names"),
-    "workloads": Names("--workload: what was asked for", lambda name, ctx: known_workload(name),
-                       "workload names"),
+    "workloads": Names("--workload: what was asked for", run_workload, "workload names"),
     "dtypes": Names("--dtype: the precisions timed", lambda name, ctx: name in DTYPES,
                     "precisions (float64, float32)"),
     "out": Text("--out: the run folder", optional=True),
@@ -332,6 +338,12 @@ WORKLOAD = Object("A workload's definition as run: network, training, data.", {
         "setting": Text("how it was obtained, and what differs here"),
     }, optional=True),
     "init_seed": Integer("the initial parameters' seed", lo=-2 ** 53, optional=True),
+    "user": Object("A workload a user defined in a file (bench/workload_files.py); --resume "
+                   "rebuilds it from this.", {
+        "file": Text("the TOML file it was read from", null=True),
+        "definition": Anything("the file's contents, the CSV's path absolute"),
+        "data_sha256": Text("the CSV's sha256 (null: synthetic or shipped data)", null=True),
+    }, optional=True),
 })
 
 TIME_PER_EPOCH = Object("pytest-benchmark's statistics of the rounds, as time per epoch.", {
