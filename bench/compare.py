@@ -307,7 +307,8 @@ def _cells(row, why_width=None):
     why = row["why"] or ""
     if why_width is not None and len(why) > why_width:
         why = why[:why_width - 3] + "..."
-    return (row["case"], row["workload"], fmt_time(row["old_median"]),
+    return (results.marked(row["case"], row["kind"]), row["workload"],
+            fmt_time(row["old_median"]),
             fmt_time(row["new_median"]), _interval(row), p, verdict, why)
 
 

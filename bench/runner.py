@@ -150,8 +150,7 @@ class Runner:
         self.argv = argv
         self.doc = resume_doc
         self.threads = options["threads"]
-        # runs saved before the option existed did not time anything with more threads
-        self.also_threads = options.get("also_threads", 0)
+        self.also_threads = options["also_threads"]
         self.failures = []
         self.saved = 0
         self.kill_after = int(os.environ.get(KILL_AFTER_VARIABLE, "0") or 0)
@@ -200,9 +199,10 @@ class Runner:
                                                                     self.settings))
         else:
             self.doc["run"]["complete"] = False
-            self.doc["run"].setdefault("sessions", []).append(session)
+            self.doc["run"]["sessions"].append(session)
         for name in self.options["workloads"]:
             self.doc["workloads"].setdefault(name, wl.describe(wl.get(name)))
+        self.record_externals()
         if self.threaded_cases():
             self.doc.setdefault(results.MORE_THREADS, {"threads": self.also_threads,
                                                        "results": []})
@@ -211,6 +211,20 @@ class Runner:
             self.measure_limit(LIMIT_AT_START)
         self.save()
         self.session_start = time.perf_counter()
+
+    def record_externals(self):
+        """Where each implementation from outside this project comes from (its entry point's
+        package and version, or the MODULE:CLASS it was named by), as bench list shows it."""
+        for name in self.options["implementations"]:
+            if registry.kind(name) != "external" or name in self.doc.get("implementations", {}):
+                continue
+            try:
+                item = registry.entry(name)
+            except registry.ImplementationError:
+                item = registry.Entry(name, name)       # gone: its rows say why
+            self.doc.setdefault("implementations", {})[name] = {
+                "object": item.value, "distribution": item.distribution,
+                "version": item.version}
 
     def measure_limit(self, when):
         """environment.dgemm: the machine's single-thread dgemm rate, and when it was taken
@@ -487,7 +501,7 @@ class Runner:
     def profile_all(self, progress):
         """Untimed profiles (bench.profiles) of each implementation on the representative
         workloads of the run, after the timings; each saved at once, none redone on resume."""
-        doc_profiles = self.doc.setdefault("profiles", {})
+        doc_profiles = self.doc["profiles"]
         start = time.perf_counter()
         done = 0
         for impl in adapters.order(self.options["implementations"]):

@@ -5,7 +5,7 @@ how the speed targets came out."""
 
 from __future__ import annotations
 
-from bench.results import IMPLEMENTATIONS
+from bench.results import kind, marked
 from reports import fmt
 from reports.charts import dot_chart, fitted_log_range
 from reports.style import SMALL, esc, impl_style, para, space
@@ -30,7 +30,7 @@ def time_items(run, workload):
         peer = result["kind"] == "peer"
         found = run.interval(impl, workload)
         status = result["status"]
-        item = {"label": impl + (" (peer)" if peer else ""), "style": impl_style(impl),
+        item = {"label": marked(impl, result["kind"]), "style": impl_style(impl),
                 "hollow": peer, "value": None, "status": status,
                 "note": "skipped" if status == "skipped" else None}
         if found:
@@ -108,8 +108,8 @@ def sentences(run):
         others = [r["implementation"] for r in run.timed_rows(w) if r["implementation"] != best]
         ranked = sorted(others, key=lambda i: run.median(i, w))
         margin = _faster_text(run, w, best, ranked[0]) if ranked else None
-        kind = " (peer)" if best not in IMPLEMENTATIONS else ""
-        parts.append(f"on <b>{esc(w)}</b> {esc(best)}{kind}" + (f", {margin}" if margin else ""))
+        parts.append(f"on <b>{esc(w)}</b> {esc(marked(best, kind(best)))}"
+                     + (f", {margin}" if margin else ""))
     out.append("Fastest: " + "; ".join(parts) + ".")
     if "python" in run.own():
         gaps = []

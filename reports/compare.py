@@ -13,7 +13,7 @@ import math
 from reportlab.graphics.shapes import Circle, Line
 from reportlab.platypus import KeepTogether
 
-from bench.results import Run
+from bench.results import Run, marked
 from reports import fmt
 from reports.charts import Axis, _text, _width, canvas_for, log_ticks
 from reports.data import label
@@ -143,7 +143,7 @@ def _changes_section(comparison, runs):
                     if r["ci_low"] is not None:
                         ratio += f" [{fmt.ratio(r['ci_low'])}, {fmt.ratio(r['ci_high'])}]"
                 table_rows.append([
-                    r["case"] + (" (peer)" if r["kind"] == "peer" else ""),
+                    marked(r["case"], r["kind"]),
                     fmt.time(r["old_median"]), fmt.time(r["new_median"]), ratio,
                     fmt.MISSING if r["p_value"] is None else f"{r['p_value']:.2g}",
                     r["verdict"] or fmt.MISSING, r["why"] or ""])

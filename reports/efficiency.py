@@ -10,7 +10,7 @@ from pathlib import Path
 
 from reportlab.platypus import KeepTogether
 
-from bench.results import IMPLEMENTATIONS, TIMED_STATUSES
+from bench.results import IMPLEMENTATIONS, TIMED_STATUSES, marked
 from reports import fmt
 from reports.charts import dot_chart
 from reports.data import verdict
@@ -59,7 +59,7 @@ def chart(run):
             if found is None:
                 continue
             share, low, high, saved = found
-            items.append({"label": impl + (" (peer)" if result["kind"] == "peer" else ""),
+            items.append({"label": marked(impl, result["kind"]),
                           "value": 100 * share, "low": 100 * low, "high": 100 * high,
                           "spread": not saved,
                           "style": impl_style(impl), "hollow": result["kind"] == "peer",

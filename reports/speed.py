@@ -3,6 +3,7 @@ figure on page 1 draws them)."""
 
 from __future__ import annotations
 
+from bench.results import marked
 from reports import fmt
 from reports.style import SMALL, esc, h1, h2, note, para, space, table
 
@@ -30,7 +31,24 @@ def describe_workload(wl):
     if data:
         parts.append(f"Data: {esc(data['name'])}"
                      f"{' (synthetic)' if data['synthetic'] else ''}.")
+    user = wl.get("user")
+    if user:
+        parts.append(f"<i>A workload of the user's</i>, defined by "
+                     f"{esc(user['file'] or 'a workload file')} (saved with the results)"
+                     + (f"; its data file's sha256 {user['data_sha256'][:12]}\u2026"
+                        if user["data_sha256"] else "") + ".")
     return " ".join(parts)
+
+
+def externals_text(run):
+    """Where the implementations from outside this project came from, or None."""
+    externals = run.externals()
+    if not externals:
+        return None
+    return para("Marked <i>external</i>: implementations from outside this project, timed and "
+                "compared as its own are: " + fmt.names(
+                    [f"<b>{esc(name)}</b> from {esc(origin)}"
+                     for name, origin in externals.items()]) + ".")
 
 
 def _iqr_text(result):
@@ -62,7 +80,7 @@ def single_table(run, workload):
     spans = []
     for result in run.rows(workload):
         impl = result["implementation"]
-        name = impl + (" (peer)" if result["kind"] == "peer" else "")
+        name = marked(impl, result["kind"])
         if result["status"] == "skipped":
             rows.append([name, _note(result)] + [""] * 6)
             spans.append((1, len(rows) - 1, 7))
@@ -114,6 +132,9 @@ def build(run):
         "first page draws these medians as dots and their intervals as whiskers on a log "
         "axis, so that implementations a thousand times apart fit on one chart. Results marked "
         "<i>partial</i> were timed over a bounded number of batches and scaled to an epoch."))
+    externals = externals_text(run)
+    if externals is not None:
+        story.append(externals)
     workloads = run.main_workloads()
     sweep = run.sweep_workloads()
     if sweep:

@@ -3,7 +3,7 @@ is missing, and the environment of the run (environment_rows also serves the com
 
 from __future__ import annotations
 
-from bench.results import IMPLEMENTATIONS
+from bench.results import kind, marked
 from reports import fmt
 from reports.data import blas_libraries, crossovers
 from reports.style import BAD_BG, WIDTH, esc, h1, h2, note, para, table
@@ -69,9 +69,10 @@ def _winners(run, workloads, own):
             margins = [f"{fmt.ratio_ci(*run.ratio(w, other, best))} faster than {other}"
                        for other in own if other != best and run.ratio(w, other, best)]
             parts.append(f"<b>{esc(w)}</b>" + (f" ({', '.join(margins)})" if margins else ""))
-        kind = " (a peer)" if best not in IMPLEMENTATIONS else ""
+        mark = {"peer": " (a peer)", "external": " (from outside this project)"}.get(
+            kind(best), "")
         count = "every" if len(names) == len(workloads) else f"{len(names)} of {len(workloads)}"
-        sentences.append(f"<b>{esc(best)}</b>{kind} is the fastest on {count} workload"
+        sentences.append(f"<b>{esc(best)}</b>{mark} is the fastest on {count} workload"
                          f"{'s' if count != 'every' and len(workloads) != 1 else ''}: "
                          f"{fmt.names(parts)}.")
     return sentences
@@ -212,7 +213,7 @@ def verdict_table(run):
                          fmt.MISSING, fmt.MISSING, status])
             continue
         rows.append([w, fmt.network(wl["layer_sizes"]),
-                     best + (" (peer)" if best not in IMPLEMENTATIONS else ""), fmt.time(t),
+                     marked(best, kind(best)), fmt.time(t),
                      "itself" if best == "python" else _faster(run, w, best, "python"),
                      "itself" if best == "numpy" else _faster(run, w, best, "numpy"),
                      status])

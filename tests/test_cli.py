@@ -14,7 +14,7 @@ import pytest
 from test_bench import bench, minimal_doc
 
 from bench import cli, files, registry, results, summary
-from bench.results import Run, schema
+from bench.results import Run, fields, schema
 
 
 def snapshot(folder):
@@ -209,8 +209,13 @@ def test_every_workload_and_implementation_name_is_known_to_the_schema():
 
     assert all(results.known_workload(name) for name in WORKLOADS)
     assert not results.known_workload("width-3")
-    assert all(schema.known_implementation(name) for name in registry.ALL)
-    assert not schema.known_implementation("cobol")
+    plain = fields.Context("results.json", {})
+    assert all(schema.known_implementation(name, plain) for name in registry.ALL)
+    assert not schema.known_implementation("cobol", plain)
+    # an implementation from outside the project is known when the file says where from
+    saved = fields.Context("results.json", {"implementations": {"cobol": {
+        "object": "cobol_bench:Network", "distribution": "cobol-bench", "version": "1.0"}}})
+    assert schema.known_implementation("cobol", saved)
 
 
 # ---- exit codes --------------------------------------------------------------------------------

@@ -118,9 +118,17 @@ def test_a_run_times_the_example_and_the_report_shows_it(installed, tmp_path):
     assert {r["workload"] for r in rows} == {"xor", "iris"}
     assert all(r["kind"] == "external" and r["status"] in ("ok", "partial") for r in rows)
     assert all(r["agreement"]["within_tolerance"] for r in rows)
-    text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
-    assert "example" in text
+    assert doc["implementations"] == {"example": {"object": "backprop_example:Network",
+                                                  "distribution": "backprop-example",
+                                                  "version": "0.1.0"}}
+    text = subprocess.run(["pdftotext", "-raw", str(out / "report.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "example (external)" in text
+    assert "example from backprop-example 0.1.0 (backprop_example:Network)" in " ".join(
+        text.split())
+    compared = bench_with(target, ["compare", str(out), str(out), "--format", "markdown"],
+                          tmp_path)
+    assert compared.returncode == 0 and "| example (external) | xor |" in compared.stdout
 
 
 # Entry points written by hand into a folder: a package that takes an own name, one that

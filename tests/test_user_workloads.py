@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from test_bench import bench
 
-from bench import results
+from bench import cli, results
+from bench.workloads import QUICK
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "workloads"
 RUN = ["run", "--quick", "--impl", "numpy,fortran", "--no-peers", "--also-threads", "0",
@@ -33,7 +34,8 @@ def test_csv_and_synthetic_workloads_run_report_and_resume_without_their_files(f
     out = tmp_path / "run"
     env = dict(os.environ, BACKPROP_BENCH_KILL_AFTER="2")      # killed after tiny's results
     done = bench([*RUN, "--workload-file", str(files / "tiny.toml"), "--workload-file",
-                  str(files / "clusters.toml"), "--out", str(out)], cwd=tmp_path, env=env)
+                  str(files / "clusters.toml"), "--workload", "tiny,clusters-16", "--out",
+                  str(out)], cwd=tmp_path, env=env)
     assert done.returncode != 0                                # it was killed
     doc = results.load(out)
     assert doc["run"]["options"]["workloads"] == ["tiny", "clusters-16"]
@@ -126,3 +128,12 @@ def test_the_saved_definition_is_json_and_names_its_data(files, tmp_path):
     assert entry["user"]["definition"]["data"] == {"synthetic": "clusters", "n_samples": 300,
                                                    "seed": 7}
     assert entry["user"]["data_sha256"] is None and entry["data"]["synthetic"]
+
+
+def test_without_workload_the_files_workloads_run_after_the_built_in_ones(files):
+    args = cli.build_parser().parse_args(["run", "--quick", "--workload-file",
+                                          str(files / "tiny.toml")])
+    assert cli.plan_options(args)["workloads"] == [*QUICK, "tiny"]
+    args = cli.build_parser().parse_args(["run", "--quick", "--workload-file",
+                                          str(files / "tiny.toml"), "--workload", "xor"])
+    assert cli.plan_options(args)["workloads"] == ["xor"]

@@ -19,7 +19,7 @@ from bench.results.document import (find_ratio, find_result, new_results, put_ga
 from bench.results.estimate import Estimate
 from bench.results.fields import ResultsError
 from bench.results.migrate import migrate
-from bench.results.model import Run, impl_key
+from bench.results.model import Run, impl_key, marked
 from bench.results.schema import (FLOAT32, MORE_THREADS, RESULTS_FILE, SCHEMA_VERSION,
                                   THREADED_IMPLEMENTATIONS, THREADED_WORKLOADS, TIMED_STATUSES,
                                   known_workload)
@@ -30,6 +30,6 @@ __all__ = [
     "FLOAT32", "IMPLEMENTATIONS", "MORE_THREADS", "RESULTS_FILE", "SCHEMA_VERSION",
     "THREADED_IMPLEMENTATIONS", "THREADED_WORKLOADS", "TIMED_STATUSES", "Estimate",
     "ResultsError", "Run", "dumps", "find_ratio", "find_result", "impl_key", "kind",
-    "known_workload", "load", "migrate", "new_results", "put_gain", "put_ratio", "put_result",
+    "known_workload", "load", "marked", "migrate", "new_results", "put_gain", "put_ratio", "put_result",
     "results_path", "save", "validate", "write_file",
 ]

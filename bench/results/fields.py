@@ -59,6 +59,12 @@ class Context:
         workloads = self.doc.get("workloads")
         return workloads if isinstance(workloads, dict) else {}
 
+    def externals(self):
+        """The implementations from outside this project the document says it ran, by name
+        ({} when it ran none)."""
+        externals = self.doc.get("implementations")
+        return externals if isinstance(externals, dict) else {}
+
 
 class Field:
     """A field of some kind: `about` says what it means, `words` what it holds."""

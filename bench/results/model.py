@@ -21,6 +21,8 @@ from bench.results.schema import FLOAT32, FLOAT64, MORE_THREADS, TIMED_STATUSES
 from bench.results.validate import validate
 
 ORDER = IMPLEMENTATIONS + PEERS     # the order of every table: the project's three, then peers
+# how a table marks an implementation that is not one of the project's own, by its kind
+MARKS = {"peer": " (peer)", "external": " (external)"}
 
 
 class Interval(NamedTuple):
@@ -33,7 +35,18 @@ class Interval(NamedTuple):
 
 
 def impl_key(name):
-    return (ORDER.index(name) if name in ORDER else len(ORDER), name)
+    """Table order: the project's three, then implementations from outside it (by name), then
+    the peers."""
+    if name in IMPLEMENTATIONS:
+        return (0, IMPLEMENTATIONS.index(name), name)
+    if name in PEERS:
+        return (2, PEERS.index(name), name)
+    return (1, 0, name)
+
+
+def marked(name, kind):
+    """A name as a table shows it: 'torch (peer)', 'example (external)', 'numpy'."""
+    return name + MARKS.get(kind, "")
 
 
 def time_interval(result):
@@ -92,6 +105,15 @@ class Run:
 
     def own(self):
         return self.implementations("implementation")
+
+    def externals(self):
+        """{name: where it came from, in words} of the implementations from outside this
+        project: 'backprop-example 0.1.0 (backprop_example:Network)'."""
+        saved = self.doc.get("implementations", {})
+        return {name: (f"{item['distribution']} {item['version']} ({item['object']})"
+                       if item["distribution"] else f"{item['object']} (named on the command "
+                                                    "line)")
+                for name, item in sorted(saved.items())}
 
     def peers(self):
         return self.implementations("peer")

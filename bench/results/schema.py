@@ -26,7 +26,7 @@ THREADED_IMPLEMENTATIONS = ("numpy", "fortran")
 THREADED_WORKLOADS = ("mnist-shaped", "wide")
 TIMED_STATUSES = ("ok", "partial")          # a result with figures
 STATUSES = (*TIMED_STATUSES, "skipped")
-KINDS = ("implementation", "peer")
+KINDS = ("implementation", "peer", "external")
 SAMPLING_STOPS = ("precision", "budget", "max_cycles")   # why a workload's cycles stopped
 MAX_THREADS = 4096                 # a thread count in a file (a run's own bound is the CLI's)
 TIME_RANGE = (1e-12, 1e7)          # seconds: a picosecond to about four months
@@ -48,15 +48,16 @@ def run_workload(name, ctx):
     return known_workload(name) or isinstance(entry, dict) and "user" in entry
 
 
-def known_implementation(name):
-    """Whether name is an implementation or peer of the vocabulary (bench.registry)."""
-    return isinstance(name, str) and name in ALL
+def known_implementation(name, ctx):
+    """Whether name is an implementation or peer of the vocabulary (bench.registry), or one
+    from outside this project that the document says where it came from ("implementations")."""
+    return isinstance(name, str) and (name in ALL or name in ctx.externals())
 
 
 # ---- the names a field may hold -----------------------------------------------------------
 
 def implementation(about, **kwargs):
-    return Name(about, lambda name, ctx: known_implementation(name),
+    return Name(about, known_implementation,
                 lambda name: f"is not a known implementation or peer: {show(name)}",
                 "implementation or peer name", **kwargs)
 
@@ -67,8 +68,11 @@ def defined_workload(about):
                 "name of a workload defined in workloads")
 
 
-IMPLEMENTATION_KEY = Key("implementation or peer", lambda name, ctx: known_implementation(name),
+IMPLEMENTATION_KEY = Key("implementation or peer", known_implementation,
                          lambda name: f"is not a known implementation or peer: {show(name)}")
+EXTERNAL_KEY = Key("implementation from outside this project",
+                   lambda name, ctx: isinstance(name, str) and name not in ALL,
+                   lambda name: f"is one of this project's own names: {show(name)}")
 WORKLOAD_KEY = Key("workload this version knows, or a user's", run_workload,
                    lambda name: "is not a workload this version knows")
 DEFINED_KEY = Key("workload defined in workloads", lambda name, ctx: name in ctx.workloads(),
@@ -198,8 +202,7 @@ OPTIONS = Object("The options the run was made with; --resume runs with them.", 
     "also_threads": Integer("--also-threads: the BLAS threads of the more_threads timings "
                             "(0: none)", lo=0, hi=MAX_THREADS),
     "peers": Boolean("--peers or --no-peers", optional=True),
-    "implementations": Names("--impl: what was asked for",
-                             lambda name, ctx: known_implementation(name),
+    "implementations": Names("--impl: what was asked for", known_implementation,
                              "implementation or peer names"),
     "workloads": Names("--workload: what was asked for", run_workload, "workload names"),
     "dtypes": Names("--dtype: the precisions timed", lambda name, ctx: name in DTYPES,
@@ -391,7 +394,7 @@ RESULT = Object("One implementation x workload x precision. ok: timed over whole
                 "figures scaled from them, and the agreement, final loss and history of that "
                 "prefix. skipped: no figures; reason says why.", {
     "implementation": implementation("who ran"),
-    "kind": Text("implementation or peer (bench.registry.kind)", choices=KINDS),
+    "kind": Text("implementation, peer or external (bench.registry.kind)", choices=KINDS),
     "workload": defined_workload("what it ran"),
     "status": Text("how it was timed", choices=STATUSES),
     "reason": Text("why skipped or partial; null for ok", null=True),
@@ -548,6 +551,15 @@ PROFILE = Object("Where an implementation's time goes on a workload (bench/profi
     "note": Text("what the profile cannot say", optional=True),
 })]), rules=(Rule("a skipped profile has a reason", _skipped_with_reason),))
 
+EXTERNAL = Object("Where an implementation from outside this project came from (bench list "
+                  "shows the same).", {
+    "object": Text("its class, module:attribute"),
+    "distribution": Text("the package that registered it under the entry-point group "
+                         "backprop_bench.implementations; null: named on the command line "
+                         "(--impl MODULE:CLASS)", null=True),
+    "version": Text("that package's version", null=True),
+})
+
 RESULTS = Object("A results file: JSON, results.json in a run's folder, written by `bench run` "
                  "(rewritten as each workload finishes) and read by `bench report`, "
                  "`bench compare` and `bench run --resume`.", {
@@ -556,6 +568,8 @@ RESULTS = Object("A results file: JSON, results.json in a run's folder, written 
     "run": RUN,
     "environment": ENVIRONMENT,
     "workloads": Map(WORKLOAD_KEY, WORKLOAD, "each workload's definition as run"),
+    "implementations": Map(EXTERNAL_KEY, EXTERNAL, "where each implementation from outside "
+                           "this project came from", optional=True),
     "results": List(RESULT, "one per implementation x workload x precision", rules=(
         _no_repeats("implementation, workload and dtype",
                     lambda r: (r["implementation"], r["workload"], r["dtype"]), ", ".join),)),
