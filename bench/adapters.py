@@ -4,7 +4,8 @@ runner and the profiler ask an adapter instead of branching on names.
 An adapter says what input form the implementation takes (nested lists for pure Python,
 float64 arrays otherwise), whether it is timed within the pure-Python budget, which
 workloads it cannot run and why, whether it is a Network class that the worked example and
-the gradient checks trace, and how it is profiled. Adding an implementation: its module, its registry entry, its adapter here.
+the gradient checks trace, and how it is profiled. An implementation from outside the project
+(bench.registry) takes the default adapter, `get`'s.
 """
 
 from __future__ import annotations

@@ -11,8 +11,13 @@ from pathlib import Path
 import numpy as np
 
 from python_impl import arrays
-from python_impl.spec import (GRADIENT_CHECK_STEP, GRADIENT_CHECK_TOLERANCE, HIDDEN_ACTIVATIONS,
-                              NetworkSpec, TrainConfig)
+from python_impl.spec import (
+    GRADIENT_CHECK_STEP,
+    GRADIENT_CHECK_TOLERANCE,
+    HIDDEN_ACTIVATIONS,
+    NetworkSpec,
+    TrainConfig,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -29,7 +29,7 @@ import signal
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import files, results
@@ -99,7 +99,7 @@ def available_cpus():
 
 def _version():
     """This project's version as installed (pip's metadata)."""
-    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415 - only for --version
 
     try:
         return version("backprop-bench")
@@ -253,7 +253,7 @@ def command_line(argv):
 def plan_options(args):
     """run.options from the arguments (names validated; UsageError otherwise)."""
     from bench import registry  # noqa: PLC0415 - standard library only
-    from bench.workloads import QUICK, SWEEP, WORKLOADS  # noqa: PLC0415
+    from bench.workloads import QUICK, SWEEP, WORKLOADS  # noqa: PLC0415 - needed by run only
 
     known = registry.names()          # the project's own, its peers, and external ones
     impls = _names(args.impl, {"all": known}, "implementation", "--impl",
@@ -296,8 +296,7 @@ def _user_workloads(paths, threads):
     from bench import environment  # noqa: PLC0415 - no NumPy at import
 
     environment.pin_thread_env(threads)      # the data are read with NumPy
-    from bench import workload_files  # noqa: PLC0415 - imports NumPy
-    from bench import workloads  # noqa: PLC0415
+    from bench import workload_files, workloads  # noqa: PLC0415 - they import NumPy
 
     try:
         loaded = workload_files.load_all(paths)
@@ -365,7 +364,7 @@ def _new_run_folder(root, parser):
     """The default --out: a folder in root named by the UTC time to the millisecond, with -2,
     -3, ... when taken; created exclusively, so that two runs started together never share
     one. A root that cannot be written is a usage error (exit 2)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     name = f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z"
     try:
         files.make_folder(root)
@@ -480,7 +479,8 @@ def _run_locked(out, options, doc, argv, environment):
     if doc is not None:
         _saved_user_workloads(doc)
 
-    from bench import runner, settings as timing  # noqa: PLC0415 - imports NumPy
+    from bench import runner  # noqa: PLC0415 - imports NumPy
+    from bench import settings as timing  # noqa: PLC0415 - beside it
 
     settings = timing.QUICK_SETTINGS if options["quick"] else timing.DEFAULT_SETTINGS
     run = runner.Runner(out, options, settings, command_line(argv), list(argv),
@@ -507,7 +507,7 @@ def _run_locked(out, options, doc, argv, environment):
 def _run_report(results_file, out):
     """The run's report.pdf, built from its saved results alone (so that it and one rebuilt
     later by `bench report` are the same bytes); -> 0, or 1 if it could not be built."""
-    import reports  # noqa: PLC0415
+    import reports  # noqa: PLC0415 - reportlab is loaded only to write a PDF
 
     report = out / "report.pdf"
     start = time.perf_counter()
@@ -596,10 +596,10 @@ def cmd_report(args):
             output = Path("report.pdf")
     comparison = None
     if len(docs) > 1:            # several runs: their comparison, as `compare` makes it
-        from bench import compare  # noqa: PLC0415
+        from bench import compare  # noqa: PLC0415 - only the commands that compare load it
 
         comparison = compare.compare(docs, [str(path) for path in args.results])
-    import reports  # noqa: PLC0415
+    import reports  # noqa: PLC0415 - reportlab is loaded only to write a PDF
 
     path = files.last_write(lambda: reports.build_report(docs, output, comparison), output)
     print(f"report: {path}")
@@ -607,7 +607,7 @@ def cmd_report(args):
 
 
 def cmd_compare(args):
-    from bench import compare  # noqa: PLC0415
+    from bench import compare  # noqa: PLC0415 - only the commands that compare load it
 
     parser = args.command_parser
     if args.output is not None:
@@ -624,7 +624,7 @@ def cmd_compare(args):
     comparison = compare.compare(docs, names, args.min_effect)
     print(compare.FORMATS[args.format](comparison), flush=True)
     if args.output is not None:
-        from reports import compare as compare_report  # noqa: PLC0415
+        from reports import compare as compare_report  # noqa: PLC0415 - loads reportlab
 
         path = files.last_write(
             lambda: compare_report.build_compare_report(docs, comparison, args.output),
@@ -647,7 +647,7 @@ def cmd_compare(args):
 
 def cmd_check(args):
     """The conformance suite on one implementation (bench.conformance)."""
-    from bench import conformance, registry  # noqa: PLC0415
+    from bench import conformance, registry  # noqa: PLC0415 - they import NumPy
 
     try:
         cls = registry.load_one(args.implementation)
@@ -669,8 +669,8 @@ def cmd_check(args):
 
 
 def cmd_list(args):
-    from bench import registry, summary  # noqa: PLC0415
-    from bench import workloads as wl  # noqa: PLC0415
+    from bench import registry, summary  # noqa: PLC0415 - loaded by list alone
+    from bench import workloads as wl  # noqa: PLC0415 - loaded by list alone
 
     rows = []
     for name, workload in wl.WORKLOADS.items():
@@ -685,7 +685,7 @@ def cmd_list(args):
                      f"{workload.data}{' (synthetic)' if synthetic else ''}",
                      "quick" if name in wl.QUICK else ""))
     print("Workloads")
-    print(summary._table(("name", "layers", "hidden/output/loss", "epochs", "batch", "lr",
+    print(summary.table(("name", "layers", "hidden/output/loss", "epochs", "batch", "lr",
                           "momentum", "l2", "train/test", "data", ""), rows))
     print("\nData sources")
     for name, (source, licence, _) in wl.DATA_SOURCES.items():
@@ -694,10 +694,10 @@ def cmd_list(args):
     rows = []
     for name, (available, why, entry) in registry.availability().items():
         origin = "this project" if entry and entry.distribution == registry.DISTRIBUTION \
-            else (entry.describe() if entry else "")
+            else (entry.origin() if entry else "")
         rows.append((name, registry.kind(name), "yes" if available else "no", origin,
                      "" if available else why))
-    print(summary._table(("name", "kind", "available", "from", "why not"), rows))
+    print(summary.table(("name", "kind", "available", "from", "why not"), rows))
     files.ignore_interrupts()                   # the work is done
     return 0
 

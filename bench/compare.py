@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 
 from bench import precision, results, stats
-from bench.summary import _table, fmt_time
+from bench.summary import fmt_time, table
 
 DEFAULT_MIN_EFFECT = 0.05
 TIMED = results.TIMED_STATUSES
@@ -331,7 +331,7 @@ def as_text(comparison):
         parts.append(f"\n{c['new']}: {c['new_run']}")
         for warning in c["warnings"]:
             parts.append(f"warning: {warning}")
-        parts.append(_table(HEADER, [_cells(row, WHY_WIDTH) for row in c["rows"]]))
+        parts.append(table(HEADER, [_cells(row, WHY_WIDTH) for row in c["rows"]]))
     parts.append(_legend(comparison))
     return "\n".join(parts)
 

@@ -27,12 +27,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench import checks, registry
+from bench import checks
 from bench import workloads as wl
 from python_impl import arrays
-from python_impl.spec import (AGREEMENT_TOLERANCE, FLOAT32_AGREEMENT_TOLERANCE,
-                              FLOAT32_GRADIENT_CHECK_STEP, FLOAT32_GRADIENT_CHECK_TOLERANCE,
-                              GRADIENT_CHECK_TOLERANCE, NetworkSpec, TrainConfig, init_params)
+from python_impl.spec import (
+    AGREEMENT_TOLERANCE,
+    FLOAT32_AGREEMENT_TOLERANCE,
+    FLOAT32_GRADIENT_CHECK_STEP,
+    FLOAT32_GRADIENT_CHECK_TOLERANCE,
+    GRADIENT_CHECK_TOLERANCE,
+    NetworkSpec,
+    TrainConfig,
+    init_params,
+)
 
 # agreement: each workload's first samples (fewer for wide layers: a slow implementation
 # still finishes in seconds) and at most this many epochs
@@ -230,11 +237,11 @@ def _raised(call):
 def input_rule_checks(cls, reference):
     out = []
     for what, argument, call in FAULTS:
-        expected = _raised(lambda: call(reference(SPEC, params=PARAMS)))
+        expected = _raised(lambda call=call: call(reference(SPEC, params=PARAMS)))
         net = cls(SPEC, params=PARAMS)
         before = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64))
                   for W, b in net.get_params()]
-        error = _raised(lambda: call(net))
+        error = _raised(lambda call=call, net=net: call(net))
         problems = []
         if error is None:
             problems.append("nothing was raised")

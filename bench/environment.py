@@ -39,7 +39,7 @@ class ThreadsError(RuntimeError):
 def check_threads(threads):
     """Raise ThreadsError unless every loaded BLAS/OpenMP library reports (threadpoolctl)
     that it runs with threads threads: what is recorded is what ran."""
-    from threadpoolctl import threadpool_info  # noqa: PLC0415
+    from threadpoolctl import threadpool_info  # noqa: PLC0415 - after the thread variables are set
 
     for info in threadpool_info():
         if info.get("num_threads") != threads:
@@ -53,12 +53,12 @@ def pin_threads(threads, torch_loaded=False):
     """Limit every loaded BLAS/OpenMP pool (and PyTorch) to threads; return the limiter,
     which must be kept alive for the limit to hold. ThreadsError if a library cannot run
     that many."""
-    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415 - after threads are pinned
 
     limiter = threadpool_limits(limits=threads)
     check_threads(threads)
     if torch_loaded:
-        from bench.peers import set_torch_threads  # noqa: PLC0415
+        from bench.peers import set_torch_threads  # noqa: PLC0415 - PyTorch only if loaded
 
         set_torch_threads(threads)
     return limiter
@@ -67,7 +67,7 @@ def pin_threads(threads, torch_loaded=False):
 def thread_limit(threads):
     """Context: every loaded BLAS/OpenMP pool limited to threads, the earlier limits restored
     on exit (threadpoolctl raises OpenBLAS's count above the one it was loaded with)."""
-    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415 - after threads are pinned
 
     limiter = threadpool_limits(limits=threads)
     try:
@@ -138,7 +138,7 @@ def git_state():
 
 def blas_info():
     """threadpoolctl's description of every loaded BLAS/OpenMP library."""
-    from threadpoolctl import threadpool_info  # noqa: PLC0415
+    from threadpoolctl import threadpool_info  # noqa: PLC0415 - after the thread variables are set
 
     keys = ("user_api", "internal_api", "version", "architecture", "num_threads",
             "threading_layer", "prefix", "filepath")
@@ -148,7 +148,7 @@ def blas_info():
 def fortran_build():
     """fortran_impl.build_info() (blas, flags, compiler), or None if it cannot be imported."""
     try:
-        import fortran_impl  # noqa: PLC0415
+        import fortran_impl  # noqa: PLC0415 - the build is read only when a run records it
 
         return dict(fortran_impl.build_info())
     except Exception as error:  # noqa: BLE001 - recorded, the run goes on
@@ -168,8 +168,8 @@ def measure_sgemm(n=1024, rounds=15, threads=1):
 
 def measure_gemm(dtype, n=1024, rounds=15, threads=1):
     """NumPy matrix multiply C = A B (n x n) of dtype, GFLOP/s over rounds (2 n^3 each)."""
-    import numpy as np  # noqa: PLC0415
-    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415 - after the thread variables are set
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415 - after threads are pinned
 
     rng = np.random.default_rng(0)
     A = rng.standard_normal((n, n)).astype(dtype)
@@ -197,7 +197,7 @@ def collect(threads, settings):
     """The environment entry of a results file (the runner adds the single-thread dgemm
     limit, "dgemm", and the pure-Python floor, "python_floor", next to the timings they are
     compared with)."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415 - after the thread variables are set
 
     commit, dirty = git_state()
     environment = {

@@ -79,7 +79,7 @@ def measure(rounds=15):
     """The floor on the xor workload (its data, initial parameters, sample orders and
     hyperparameters): seconds per SGD step over rounds of one whole training run each."""
     from bench import workloads  # noqa: PLC0415 - NumPy (for the other data sets)
-    from python_impl.spec import epoch_orders, init_params  # noqa: PLC0415
+    from python_impl.spec import epoch_orders, init_params  # noqa: PLC0415 - only when measured
 
     workload = workloads.get(WORKLOAD)
     X, Y = workloads.dataset(workload).as_lists()

@@ -3,7 +3,7 @@ found through its entry point, bench.registry)."""
 
 from bench import registry
 
-IMPLEMENTATIONS = registry.load(registry.IMPLEMENTATIONS)
+IMPLEMENTATIONS = registry.load(registry.OWN)
 
 # The implementation every other one is compared against on each workload.
 REFERENCE = registry.REFERENCE

@@ -48,7 +48,7 @@ def installed(name):
 
 def cuda_unavailable():
     """Why the torch-cuda peer cannot run here, or None when a CUDA device is visible."""
-    import torch  # noqa: PLC0415
+    import torch  # noqa: PLC0415 - PyTorch is imported only when the peer runs
 
     if not torch.cuda.is_available():
         return (f"no CUDA device is visible to PyTorch {torch.__version__} "
@@ -64,7 +64,7 @@ class TorchNetwork:
     DEVICE = "cpu"
 
     def __init__(self, spec, params=None, seed=0, dtype="float64", device=None):
-        import torch  # noqa: PLC0415
+        import torch  # noqa: PLC0415 - PyTorch is imported only when the peer runs
 
         self._torch = torch
         self.spec = check_spec(spec)
@@ -233,14 +233,14 @@ class TorchCudaNetwork(TorchNetwork):
 
 
 def torch_version():
-    import torch  # noqa: PLC0415
+    import torch  # noqa: PLC0415 - PyTorch is imported only when the peer runs
 
     return torch.__version__
 
 
 def set_torch_threads(threads):
     """Pin PyTorch's intra-op (and, if still possible, inter-op) threads."""
-    import torch  # noqa: PLC0415
+    import torch  # noqa: PLC0415 - PyTorch is imported only when the peer runs
 
     torch.set_num_threads(threads)
     try:
@@ -283,7 +283,7 @@ def sklearn_unsupported(workload):
 
 def sklearn_estimator(workload, epochs, seed):
     """A fresh, unfitted MLPClassifier/MLPRegressor set up like the workload, for epochs."""
-    from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: PLC0415
+    from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: PLC0415 - only when it runs
 
     spec, config = workload.spec, workload.config
     kind = MLPRegressor if spec.output_activation == "linear" else MLPClassifier
@@ -304,9 +304,9 @@ def sklearn_targets(workload, Y, labels):
 
 def sklearn_fit(estimator, X, y):
     """fit() with its ConvergenceWarning (max_iter reached, by design here) silenced."""
-    import warnings  # noqa: PLC0415
+    import warnings  # noqa: PLC0415 - beside the scikit-learn import it serves
 
-    from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415
+    from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415 - only when it runs
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -47,11 +47,6 @@ def case_dtypes(implementation, workload, dtypes):
     return out
 
 
-def run_dtypes(options):
-    """The run's dtypes, from its options."""
-    return list(options["dtypes"])
-
-
 def inputs(X, Y, dtype):
     """The training arrays in the case's precision (converted outside the timed region)."""
     if dtype == DEFAULT or isinstance(X, list):

@@ -25,13 +25,13 @@ is not profiled (the entry says why).
   How the Fortran routine's time splits between matrix products and the rest is not
   measured (it would need instrumentation inside the Fortran).
 
-The results entry (results["profiles"][impl][workload]) is described in bench/results.py.
+The results entry (results["profiles"][impl][workload]) is described in docs/results.md.
 """
 
 from __future__ import annotations
 
-import cProfile
 import ast
+import cProfile
 import dataclasses
 import functools
 import importlib
@@ -58,8 +58,8 @@ METHODS = {
     "wrapper-timing": "the raw f2py call timed inside Network.train against the whole call",
 }
 METHOD_NOTE = (
-    "after the timings, untimed, on xor, digits, mnist-shaped and wide where the run has them: each "
-    "implementation repeats a train call shaped like one of its timed rounds (or a prefix of "
+    "after the timings, untimed, on xor, digits, mnist-shaped and wide where the run has them: "
+    "each implementation repeats a train call shaped like one of its timed rounds (or a prefix of "
     "epoch 1 when a round is long) for about {seconds} of training. Python, NumPy and "
     "numpy-loop: cProfile, shares of own time (time inside the function itself, not in what "
     "it calls); NumPy ufunc calls, which cProfile does not see on Python 3.11, are made "
@@ -149,7 +149,7 @@ def visible_numpy():
     return module
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _module_name(filename):
     """.../python_impl/vectorized.py -> python_impl.vectorized: the name of the loaded module
     whose file it is (an editable install loads the project from outside sys.path), else the
@@ -189,7 +189,7 @@ def function_name(key):
     return f"{_module_name(filename)}:{name}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _functions(filename):
     """[(first line, last line, qualified name)] of the functions defined in a source file."""
     try:

@@ -12,7 +12,7 @@ time per epoch.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pytest_benchmark import __version__ as PYTEST_BENCHMARK_VERSION
 from pytest_benchmark.stats import Stats
@@ -48,7 +48,7 @@ def document(entries, machine_info, commit_info):
     """The whole file: pytest-benchmark's layout, its version, now as the date."""
     return {"machine_info": machine_info, "commit_info": commit_info,
             "benchmarks": sorted(entries, key=lambda e: e["name"]),
-            "datetime": datetime.now(timezone.utc).isoformat(),
+            "datetime": datetime.now(UTC).isoformat(),
             "version": PYTEST_BENCHMARK_VERSION}
 
 

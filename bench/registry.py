@@ -28,10 +28,11 @@ from pathlib import Path
 
 GROUP = "backprop_bench.implementations"
 DISTRIBUTION = "backprop-bench"   # this project, as pip knows it
-# The project's own three implementations and its peers, in table order.
-IMPLEMENTATIONS = ("python", "numpy", "fortran")
+# The project's own three implementations (their names: bench.implementations.IMPLEMENTATIONS
+# maps them to their classes) and its peers, in table order.
+OWN = ("python", "numpy", "fortran")
 PEERS = ("torch", "sklearn", "numpy-loop", "torch-cuda")
-ALL = IMPLEMENTATIONS + PEERS
+ALL = OWN + PEERS
 REFERENCE = "numpy"
 # Where Linux shows a loaded NVIDIA driver: `bench list` looks for CUDA there instead of
 # importing PyTorch (a run asks PyTorch itself, bench.peers.cuda_unavailable).
@@ -65,8 +66,8 @@ class Entry:
     def kind(self):
         return kind(self.name)
 
-    def describe(self):
-        """Where it comes from, in words: 'backprop-example 0.1.0 (example_backprop:Network)'."""
+    def origin(self):
+        """Where it comes from, in words: 'backprop-example 0.1.0 (backprop_example:Network)'."""
         if self.distribution is None:
             return f"{self.value} (named on the command line)"
         return f"{self.distribution} {self.version} ({self.value})"
@@ -74,7 +75,7 @@ class Entry:
 
 def kind(name):
     """'implementation' (the project's own three), 'peer', or 'external' (any other)."""
-    if name in IMPLEMENTATIONS:
+    if name in OWN:
         return "implementation"
     return "peer" if name in PEERS else "external"
 
@@ -95,12 +96,12 @@ def discover():
                       dist.version if dist else None)
         if entry.name in ALL and entry.distribution != DISTRIBUTION:
             clashes[f"{entry.name} ({entry.distribution})"] = (
-                f"{entry.describe()} registers the name of this project's own "
+                f"{entry.origin()} registers the name of this project's own "
                 f"{kind(entry.name)}; it is left out")
             continue
         if entry.name in found and found[entry.name] != entry:
-            clashes[entry.name] = (f"registered twice: by {found.pop(entry.name).describe()} "
-                                   f"and by {entry.describe()}; both are left out")
+            clashes[entry.name] = (f"registered twice: by {found.pop(entry.name).origin()} "
+                                   f"and by {entry.origin()}; both are left out")
             continue
         if entry.name not in clashes:
             found[entry.name] = entry

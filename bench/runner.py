@@ -34,11 +34,27 @@ import signal
 import sys
 import time
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import adapters, checks, environment, files, floor, machine, measure, precision
-from bench import profiles, records, registry, results, rounds, schedule, stats, summary
+from bench import (
+    adapters,
+    checks,
+    environment,
+    files,
+    floor,
+    machine,
+    measure,
+    precision,
+    profiles,
+    records,
+    registry,
+    results,
+    rounds,
+    schedule,
+    stats,
+    summary,
+)
 from bench import workloads as wl
 from bench.prepare import Case, Preparer
 
@@ -63,7 +79,7 @@ class RunError(RuntimeError):
 
 
 def utc_now():
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def methodology(settings):
@@ -201,7 +217,7 @@ class Runner:
             self.doc["run"]["complete"] = False
             self.doc["run"]["sessions"].append(session)
         for name in self.options["workloads"]:
-            self.doc["workloads"].setdefault(name, wl.describe(wl.get(name)))
+            self.doc["workloads"].setdefault(name, wl.results_entry(wl.get(name)))
         self.record_externals()
         if self.threaded_cases():
             self.doc.setdefault(results.MORE_THREADS, {"threads": self.also_threads,
@@ -232,7 +248,7 @@ class Runner:
         self.doc["environment"]["dgemm"] = dict(
             environment.measure_dgemm(self.settings.dgemm_n, self.settings.dgemm_rounds),
             measured=when)
-        if precision.FLOAT32 in precision.run_dtypes(self.options):
+        if precision.FLOAT32 in self.options["dtypes"]:
             self.doc["environment"]["sgemm"] = dict(
                 environment.measure_sgemm(self.settings.dgemm_n, self.settings.dgemm_rounds),
                 measured=when)
@@ -293,7 +309,7 @@ class Runner:
         """The cases without a saved result: workload by workload, NumPy first; then the
         cases with more threads."""
         names = self.options["implementations"]
-        dtypes = precision.run_dtypes(self.options)
+        dtypes = self.options["dtypes"]
         todo = []
         for workload in self.options["workloads"]:
             for impl in adapters.order(names):

@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from bench.results import Estimate   # an estimate with its interval, as results files save it
+from bench.results import Estimate  # an estimate with its interval, as results files save it
 
 CONFIDENCE = 0.95
 # Below this many cycles no order-statistic interval of a median reaches 95% (n = 6 gives

@@ -94,7 +94,7 @@ def sampling_line(workload, sampling, section=None):
     return line
 
 
-def _table(header, rows):
+def table(header, rows):
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(header, widths)).rstrip()]
     lines.append("  ".join("-" * width for width in widths))
@@ -168,19 +168,19 @@ def summary_table(doc):
     skipped = [r for r in run.all_results if r["status"] == "skipped"]
     text = ("Summary (median time per epoch; speed-up = other's time / fastest's time, "
             "paired per interleaved cycle; [95% intervals])\n")
-    text += _table(header, rows)
+    text += table(header, rows)
     threads, more = run.more_threads()
     if more:
         text += (f"\n\nwith {threads} BLAS threads (gain: the time with "
                  f"{run.env['threads']} over this time, paired per "
                  "interleaved cycle):\n")
-        text += _table(("implementation", "workload", "time/epoch", "gain", "agreement"),
+        text += table(("implementation", "workload", "time/epoch", "gain", "agreement"),
                        thread_rows(run))
     single = precision_rows(run)
     if single:
         text += ("\n\nfloat32 (speed-up: the float64 time over the float32 time, paired per "
                  "interleaved cycle; agreement against the float64 reference):\n")
-        text += _table(("implementation", "workload", "time/epoch", "speed-up", "agreement"),
+        text += table(("implementation", "workload", "time/epoch", "speed-up", "agreement"),
                        single)
     if skipped:
         # one line per implementation and reason, its workloads listed (the reason of a peer

@@ -17,7 +17,7 @@ Sources:
 Features are standardised by the training split; targets are one-hot, or one 0/1 column for two
 classes and one output unit. Every fault is a WorkloadFileError, one line naming the file and
 the key or the CSV row, raised before anything runs; nothing is written. The definition is
-saved in the results (bench.workloads.describe, "user") and `from_definition` rebuilds the
+saved in the results (bench.workloads.results_entry, "user") and `from_definition` rebuilds the
 workload from it. See docs/workload-files.md.
 """
 
@@ -33,11 +33,22 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
-from bench.workloads import (DATA_SOURCES, WORKLOADS, Dataset, Workload, _clusters, describe,
-                             load_data, one_hot, standardise, stratified_split)
+import numpy as np
+
+from bench.workloads import (
+    DATA_SOURCES,
+    WORKLOADS,
+    Dataset,
+    Workload,
+    _clusters,
+    load_data,
+    one_hot,
+    standardise,
+    stratified_split,
+)
 from python_impl.spec import MAX_COUNT, NetworkSpec, TrainConfig
 
-__all__ = ["WorkloadFileError", "UserSource", "load", "load_all", "describe", "from_definition"]
+__all__ = ["WorkloadFileError", "UserSource", "load", "load_all", "from_definition"]
 
 SPEC_KEYS = ("layer_sizes", "hidden_activation", "output_activation", "loss")
 CONFIG_KEYS = ("epochs", "learning_rate", "batch_size", "momentum", "l2", "shuffle", "seed")
@@ -107,7 +118,7 @@ def load_all(paths):
 
 
 def from_definition(definition, data_sha256, file=None):
-    """The Workload of a saved "user" entry (bench.workloads.describe): the same as load gave,
+    """The Workload of a saved "user" entry (bench.workloads.results_entry): the same as load gave,
     without the TOML file. The CSV must still have the sha256 data_sha256. Raises
     WorkloadFileError naming "<file> (as saved)" (the TOML it came from) or "saved definition"."""
     label = f"{file} (as saved)" if file else "saved definition"
@@ -336,8 +347,6 @@ def _csv_rows(label, shown, raw):
 
 def _columns(label, shown, header, rows, column):
     """(features n x d float64, labels as strings, feature names) of the CSV's rows."""
-    import numpy as np  # noqa: PLC0415
-
     for position, name in enumerate(header):
         if name in header[:position]:
             _fail(label, "data.csv", f"{shown} row 1: column {name!r} appears twice")
@@ -381,8 +390,6 @@ def _number(label, shown, line, column, cell):
 def _classes(values):
     """(the sorted distinct labels, each sample's class index): integers when every label is
     one, else strings."""
-    import numpy as np  # noqa: PLC0415
-
     try:
         keys = [int(value) for value in values]
     except ValueError:
@@ -405,8 +412,6 @@ def _fit(label, spec, n_features, outputs, what, classes):
 def _split(label, key, name, X, labels, classes, n_out, fraction):
     """A Dataset as the built-in sets are made: stratified split, features standardised by the
     training split (no held-out arrays when nothing is held out)."""
-    import numpy as np  # noqa: PLC0415
-
     train, test = _indices(label, key, labels, classes, fraction)
     X_train, X_test = standardise(X[train], X[test])
     n_classes, held_out = len(classes), len(test) > 0
@@ -419,8 +424,6 @@ def _split(label, key, name, X, labels, classes, n_out, fraction):
 def _indices(label, key, labels, classes, fraction):
     """(train, test) indices of the stratified split; too few samples for it is a fault of key:
     a class with no training sample, or nothing held out of a test_fraction above 0."""
-    import numpy as np  # noqa: PLC0415
-
     train, test = (part.astype(np.intp) for part in stratified_split(labels, fraction,
                                                                      SPLIT_SEED))
     counts = np.bincount(labels[train], minlength=len(classes))

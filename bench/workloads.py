@@ -11,7 +11,7 @@ standardised as every other set, `mnist-5k-unit` pixel / 255 in [0, 1] (not stan
 Nielsen's mnist_loader gives them. Targets are one-hot rows (XOR: one 0/1 column).
 
 A user's workloads, defined in TOML files (bench/workload_files.py), join these by `register`,
-after which `get`, `dataset` and `describe` treat them as their own.
+after which `get`, `dataset` and `results_entry` treat them as their own.
 """
 
 from __future__ import annotations
@@ -21,10 +21,14 @@ import gzip
 import hashlib
 import random
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from python_impl.spec import NetworkSpec, TrainConfig, flops
+
+if TYPE_CHECKING:        # the annotations' NumPy; the data functions import it when they run
+    import numpy as np
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -217,7 +221,7 @@ def file_sha256(path):
 
 def read_iris():
     """(features 150 x 4 float, labels 150 int, class names) from bench/data/iris.csv."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415 - NumPy only with the data
 
     with open(DATA_DIR / "iris.csv", newline="", encoding="utf-8") as stream:
         rows = list(csv.reader(stream))
@@ -233,7 +237,7 @@ def read_iris():
 
 def read_digits():
     """(pixels 1797 x 64 float in 0..16, labels 1797 int) from bench/data/digits.csv.gz."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415 - NumPy only with the data
 
     with gzip.open(DATA_DIR / "digits.csv.gz", "rt", encoding="ascii") as stream:
         rows = [[int(v) for v in row] for row in csv.reader(stream) if row]
@@ -243,7 +247,7 @@ def read_digits():
 
 def read_mnist():
     """(pixels 5000 x 784 float in 0..255, labels 5000 int) from bench/data/mnist_5k.csv.gz."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415 - NumPy only with the data
 
     with gzip.open(DATA_DIR / "mnist_5k.csv.gz", "rt", encoding="ascii") as stream:
         data = np.loadtxt(stream, delimiter=",", dtype=np.int64, ndmin=2)
@@ -253,7 +257,7 @@ def read_mnist():
 def stratified_split(labels, test_fraction, seed):
     """(train indices, test indices): each class shuffled by Random(seed), its first
     round(test_fraction * count) samples held out; indices sorted."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415 - NumPy only with the data
 
     rng = random.Random(seed)
     train, test = [], []
@@ -268,7 +272,6 @@ def stratified_split(labels, test_fraction, seed):
 
 def standardise(X_train, X_test):
     """Both scaled by the training split's mean and standard deviation (1 where it is 0)."""
-    import numpy as np  # noqa: PLC0415
 
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)
@@ -278,7 +281,7 @@ def standardise(X_train, X_test):
 
 def one_hot(labels, n_classes):
     """float64 one-hot rows."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415 - NumPy only with the data
 
     Y = np.zeros((len(labels), n_classes))
     Y[np.arange(len(labels)), labels] = 1.0
@@ -288,7 +291,7 @@ def one_hot(labels, n_classes):
 def _labelled(name, X, labels, n_classes, test_fraction, seed, standardised=True):
     """A Dataset: stratified split, features standardised by the training split (as given
     when standardised is False)."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415 - NumPy only with the data
 
     train, test = stratified_split(labels, test_fraction, seed)
     X_train, X_test = X[train], X[test]
@@ -301,7 +304,7 @@ def _labelled(name, X, labels, n_classes, test_fraction, seed, standardised=True
 
 def _clusters(n_samples, n_features, n_classes, seed):
     """Gaussian clusters: class means N(0, 0.15^2) per feature, unit noise."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415 - NumPy only with the data
 
     rng = np.random.default_rng(seed)
     means = rng.normal(0.0, 0.15, (n_classes, n_features))
@@ -310,10 +313,10 @@ def _clusters(n_samples, n_features, n_classes, seed):
     return means[labels] + rng.normal(0.0, 1.0, (n_samples, n_features)), labels
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_data(name):
     """The data set called name (a key of DATA_SOURCES), split and scaled; cached."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415 - NumPy only with the data
 
     if name == "xor":
         X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -345,7 +348,7 @@ def dataset(workload):
     return load_data(workload.data)
 
 
-def describe(workload):
+def results_entry(workload):
     """The workload's entry in a results file ("workloads": {name: ...})."""
     data = dataset(workload)
     user = workload.user

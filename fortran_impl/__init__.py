@@ -8,8 +8,14 @@ compiler); `set_matmul_path` / `get_matmul_path` switch the matrix products at r
 net.train(...)`, then `timings.seconds["train"]`, `timings.calls["train"]`).
 """
 
-from fortran_impl.network import (Network, build_info, epoch_orders, get_matmul_path,
-                                  set_matmul_path, timed_calls)
+from fortran_impl.network import (
+                                  Network,
+                                  build_info,
+                                  epoch_orders,
+                                  get_matmul_path,
+                                  set_matmul_path,
+                                  timed_calls,
+)
 
 __all__ = ["Network", "build_info", "epoch_orders", "get_matmul_path", "set_matmul_path",
            "timed_calls"]

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from fortran_impl import _build_info
+
 # The contract's argument checks for arrays (the same errors as the other two implementations);
 # they return C-contiguous arrays of the network's dtype.
 from python_impl.arrays import as_data, as_dtype, as_matrix, as_orders, as_params
@@ -199,7 +200,8 @@ def _call(routine, argument, dtype="float64", **kwargs):
                 for timings in _OPEN_TIMINGS:
                     timings._add(routine, seconds)
     except _F2PY_ERRORS as exc:
-        raise ValueError(f"{argument}: rejected by the Fortran wrapper of {routine}: {exc}") from exc
+        raise ValueError(f"{argument}: rejected by the Fortran wrapper of {routine}: "
+                         f"{exc}") from exc
     except MemoryError as error:    # f2py could not allocate the outputs
         raise out_of_memory(argument, f"the outputs of {routine}", error) from None
 
@@ -215,7 +217,7 @@ def build_info():
     """
     kernel = None
     if _build_info.BLAS == "openblas dgemm":
-        from threadpoolctl import threadpool_info
+        from threadpoolctl import threadpool_info  # noqa: PLC0415 - only with OpenBLAS linked
         kernel = next((lib.get("architecture") for lib in threadpool_info()
                        if lib.get("internal_api") == "openblas"
                        and lib.get("prefix") == "libopenblas"), None)

@@ -196,7 +196,7 @@ def central_differences(net, params, X, Y, step=None):
     base = [(np.array(W, dtype=np.float64).astype(dtype).astype(np.float64),
              np.array(b, dtype=np.float64).astype(dtype).astype(np.float64)) for W, b in params]
     grads = []
-    for layer, (W, b) in enumerate(base):
+    for W, b in base:
         layer_grads = []
         for values in (W, b):
             fd = np.empty_like(values)

@@ -19,8 +19,18 @@ import math
 from itertools import chain
 from operator import add, mul
 
-from python_impl.spec import (as_data, as_matrix, as_orders, as_params, check_config,
-                              check_dtype, check_spec, init_params, not_finite, out_of_memory)
+from python_impl.spec import (
+    as_data,
+    as_matrix,
+    as_orders,
+    as_params,
+    check_config,
+    check_dtype,
+    check_spec,
+    init_params,
+    not_finite,
+    out_of_memory,
+)
 
 exp = math.exp
 log = math.log

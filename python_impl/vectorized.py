@@ -2,9 +2,10 @@
 
 A multilayer perceptron trained by mini-batch gradient descent (docs/contract.md), in the
 network's precision throughout: float64 (the default) or float32 (Network(..., dtype=)); every
-array, the workspace's included, has that dtype, and the loss sums stay in it. Each function here is the matrix form of the function of the same name in pure.py:
-z, a and delta are n x n_l arrays holding a whole batch, one matrix product per layer per pass,
-and no Python loop over samples. It is the reference the benchmarks compare against.
+array, the workspace's included, has that dtype, and the loss sums stay in it. Each function
+here is the matrix form of the function of the same name in pure.py: z, a and delta are
+n x n_l arrays holding a whole batch, one matrix product per layer per pass, and no Python
+loop over samples. It is the reference the benchmarks compare against.
 
 It trades away plainness for speed: the parameters live in one flat vector (W and b of each
 layer are views into it, so that one vector operation updates every layer), and every array of
@@ -24,9 +25,9 @@ import numpy as np
 from python_impl.arrays import as_data, as_dtype, as_matrix, as_orders, as_params
 from python_impl.spec import check_config, check_spec, init_params, not_finite, out_of_memory
 
-# Layout: all parameters are one flat vector (of the network's dtype), layer by layer, W (n_in x n_out, row-major)
-# then b (n_out). params = [(W, b)] holds views into it; nabla_w, nabla_b and the velocity are
-# views into vectors of the same layout.
+# Layout: all parameters are one flat vector (of the network's dtype), layer by layer,
+# W (n_in x n_out, row-major) then b (n_out). params = [(W, b)] holds views into it; nabla_w,
+# nabla_b and the velocity are views into vectors of the same layout.
 
 
 def activate(z, name, out, scratch):

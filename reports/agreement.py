@@ -13,8 +13,23 @@ from bench.results import TIMED_STATUSES, impl_key
 from reports import fmt
 from reports.charts import line_chart
 from reports.data import curve_difference
-from reports.style import (BAD_BG, BODY, COND, WIDTH, Mark, esc, h1, h2, h3, impl_style, note,
-                           para, space, sym, table)
+from reports.style import (
+    BAD_BG,
+    BODY,
+    COND,
+    WIDTH,
+    Mark,
+    esc,
+    h1,
+    h2,
+    h3,
+    impl_style,
+    note,
+    para,
+    space,
+    sym,
+    table,
+)
 
 TITLE = "Agreement"
 BLURB = "parameter differences after training, gradient checks, learning curves"

@@ -5,8 +5,18 @@ runs, their comparison (reports.compare)."""
 from __future__ import annotations
 
 from bench.results import Run
-from reports import (agreement, answer, compare, efficiency, methodology, precision,
-                     scaling, speed, summary, worked)
+from reports import (
+    agreement,
+    answer,
+    compare,
+    efficiency,
+    methodology,
+    precision,
+    scaling,
+    speed,
+    summary,
+    worked,
+)
 from reports.document import assemble
 
 SECTIONS = (summary, speed, scaling, efficiency, precision, agreement, worked, methodology)

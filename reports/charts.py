@@ -137,7 +137,7 @@ def _width(text, size=LABEL_SIZE, font=COND):
 
 def _vertical_text(drawing, x, y, text, size=LABEL_SIZE):
     """Text rotated 90 degrees, centred on (x, y)."""
-    from reportlab.graphics.shapes import Group
+    from reportlab.graphics.shapes import Group  # noqa: PLC0415 - for rotated labels only
     group = Group(_text(0, 0, text, size, "middle"))
     group.transform = (0, 1, -1, 0, x, y)
     drawing.add(group)

@@ -18,8 +18,24 @@ from reports import fmt
 from reports.charts import Axis, _text, _width, canvas_for, log_ticks
 from reports.data import label
 from reports.document import assemble
-from reports.style import (BAD, BAD_BG, COND_BOLD, GOOD, GOOD_BG, GREY, INK, RULE,
-                           WIDTH, esc, h1, h2, note, para, space, table)
+from reports.style import (
+    BAD,
+    BAD_BG,
+    COND_BOLD,
+    GOOD,
+    GOOD_BG,
+    GREY,
+    INK,
+    RULE,
+    WIDTH,
+    esc,
+    h1,
+    h2,
+    note,
+    para,
+    space,
+    table,
+)
 from reports.summary import environment_rows
 
 

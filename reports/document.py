@@ -17,8 +17,19 @@ from reportlab import rl_config
 from bench import results
 from reports import fmt
 from reports.data import label
-from reports.style import (CODE_FONT, COVER, H1, TITLE, SectionDoc, esc, glue, note, para,
-                           space, table)
+from reports.style import (
+    CODE_FONT,
+    COVER,
+    H1,
+    TITLE,
+    SectionDoc,
+    esc,
+    glue,
+    note,
+    para,
+    space,
+    table,
+)
 
 rl_config.invariant = 1
 
@@ -100,7 +111,7 @@ def assemble(sections, runs, out_path, *, title, subject, heading, keywords, fro
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(front)), import_outline=False)
     writer.add_outline_item(title="Contents", page_number=0)
-    for section_title, pdf, marks, first, count in rendered:
+    for section_title, pdf, marks, _, _ in rendered:
         start = len(writer.pages)
         writer.append(PdfReader(io.BytesIO(pdf)), import_outline=False)
         parent = writer.add_outline_item(title=section_title, page_number=start)

@@ -10,12 +10,23 @@ from pathlib import Path
 
 from reportlab.platypus import KeepTogether
 
-from bench.results import IMPLEMENTATIONS, TIMED_STATUSES, marked
+from bench.results import OWN, TIMED_STATUSES, marked
 from reports import fmt
 from reports.charts import dot_chart
 from reports.data import verdict
-from reports.style import (BAD_BG, GOOD_BG, WARN_BG, esc, h1, h2, impl_style, note, para,
-                           space, table)
+from reports.style import (
+    BAD_BG,
+    GOOD_BG,
+    WARN_BG,
+    esc,
+    h1,
+    h2,
+    impl_style,
+    note,
+    para,
+    space,
+    table,
+)
 
 TITLE = "Efficiency"
 BLURB = "GFLOP/s as a share of the machine's measured dgemm limit; the speed targets"
@@ -40,8 +51,8 @@ def efficiency_table(run):
         row = [w]
         for impl in impls:
             row.append(fmt.result_cell(
-                run.result(impl, w), lambda result: f"{fmt.gflops(result['gflops'])} "
-                f"({fmt.percent(run.efficiency(impl, w))})"))
+                run.result(impl, w), lambda result, impl=impl, w=w:
+                f"{fmt.gflops(result['gflops'])} ({fmt.percent(run.efficiency(impl, w))})"))
         rows.append(row)
     return table(rows, [62] + [None] * len(impls), right=tuple(range(1, len(impls) + 1)),
                  keep=False, font_size=7.4)
@@ -382,7 +393,7 @@ def build(run):
                 f"100% means this workload ran at the full dgemm rate, within the noise."))
     story.append(h2("Speed targets"))
     story.append(para(
-        f"The project's goals for {esc(fmt.names(list(IMPLEMENTATIONS)))} (one thread, one "
+        f"The project's goals for {esc(fmt.names(list(OWN)))} (one thread, one "
         f"run; the goals are read from reports/targets.toml). Each is judged on the 95% "
         f"interval the run saved: <b>met</b> when the whole interval clears the goal, "
         f"<b>not met</b> when the whole interval misses it, <b>undecided</b> when it "

@@ -43,7 +43,7 @@ def sweep_shape(run):
 
 def chart(run):
     series = []
-    for k, impl in enumerate(run.implementations()):
+    for impl in run.implementations():
         points = sweep_points(run, impl)
         if not points:
             continue
@@ -101,7 +101,8 @@ def times_table(run):
         row = [w, str(run.sweep_value(w))]
         for impl in impls:
             row.append(fmt.result_cell(
-                run.result(impl, w), lambda result: fmt.time_of(run.interval(impl, w))
+                run.result(impl, w), lambda result, impl=impl, w=w:
+                fmt.time_of(run.interval(impl, w))
                 + (" (partial)" if result["status"] == "partial" else ""), "not run"))
         rows.append(row)
     return table(rows, [56, 28] + [None] * len(impls), right=tuple(range(1, 2 + len(impls))),

@@ -16,8 +16,27 @@ from bench.results import impl_key
 from reports import fmt
 from reports.charts import canvas_for
 from reports.data import nested_difference
-from reports.style import (BODY, CELL, CODE, CODE_TITLE, COND, COND_BOLD, INK, LIGHT, MONO, RULE,
-                           WIDTH, esc, h1, h2, note, para, space, sym, table)
+from reports.style import (
+    BODY,
+    CELL,
+    CODE,
+    CODE_TITLE,
+    COND,
+    COND_BOLD,
+    INK,
+    LIGHT,
+    MONO,
+    RULE,
+    WIDTH,
+    esc,
+    h1,
+    h2,
+    note,
+    para,
+    space,
+    sym,
+    table,
+)
 
 TITLE = "The algorithm, worked"
 BLURB = "the 2-2-2 network traced number by number beside the equations; the code"

@@ -47,7 +47,7 @@ def round_of(Network, workload, data, orders_given):
         "python"] else (data.X_train, data.Y_train)
     orders = epoch_orders(data.n_train, config) if orders_given else None
     if orders is not None and Network is not IMPLEMENTATIONS["python"]:
-        import numpy as np  # noqa: PLC0415
+        import numpy as np  # noqa: PLC0415 - with the orders it converts
 
         orders = np.array(orders, dtype=np.intc if Network is IMPLEMENTATIONS["fortran"]
                           else np.intp)

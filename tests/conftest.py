@@ -7,11 +7,11 @@ a missing Fortran build must fail the suite.
 
 import pytest
 
-from bench import registry    # standard library only: each class imported when asked for
+from bench import registry  # standard library only: each class imported when asked for
 from python_impl.arrays import history_diff, layer_diffs
 from python_impl.spec import NetworkSpec, TrainConfig, init_params
 
-NAMES = registry.IMPLEMENTATIONS
+NAMES = registry.OWN
 # The oracle of the correctness tests: the most literal implementation, the others are held to
 # it. (Not the benchmark's reference, bench.registry.REFERENCE, NumPy: the fastest of the
 # exact ones, against which every timed result's agreement is measured.)

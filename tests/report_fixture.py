@@ -5,8 +5,8 @@
 implementations and the peers (PyTorch, scikit-learn, numpy-loop), partial and skipped results,
 learning curves, the 2-2-2 worked example traced with Mazur's numbers, gradient checks,
 backward-pass excerpts and profiles. The timings follow the orientation figures of the speed
-issue but are invented (seeded), so nothing read from this file is a result. Variants (an interrupted run, a missing implementation, no peers)
-are made from it by the helpers at the end.
+issue but are invented (seeded), so nothing read from this file is a result. Variants (an
+interrupted run, a missing implementation, no peers) are made from it by the helpers at the end.
 """
 
 from __future__ import annotations
@@ -184,8 +184,13 @@ def mazur_trace(learning_rate=0.5):
     d1 = [sum(d2[k] * W2[j][k] for k in range(2)) * a1[j] * (1 - a1[j]) for j in range(2)]
     dW2 = [[a1[i] * d2[j] for j in range(2)] for i in range(2)]
     dW1 = [[x[i] * d1[j] for j in range(2)] for i in range(2)]
-    step = lambda M, G: [[m - learning_rate * g for m, g in zip(r, s)] for r, s in zip(M, G)]
-    vstep = lambda v, g: [p - learning_rate * q for p, q in zip(v, g)]
+
+    def step(M, G):
+        return [[m - learning_rate * g for m, g in zip(r, s)] for r, s in zip(M, G)]
+
+    def vstep(v, g):
+        return [p - learning_rate * q for p, q in zip(v, g)]
+
     trace = {"z": [z1, z2], "a": [x, a1, a2], "loss": loss, "delta": [d1, d2],
              "nabla_w": [dW1, dW2], "nabla_b": [list(d1), list(d2)],
              "updated_params": [[step(W1, dW1), vstep(b1, d1)], [step(W2, dW2), vstep(b2, d2)]]}

@@ -9,13 +9,28 @@ import random
 
 import numpy as np
 import pytest
+from conftest import (
+    ORACLE,
+    OTHERS,
+    as_lists,
+    assert_history_close,
+    assert_params_close,
+    load,
+    params_as_lists,
+)
 
 from bench.measure import max_rel_param_diff
-from conftest import (OTHERS, ORACLE, as_lists, assert_history_close, assert_params_close,
-                      load, params_as_lists)
 from python_impl.arrays import gradient_error, history_diff, layer_diffs, rel_diff
-from python_impl.spec import (AGREEMENT_TOLERANCE, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS,
-                              NetworkSpec, TrainConfig, epoch_orders, init_params)
+from python_impl.spec import (
+    AGREEMENT_TOLERANCE,
+    HIDDEN_ACTIVATIONS,
+    LOSSES,
+    OUTPUT_ACTIVATIONS,
+    NetworkSpec,
+    TrainConfig,
+    epoch_orders,
+    init_params,
+)
 
 TOL = AGREEMENT_TOLERANCE
 

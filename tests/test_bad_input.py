@@ -7,10 +7,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-
 from conftest import CONFIG, NAMES, ORDERS, PARAMS, SPEC, X, Y, load, params_as_lists
-from python_impl.spec import NetworkSpec, TrainConfig, init_params
 
+from python_impl.spec import NetworkSpec, TrainConfig, init_params
 
 # Bad values of a 3 x 2 matrix argument -> the exception each must raise.
 BAD_MATRICES = {

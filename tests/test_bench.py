@@ -119,7 +119,7 @@ def test_quick_run_end_to_end(quick_run):
     check_complete(doc)
     check_float32(doc)
     # the three implementations are timed on the small workloads; nothing is silently lost
-    for impl in registry.IMPLEMENTATIONS:
+    for impl in registry.OWN:
         for workload in ("xor", "iris", "width-8"):
             assert results.find_result(doc, impl, workload)["status"] == "ok"
     env = doc["environment"]
@@ -265,7 +265,7 @@ def minimal_doc():
         {"cpu_model": "test", "cpu_count": 2, "os": None, "python": None, "numpy": None,
          "blas": [], "threads": 1, "gfortran": None, "fortran_build": {}, "packages": {},
          "version": None, "git_commit": None, "git_dirty": None})
-    doc["workloads"]["xor"] = wl.describe(wl.get("xor"))
+    doc["workloads"]["xor"] = wl.results_entry(wl.get("xor"))
     doc["results"].append({
         "implementation": "numpy", "kind": "implementation", "workload": "xor",
         "status": "ok", "reason": None, "timed_batches": None,
@@ -421,7 +421,7 @@ def test_option_parsing_and_plan():
     assert options["implementations"] == ["numpy", "python", "fortran"]
     assert not options["peers"] and options["workloads"] == list(wl.SWEEP)
     options = cli.plan_options(parser.parse_args(["run", "--no-peers"]))
-    assert options["implementations"] == list(registry.IMPLEMENTATIONS)
+    assert options["implementations"] == list(registry.OWN)
     with pytest.raises(cli.UsageError, match="argument --workload: unknown workload 'mnist'"):
         cli.plan_options(parser.parse_args(["run", "--workload", "mnist"]))
     # more threads: every CPU by default, none when not above --threads, never negative
@@ -445,9 +445,9 @@ def test_python_floor_is_a_correct_step():
     """bench/floor.py's hand-written xor step trains to exactly pure Python's numbers (so
     its time is a floor for the same computation; to rounding where sum() compensates),
     and measure() times it."""
-    from bench import floor  # noqa: PLC0415
-    from python_impl import pure  # noqa: PLC0415
-    from python_impl.spec import epoch_orders, init_params  # noqa: PLC0415
+    from bench import floor
+    from python_impl import pure
+    from python_impl.spec import epoch_orders, init_params
 
     workload = wl.get("xor")
     X, Y = wl.dataset(workload).as_lists()

@@ -10,13 +10,18 @@ import torch
 from test_bench import minimal_doc
 
 from bench import adapters, cli, peers, precision, registry, results, summary
-from bench.results import Run
 from bench.prepare import Case
+from bench.results import Run
 from python_impl.arrays import history_diff, layer_diffs
-from python_impl.spec import (AGREEMENT_TOLERANCE, FLOAT32_AGREEMENT_TOLERANCE, NetworkSpec,
-                              TrainConfig, epoch_orders, init_params)
+from python_impl.spec import (
+    AGREEMENT_TOLERANCE,
+    FLOAT32_AGREEMENT_TOLERANCE,
+    NetworkSpec,
+    TrainConfig,
+    epoch_orders,
+    init_params,
+)
 from python_impl.vectorized import Network as NumpyNetwork
-
 
 
 def test_dtype_option_defaults_to_both_and_rejects_unknown_names():
@@ -40,7 +45,6 @@ def test_float32_cases_are_the_batched_workloads_of_the_float32_implementations(
     assert precision.case_dtypes("python", "digits", both) == ["float64"]    # a double
     assert precision.case_dtypes("numpy-loop", "digits", both) == ["float64"]
     assert precision.case_dtypes("fortran", "wide", ["float32"]) == ["float32"]
-    assert precision.run_dtypes({"dtypes": ["float32"]}) == ["float32"]
     assert Case("numpy", "digits", dtype="float32").id == "numpy-digits-float32"
     assert Case("numpy", "digits").id == "numpy-digits"
 

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from datetime import UTC
 
 import pytest
 from test_bench import bench, minimal_doc
@@ -205,7 +206,7 @@ def test_the_catalogue_through_the_real_command_line(tmp_path):
 
 
 def test_every_workload_and_implementation_name_is_known_to_the_schema():
-    from bench.workloads import WORKLOADS  # noqa: PLC0415
+    from bench.workloads import WORKLOADS
 
     assert all(results.known_workload(name) for name in WORKLOADS)
     assert not results.known_workload("width-3")
@@ -498,9 +499,9 @@ def test_skip_hints_name_what_pip_installs_anywhere():
 
 
 def test_version_recorded_and_commit_only_from_a_checkout(monkeypatch, tmp_path):
-    from importlib.metadata import version  # noqa: PLC0415
+    from importlib.metadata import version
 
-    from bench import environment  # noqa: PLC0415
+    from bench import environment
 
     assert environment.project_version() == version("backprop-bench")
     commit, _ = environment.git_state()
@@ -511,10 +512,10 @@ def test_version_recorded_and_commit_only_from_a_checkout(monkeypatch, tmp_path)
 
 def test_summary_rows_follow_the_run_order_not_the_file_order():
     doc = minimal_doc()
-    from bench import workloads as wl  # noqa: PLC0415
+    from bench import workloads as wl
 
     for name in ("width-8", "width-512", "iris"):
-        doc["workloads"][name] = wl.describe(wl.get(name))
+        doc["workloads"][name] = wl.results_entry(wl.get(name))
     doc["run"]["options"]["workloads"] = ["xor", "iris", "width-8", "width-512"]
     doc["workloads"] = dict(sorted(doc["workloads"].items()))     # as saved: sorted keys
     assert [row["workload"] for row in summary.summary_rows(Run(doc))] == [
@@ -535,7 +536,7 @@ def test_the_thread_count_is_the_one_the_libraries_run_with(tmp_path):
 
 
 def test_version_flag(capsys):
-    from importlib.metadata import version  # noqa: PLC0415
+    from importlib.metadata import version
 
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["--version"])
@@ -556,9 +557,9 @@ def test_a_benchmark_json_that_cannot_be_written_stops_the_run_with_one_line(tmp
 
 
 def test_a_thread_count_a_library_cannot_run_is_refused(monkeypatch):
-    import threadpoolctl  # noqa: PLC0415
+    import threadpoolctl
 
-    from bench import environment  # noqa: PLC0415
+    from bench import environment
 
     libraries = [{"user_api": "blas", "prefix": "libopenblas", "num_threads": 64}]
     monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: libraries)
@@ -665,9 +666,9 @@ def test_a_run_from_a_deleted_working_directory(tmp_path):
 def test_runs_started_in_the_same_instant_get_their_own_default_folders(tmp_path, monkeypatch):
     """The clock stopped: every run asks for its default --out at the same instant, and each
     gets a folder of its own (created exclusively), named by the time."""
-    from datetime import datetime, timezone  # noqa: PLC0415
+    from datetime import datetime
 
-    instant = datetime(2026, 11, 28, 5, 0, 0, 123456, tzinfo=timezone.utc)
+    instant = datetime(2026, 11, 28, 5, 0, 0, 123456, tzinfo=UTC)
 
     class Stopped(datetime):
         @classmethod
@@ -822,7 +823,7 @@ def test_a_sigint_after_a_runs_report_is_written_does_not_fail_the_run(tmp_path)
 
 
 def test_a_call_from_python_gets_its_sigint_handler_back(tmp_path):
-    import signal  # noqa: PLC0415
+    import signal
 
     folder = saved(minimal_doc(), tmp_path / "run")
     handler = signal.getsignal(signal.SIGINT)

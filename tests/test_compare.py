@@ -156,7 +156,7 @@ def test_the_compare_rule_is_described_as_stats_decide_applies_it():
     """bench.compare's docstring says the rule stats.decide applies (both runs' median
     intervals apart by more than the effect), not the rejected one (the change's whole
     interval beyond the effect) (issue 19)."""
-    from bench import stats  # noqa: PLC0415
+    from bench import stats
 
     text = " ".join(compare.__doc__.split())
     assert "the whole interval beyond" not in text

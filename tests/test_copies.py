@@ -9,8 +9,8 @@ import multiprocessing
 import pickle
 
 import pytest
-
 from conftest import load, params_as_lists
+
 from python_impl.spec import NetworkSpec, TrainConfig
 
 SPEC = NetworkSpec((3, 5, 2), "tanh", "sigmoid", "mse")

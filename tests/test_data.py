@@ -107,7 +107,7 @@ def test_workload_matches_its_data(name):
     data = wl.dataset(workload)
     assert data.X_train.shape[1] == workload.spec.n_in
     assert data.Y_train.shape[1] == workload.spec.n_out
-    entry = wl.describe(workload)
+    entry = wl.results_entry(workload)
     assert entry["flops_per_epoch"] == flops(workload.spec, data.n_train)
     assert entry["n_train"] == data.n_train and entry["n_test"] == data.n_test
     assert (entry["sweep"] is not None) == name.startswith("width-")

@@ -18,10 +18,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import CONFIG, NAMES, ORDERS, PARAMS, SPEC, X, Y, load, params_as_lists
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import CONFIG, NAMES, ORDERS, PARAMS, SPEC, X, Y, load, params_as_lists
 from python_impl.spec import MAX_COUNT, NetworkSpec, TrainConfig, check_rows, init_params
 
 NAMED = {"X": r"\bX\b", "Y": r"\bY\b", "params": r"\bparams\b", "orders": r"\borders\b",
@@ -678,7 +678,7 @@ initial = {name: [(np.array(W), np.array(b)) for W, b in init_params(spec, seed=
            for name, spec in specs.items()}                  # arrays: read at C speed
 nets = {case[:3]: network(case[0])(specs[case[2]], initial[case[2]], dtype=case[1])
         for case in cases}                                   # one per name, dtype and data
-limit = vm_size() + int(%d)
+limit = vm_size() + int(MEMORY_BUDGET)
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 params = lambda net: [np.asarray(part).tolist() for layer in net.get_params() for part in layer]
 for case in cases:
@@ -691,7 +691,7 @@ for case in cases:
         kind, message = type(exc).__name__, str(exc)
     print(json.dumps([":".join(case), kind, message, params(net) == before]), flush=True)
 print("DONE", flush=True)
-''' % MEMORY_BUDGET
+'''.replace("MEMORY_BUDGET", str(MEMORY_BUDGET))
 
 # (implementation, dtype, data, call) -> the argument named
 MEMORY_CASES = {}

@@ -43,7 +43,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(where, tmp_path, mo
 
 
 def test_results_save_failure_keeps_the_last_good_file(tmp_path, monkeypatch):
-    from test_bench import minimal_doc  # noqa: PLC0415
+    from test_bench import minimal_doc
 
     doc = minimal_doc()
     results.save(doc, tmp_path)

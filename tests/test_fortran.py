@@ -18,8 +18,14 @@ import pytest
 import fortran_impl
 from fortran_impl import Network, network
 from python_impl.arrays import as_orders, history_diff, layer_diffs, rel_diff
-from python_impl.spec import (AGREEMENT_TOLERANCE, NetworkSpec, TrainConfig, check_orders,
-                              epoch_orders, init_params)
+from python_impl.spec import (
+    AGREEMENT_TOLERANCE,
+    NetworkSpec,
+    TrainConfig,
+    check_orders,
+    epoch_orders,
+    init_params,
+)
 
 SOURCES = Path(__file__).resolve().parent.parent / "fortran_impl"
 TRAINERS = network._TRAINERS          # {"float64": trainer, "float32": trainer32}
@@ -264,7 +270,8 @@ SUBPROCESS_SCRIPT = textwrap.dedent(r"""
         ("orders-count", lambda: net.train(X, Y, cfg, [[0, 1, 2, 3]])),
         ("orders-array", lambda: net.train(X, Y, cfg, np.array([[0, 1, 2, 3], [9, 1, 2, 3]]))),
         ("config", lambda: net.train(X, Y, {"epochs": 2})),
-        ("params", lambda: net.set_params([(np.zeros((2, 4)), np.zeros(3)), (np.zeros((4, 1)), [0.0])])),
+        ("params", lambda: net.set_params([(np.zeros((2, 4)), np.zeros(3)),
+                                           (np.zeros((4, 1)), [0.0])])),
         ("diverge", lambda: Network(NetworkSpec((2, 4, 1), "relu", "linear")).train(
             X, [[1e150]] * 4, TrainConfig(epochs=30, learning_rate=10.0))),
         ("matmul-path", lambda: network.set_matmul_path("fast")),

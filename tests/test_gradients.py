@@ -7,11 +7,17 @@ import random
 
 import numpy as np
 import pytest
+from conftest import NAMES, load, params_as_lists
 
-from conftest import load, NAMES, params_as_lists
 from python_impl.arrays import gradient_check
-from python_impl.spec import (GRADIENT_CHECK_TOLERANCE, HIDDEN_ACTIVATIONS,
-                              LOSSES, OUTPUT_ACTIVATIONS, NetworkSpec, init_params)
+from python_impl.spec import (
+    GRADIENT_CHECK_TOLERANCE,
+    HIDDEN_ACTIVATIONS,
+    LOSSES,
+    OUTPUT_ACTIVATIONS,
+    NetworkSpec,
+    init_params,
+)
 
 COMBINATIONS = [(h, o, loss) for h, o, loss in
                 itertools.product(HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, LOSSES)

@@ -1,8 +1,8 @@
 """The Fortran kernels (fortran_impl/kernels.inc, as module kernels in double precision and
 kernels32 in single) against NumPy: every matrix-product form the algorithm uses, on the
 reference loops (with their batch-1 paths) and on BLAS dgemm / sgemm, and the bias, row-sum and
-gather kernels, each in both precisions. The kernels are not wrapped by f2py: a small Fortran program
-compiled here with the extension's own flags calls them on numbers given on its input."""
+gather kernels, each in both precisions. The kernels are not wrapped by f2py: a small Fortran
+program compiled here with the extension's own flags calls them on numbers given on its input."""
 
 import shlex
 import subprocess

@@ -10,8 +10,8 @@ w5..w8 for h1, h2 -> o1, o2 in W2.
 import math
 
 import pytest
-
 from conftest import as_lists
+
 from python_impl.spec import NetworkSpec, TrainConfig
 
 ONE_STEP = TrainConfig(epochs=1, learning_rate=0.5, batch_size=1, shuffle=False)

@@ -10,15 +10,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load
+from test_gradients import DEPTHS, problem
 
 import fortran_impl
-from conftest import load
 from python_impl.arrays import gradient_check, history_diff, layer_diffs, rel_diff
-from python_impl.spec import (AGREEMENT_TOLERANCE, DTYPES, FLOAT32_AGREEMENT_TOLERANCE,
-                              FLOAT32_GRADIENT_CHECK_TOLERANCE, HIDDEN_ACTIVATIONS, LOSSES,
-                              OUTPUT_ACTIVATIONS, NetworkSpec, TrainConfig, epoch_orders,
-                              init_params)
-from test_gradients import DEPTHS, problem
+from python_impl.spec import (
+    AGREEMENT_TOLERANCE,
+    DTYPES,
+    FLOAT32_AGREEMENT_TOLERANCE,
+    FLOAT32_GRADIENT_CHECK_TOLERANCE,
+    HIDDEN_ACTIVATIONS,
+    LOSSES,
+    OUTPUT_ACTIVATIONS,
+    NetworkSpec,
+    TrainConfig,
+    epoch_orders,
+    init_params,
+)
 
 FLOAT32 = ("numpy", "fortran")        # the implementations that offer float32
 EPS32 = float(np.finfo(np.float32).eps)

@@ -6,14 +6,29 @@ import math
 
 import numpy as np
 import pytest
+from conftest import (
+    NAMES,
+    ORACLE,
+    OTHERS,
+    as_lists,
+    assert_history_close,
+    assert_params_close,
+    load,
+    params_as_lists,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import (NAMES, OTHERS, ORACLE, as_lists, assert_history_close,
-                      assert_params_close, load, params_as_lists)
 from python_impl.arrays import rel_diff
-from python_impl.spec import (AGREEMENT_TOLERANCE, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS,
-                              NetworkSpec, TrainConfig, init_params)
+from python_impl.spec import (
+    AGREEMENT_TOLERANCE,
+    HIDDEN_ACTIVATIONS,
+    LOSSES,
+    OUTPUT_ACTIVATIONS,
+    NetworkSpec,
+    TrainConfig,
+    init_params,
+)
 
 SETTINGS = settings(max_examples=25, deadline=None)
 # Random data can make a result much smaller than the O(1) numbers it is computed from (for

@@ -7,8 +7,8 @@ import copy
 
 import pypdf
 import pytest
-
 import report_fixture
+
 import reports
 from bench import results as bench_results
 from bench.results import Run

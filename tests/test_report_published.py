@@ -18,16 +18,16 @@ def doc_with_published():
     """The report fixture with nielsen's published entry on its mnist-shaped workload (any
     workload may carry one)."""
     doc = copy.deepcopy(results_doc())
-    doc["workloads"]["mnist-shaped"]["published"] = wl.describe(wl.get("nielsen"))["published"]
+    doc["workloads"]["mnist-shaped"]["published"] = wl.results_entry(wl.get("nielsen"))["published"]
     return doc
 
 
 def test_the_nielsen_workload_saves_nielsens_published_accuracy():
-    entry = wl.describe(wl.get("nielsen"))
+    entry = wl.results_entry(wl.get("nielsen"))
     assert entry["published"]["test_accuracy"] == 0.9542
     assert "Epoch 28" in entry["published"]["source"]
     assert "50,000" in entry["published"]["setting"]
-    assert "published" not in wl.describe(wl.get("digits"))
+    assert "published" not in wl.results_entry(wl.get("digits"))
 
 
 def test_a_published_entry_is_validated():

@@ -3,22 +3,22 @@ partial results, reproducible bytes, a rendered page, and the comparison of two 
 
 from __future__ import annotations
 
-import re
 import copy
 import math
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pypdf
 import pytest
-
 import report_fixture
+
 import reports
 from bench import compare as bench_compare
 from bench import results as bench_results
-from reports import build, compare, fmt
 from bench.results import Run
+from reports import build, compare, fmt
 from reports.data import crossovers, loglog_slope
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,7 +99,7 @@ def test_a_bug_in_a_section_raises_instead_of_becoming_a_note(doc, tmp_path, mon
                                                              error):
     """The sections read validated results: what raises there is a bug, to be seen, not a
     page saying the section could not be drawn (issue 19)."""
-    from reports import answer, speed  # noqa: PLC0415
+    from reports import answer, speed
 
     def broken(*args):
         raise error("a bug in a section")
@@ -190,8 +190,8 @@ def test_methodology_shows_where_the_time_goes(report_text, doc):
     text = " ".join(report_text.split())
     assert "Where the time goes (profiles)" in text
     profiles = doc["profiles"]
-    for impl, entries in profiles.items():
-        for workload, entry in entries.items():
+    for entries in profiles.values():
+        for entry in entries.values():
             for item in entry.get("top", []):
                 assert item["function"] in text, item["function"]
                 assert fmt.percent(item["share"]) in text
@@ -209,7 +209,7 @@ LOOP_TARGET = "numpy on mnist-shaped: \u2265 10\u00d7 faster than numpy-loop"
 
 
 def test_speed_targets_read_the_per_sample_loop(report_text, doc):
-    from reports import efficiency  # noqa: PLC0415
+    from reports import efficiency
 
     run = Run(doc)
     ratio, low, high = run.ratio("mnist-shaped", "numpy-loop", "numpy")
@@ -233,7 +233,7 @@ def test_speed_targets_read_the_per_sample_loop(report_text, doc):
 
 def test_the_targets_are_data(doc):
     """The goals come from reports/targets.toml: a changed goal changes the verdict."""
-    from reports import efficiency  # noqa: PLC0415
+    from reports import efficiency
 
     run = Run(doc)
     goals = efficiency.load_targets()
@@ -256,7 +256,7 @@ def test_the_targets_are_data(doc):
 
 
 def test_verdict_rule():
-    from reports.data import verdict  # noqa: PLC0415
+    from reports.data import verdict
 
     assert verdict(35, 31, 40, 30) == "met"
     assert verdict(25, 20, 29, 30) == "not met"
@@ -284,7 +284,7 @@ def test_ratios_are_read_in_one_place_and_turned_round(doc):
 
 
 def test_thread_targets_read_the_runs_own_more_threads_results(report_text, doc):
-    from reports import efficiency  # noqa: PLC0415
+    from reports import efficiency
 
     run = Run(doc)
     rows = {target: rest for target, *rest in efficiency.threads_rows(run)}
@@ -341,7 +341,7 @@ def test_thread_targets_read_the_runs_own_more_threads_results(report_text, doc)
 
 
 def test_python_target_names_the_measured_floor_and_why(report_text, doc):
-    from reports import efficiency  # noqa: PLC0415
+    from reports import efficiency
 
     run = Run(doc)
     per_step = run.median("python", "xor") / 4
@@ -483,7 +483,7 @@ def test_time_format(seconds, text):
 def test_the_terminal_and_the_pdf_write_a_duration_alike():
     """One rule (bench.results.units.time) for bench's terminal and the reports; only what a
     missing value prints as differs."""
-    from bench import summary  # noqa: PLC0415
+    from bench import summary
 
     for seconds in (4.3e-7, 3.134e-5, 9.9996e-4, 0.75, 1.006, 1417.4, 7200.0):
         assert summary.fmt_time(seconds) == fmt.time(seconds)
@@ -547,7 +547,7 @@ def old_report(doc, tmp_path_factory):
 def test_no_text_overlaps_or_leaves_the_page(report, old_report):
     """Every page, charts included: no word's box overlaps another's (a label across a label,
     a superscript into the next line), and no word runs past the side margins."""
-    from reports.style import MARGIN_X, PAGE  # noqa: PLC0415
+    from reports.style import MARGIN_X, PAGE
 
     for path in (report[0], old_report):
         for number, words in enumerate(word_boxes(path), start=1):
@@ -561,7 +561,7 @@ def stroked_segments(reader, page):
     """([(order, (x0, y0), (x1, y1))] of the stroked line segments of a page, in page
     coordinates, and [(order, x0, y0, x1, y1)] of the white rectangles painted on it), read
     from the page's content stream (q/Q, cm, m, l, h, re; S/s/B/b stroke, f/F fill)."""
-    from pypdf.generic import ContentStream  # noqa: PLC0415
+    from pypdf.generic import ContentStream
 
     ctm, stack, path, current, start, white = (1, 0, 0, 1, 0, 0), [], [], None, None, False
     segments, masks = [], []
@@ -645,8 +645,8 @@ def test_no_line_runs_through_text_on_any_page(report, old_report):
 def _drawing_parts(node, transform=(1, 0, 0, 1, 0, 0)):
     """(strings [(x0, y0, x1, y1, text)], segments [(x0, y0, x1, y1)]) of a drawing, in its
     coordinates (rotated text as its rotated box)."""
-    from reportlab.graphics.shapes import Group, Line, PolyLine, String, mmult  # noqa: PLC0415
-    from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: PLC0415
+    from reportlab.graphics.shapes import Group, Line, PolyLine, String, mmult
+    from reportlab.pdfbase.pdfmetrics import stringWidth
 
     def at(x, y):
         a, b, c, d, e, f = transform
@@ -662,7 +662,8 @@ def _drawing_parts(node, transform=(1, 0, 0, 1, 0, 0)):
         elif isinstance(item, String):
             w = stringWidth(item.text, item.fontName, item.fontSize)
             x = item.x - {"start": 0, "middle": w / 2, "end": w}[item.textAnchor]
-            corners = [at(x, item.y - 0.2 * item.fontSize), at(x + w, item.y + 0.72 * item.fontSize)]
+            corners = [at(x, item.y - 0.2 * item.fontSize),
+                       at(x + w, item.y + 0.72 * item.fontSize)]
             xs, ys = [p[0] for p in corners], [p[1] for p in corners]
             strings.append((min(xs), min(ys), max(xs), max(ys), item.text))
         elif isinstance(item, Line):
@@ -681,7 +682,7 @@ def _crosses(segment, box, steps=60):
 
 
 def chart_drawings(doc):
-    from reports import agreement, answer, efficiency, scaling  # noqa: PLC0415
+    from reports import agreement, answer, efficiency, scaling
 
     run = Run(doc)
     drawings = {"page 1": answer.figure(run)[0], "efficiency": efficiency.chart(run),
@@ -743,7 +744,7 @@ def test_each_font_face_is_embedded_once_and_the_report_is_small(report):
 def test_every_page_but_a_sections_last_is_at_least_half_full(report):
     """Rendered pages: the ink reaches past the middle of the text frame on every page except
     the last page of each section."""
-    from reports.style import MARGIN_BOTTOM, MARGIN_TOP, PAGE  # noqa: PLC0415
+    from reports.style import MARGIN_BOTTOM, MARGIN_TOP, PAGE
 
     path, reader = report
     starts = {reader.get_destination_page_number(item) for item in reader.outline
@@ -803,7 +804,7 @@ LONG_PATH = "/tmp/" + "/".join(["d" * 250] * 11)     # a run folder of about 2,8
 def test_a_very_long_path_wraps_or_is_shortened_never_a_layout_error(doc, tmp_path):
     """A run whose folder path is ~2,800 characters: the compare report and the run's own
     report build, the path shortened with an ellipsis in tables, and no word leaves a page."""
-    from reports.style import MARGIN_X, PAGE  # noqa: PLC0415
+    from reports.style import MARGIN_X, PAGE
 
     other = report_fixture.second_machine(doc)
     other["run"]["command"] = f"python -m bench run --out {LONG_PATH}"
@@ -849,7 +850,7 @@ TIME_SPANS = [(1e-8, 3e3), (1e-12, 1e7), (1e-12, 3e-12), (2e-9, 3e-9), (1e-4, 1e
 def test_page_one_time_axis_labels_never_overlap_or_leave_the_figure(doc, low, high):
     """The schema's times run from 1 ps to 1e7 s: at any span the page-1 axis labels keep
     apart and inside the figure (10 ns to 3,000 s touched and cut the last)."""
-    from reports import answer  # noqa: PLC0415
+    from reports import answer
 
     doc = copy.deepcopy(doc)
     _timed_at(doc, "fortran", "xor", low)
@@ -862,7 +863,7 @@ def test_page_one_time_axis_labels_never_overlap_or_leave_the_figure(doc, low, h
 @pytest.mark.parametrize(("low", "high"), TIME_SPANS)
 @pytest.mark.parametrize("width", [240, 495])
 def test_line_chart_axis_labels_never_overlap_or_leave_the_chart(low, high, width):
-    from reports.charts import line_chart  # noqa: PLC0415
+    from reports.charts import line_chart
 
     style = {"colour": INK_FOR_TEST, "dash": None, "marker": "FilledCircle"}
     for x_log, xs in ((True, [8, 1024]), (False, [1, 2_000_000])):
@@ -873,7 +874,7 @@ def test_line_chart_axis_labels_never_overlap_or_leave_the_chart(low, high, widt
 
 
 def _ink():
-    from reports.style import INK  # noqa: PLC0415
+    from reports.style import INK
     return INK
 
 

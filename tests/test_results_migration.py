@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pypdf
 import pytest
-
 import report_fixture
+
 from bench import cli, results
 from bench import compare as bench_compare
 

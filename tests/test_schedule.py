@@ -45,7 +45,9 @@ def test_a_load_shared_within_cycles_leaves_the_paired_ratio_exact():
     clock, log = FakeClock(), []
     times = {"a": 1.0, "b": 4.0}
     # the load changes every cycle (two rounds), as bursts on the other core would
-    load = lambda position: 1.0 + (position // 2) % 3  # noqa: E731
+    def load(position):
+        return 1.0 + (position // 2) % 3
+
     sampling = schedule.interleave(times, make_round(clock, times, log, load), RULES, clock)
     ratio = sampling.ratio("b", "a")
     assert ratio.value == pytest.approx(4.0) and ratio.half_width == pytest.approx(0.0)
@@ -55,7 +57,10 @@ def test_a_load_shared_within_cycles_leaves_the_paired_ratio_exact():
 def test_noise_runs_until_the_budget():
     clock, log = FakeClock(), []
     times = {"a": 1.0, "b": 1.0}
-    noise = lambda position: 1.0 + 0.5 * ((position * 7919) % 13) / 13  # noqa: E731
+
+    def noise(position):
+        return 1.0 + 0.5 * ((position * 7919) % 13) / 13
+
     rules = schedule.Rules(min_cycles=6, max_cycles=1000, budget_seconds=40.0)
     sampling = schedule.interleave(times, make_round(clock, times, log, noise), rules, clock)
     assert sampling.stopped == "budget"
@@ -66,7 +71,10 @@ def test_noise_runs_until_the_budget():
 def test_max_cycles_bounds_the_run_and_min_cycles_always_run():
     clock, log = FakeClock(), []
     times = {"a": 1.0, "b": 1.0}
-    noise = lambda position: 1.0 + ((position * 31) % 7) / 7  # noqa: E731
+
+    def noise(position):
+        return 1.0 + ((position * 31) % 7) / 7
+
     rules = schedule.Rules(min_cycles=6, max_cycles=8, budget_seconds=1e9, warmup_cycles=0)
     sampling = schedule.interleave(times, make_round(clock, times, log, noise), rules, clock)
     assert sampling.stopped == "max_cycles" and sampling.cycles == 8

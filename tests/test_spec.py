@@ -11,7 +11,6 @@ import pytest
 from python_impl import spec as S
 from python_impl.spec import NetworkSpec, TrainConfig
 
-
 # NetworkSpec -----------------------------------------------------------------------------
 
 def test_spec_defaults_and_normalisation():

@@ -53,7 +53,7 @@ def test_half_width_is_relative_and_takes_the_wider_side():
 def test_an_estimate_is_one_thing_from_the_statistics_to_the_saved_ratio():
     """stats computes the Estimate that results files save and the model reads back: one
     class (bench.results), and one inversion, find_ratio's for a ratio saved the other way."""
-    from bench import results  # noqa: PLC0415
+    from bench import results
 
     assert stats.Estimate is results.Estimate
     doc = {"ratios": [{"workload": "xor", "numerator": "a", "numerator_dtype": "float64",

@@ -13,8 +13,7 @@ import pytest
 from bench import settings
 from bench import workloads as wl
 from bench.implementations import IMPLEMENTATIONS
-from bench.prepare import Case
-from bench.prepare import Preparer
+from bench.prepare import Case, Preparer
 
 
 def spy_class(Network, calls):

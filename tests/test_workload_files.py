@@ -247,7 +247,7 @@ def test_the_examples_load():
     data = wl.dataset(clusters)
     assert (data.n_train, data.n_test, data.n_classes) == (240, 60, 4)
     assert data.X_train.shape == (240, 16)
-    assert wl.describe(clusters)["data"]["synthetic"] is True
+    assert wl.results_entry(clusters)["data"]["synthetic"] is True
 
 
 def test_optional_keys_take_the_contracts_defaults(tmp_path):
@@ -268,7 +268,7 @@ def test_the_csv_is_relative_to_the_toml_file_not_the_working_folder(tmp_path, m
     path = write(folder)
     monkeypatch.chdir(tmp_path)
     workload = wf.load(Path("defs") / "tiny.toml")
-    entry = wl.describe(workload)["user"]
+    entry = wl.results_entry(workload)["user"]
     assert entry["file"] == str(path)
     assert entry["definition"]["data"]["csv"] == str(folder / "tiny.csv")
 
@@ -340,7 +340,7 @@ def test_a_builtin_set_is_the_shipped_one_as_the_built_ins_use_it(tmp_path):
     toml = TOML.replace(DATA, '[data]\nbuiltin = "iris"\n')
     workload = wf.load(write(tmp_path, toml, None))
     assert wl.dataset(workload) is wl.load_data("iris")
-    entry = wl.describe(workload)
+    entry = wl.results_entry(workload)
     source, licence, synthetic = wl.DATA_SOURCES["iris"]
     assert entry["data"] == {"name": "iris", "source": source, "licence": licence,
                              "synthetic": synthetic}
@@ -366,18 +366,18 @@ def test_the_saved_definition_rebuilds_the_workload_without_the_file(tmp_path, s
             "builtin": TOML.replace(DATA, '[data]\nbuiltin = "iris"\n')}[source]
     path = write(tmp_path, toml)
     workload = wf.load(path)
-    entry = json.loads(json.dumps(wf.describe(workload)))  # as results.json keeps it
+    entry = json.loads(json.dumps(wl.results_entry(workload)))  # as results.json keeps it
     path.unlink()
     rebuilt = wf.from_definition(**entry["user"])
     assert rebuilt == workload
     same_data(wl.dataset(rebuilt), wl.dataset(workload))
-    assert json.dumps(wl.describe(rebuilt)) == json.dumps(wl.describe(workload))
+    assert json.dumps(wl.results_entry(rebuilt)) == json.dumps(wl.results_entry(workload))
     assert wf.from_definition(entry["user"]["definition"], entry["user"]["data_sha256"]) == workload
 
 
 def test_a_changed_or_missing_data_file_is_named(tmp_path):
     path = write(tmp_path)
-    entry = wf.describe(wf.load(path))["user"]
+    entry = wl.results_entry(wf.load(path))["user"]
     csv_path = tmp_path / "tiny.csv"
     assert entry["data_sha256"] == wl.file_sha256(csv_path)
     csv_path.write_text(CSV.replace("0.5,", "0.6,", 1), encoding="utf-8")
@@ -392,7 +392,7 @@ def test_a_changed_or_missing_data_file_is_named(tmp_path):
 
 
 def test_a_saved_definition_is_checked_as_a_file_is(tmp_path):
-    entry = wf.describe(wf.load(write(tmp_path)))["user"]
+    entry = wl.results_entry(wf.load(write(tmp_path)))["user"]
     entry["definition"]["epochs"] = None
     with pytest.raises(wf.WorkloadFileError,
                        match=r"tiny\.toml \(as saved\): epochs: must be an integer"):
@@ -416,7 +416,8 @@ def test_a_registered_workload_is_known_to_get_dataset_and_describe(tmp_path, re
     registry.register(wf.load(tmp_path / "tiny.toml"))  # the same again: no change
     assert registry.get("tiny") is workload
     assert registry.dataset(registry.get("tiny")).n_train == 12
-    assert registry.describe(registry.get("tiny"))["user"]["file"] == str(tmp_path / "tiny.toml")
+    entry = registry.results_entry(registry.get("tiny"))
+    assert entry["user"]["file"] == str(tmp_path / "tiny.toml")
     with pytest.raises(KeyError, match=r"known: xor, .*, width-1024, tiny\W*$"):
         registry.get("nothing")
     other = wf.load(write(tmp_path, TOML.replace("epochs = 3", "epochs = 4")))
@@ -429,6 +430,6 @@ def test_a_registered_workload_is_known_to_get_dataset_and_describe(tmp_path, re
 def test_the_built_in_workloads_describe_byte_identically():
     """The built-ins' entries as they were before user workloads existed (the golden file was
     written by bench/workloads.py as of commit 21bdd5a, before its hooks for them)."""
-    described = {name: wl.describe(workload) for name, workload in wl.WORKLOADS.items()}
+    described = {name: wl.results_entry(workload) for name, workload in wl.WORKLOADS.items()}
     assert json.dumps(described, indent=1) + "\n" == GOLDEN.read_text(encoding="utf-8")
     assert all(workload.user is None for workload in wl.WORKLOADS.values())

@@ -13,23 +13,36 @@
     docs       docs/results.md, written from the schema
 """
 
-from bench.registry import IMPLEMENTATIONS, kind
-from bench.results.document import (find_ratio, find_result, new_results, put_gain, put_ratio,
-                                    put_result)
+from bench.registry import OWN, kind
+from bench.results.document import (
+                                    find_ratio,
+                                    find_result,
+                                    new_results,
+                                    put_gain,
+                                    put_ratio,
+                                    put_result,
+)
 from bench.results.estimate import Estimate
 from bench.results.fields import ResultsError
 from bench.results.migrate import migrate
 from bench.results.model import Run, impl_key, marked
-from bench.results.schema import (FLOAT32, MORE_THREADS, RESULTS_FILE, SCHEMA_VERSION,
-                                  THREADED_IMPLEMENTATIONS, THREADED_WORKLOADS, TIMED_STATUSES,
-                                  known_workload)
+from bench.results.schema import (
+                                    FLOAT32,
+                                    MORE_THREADS,
+                                    RESULTS_FILE,
+                                    SCHEMA_VERSION,
+                                    THREADED_IMPLEMENTATIONS,
+                                    THREADED_WORKLOADS,
+                                    TIMED_STATUSES,
+                                    known_workload,
+)
 from bench.results.store import dumps, load, results_path, save, write_file
 from bench.results.validate import validate
 
 __all__ = [
-    "FLOAT32", "IMPLEMENTATIONS", "MORE_THREADS", "RESULTS_FILE", "SCHEMA_VERSION",
+    "FLOAT32", "MORE_THREADS", "OWN", "RESULTS_FILE", "SCHEMA_VERSION",
     "THREADED_IMPLEMENTATIONS", "THREADED_WORKLOADS", "TIMED_STATUSES", "Estimate",
     "ResultsError", "Run", "dumps", "find_ratio", "find_result", "impl_key", "kind",
-    "known_workload", "load", "marked", "migrate", "new_results", "put_gain", "put_ratio", "put_result",
-    "results_path", "save", "validate", "write_file",
+    "known_workload", "load", "marked", "migrate", "new_results", "put_gain", "put_ratio",
+    "put_result", "results_path", "save", "validate", "write_file",
 ]

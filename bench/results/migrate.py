@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import itertools
 
-from bench.results.schema import (FLOAT64, MORE_THREADS, SCHEMA_VERSION, TIMED_STATUSES)
+from bench.results.schema import FLOAT64, MORE_THREADS, SCHEMA_VERSION, TIMED_STATUSES
 from bench.results.validate import version_of
 
 # The format's history, one line per version (docs/results.md prints it).

@@ -13,14 +13,14 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from bench.registry import IMPLEMENTATIONS, PEERS, REFERENCE
-from bench.results.units import when
+from bench.registry import OWN, PEERS, REFERENCE
 from bench.results.document import find_ratio, find_result
 from bench.results.estimate import Estimate
 from bench.results.schema import FLOAT32, FLOAT64, MORE_THREADS, TIMED_STATUSES
+from bench.results.units import when
 from bench.results.validate import validate
 
-ORDER = IMPLEMENTATIONS + PEERS     # the order of every table: the project's three, then peers
+ORDER = OWN + PEERS     # the order of every table: the project's three, then peers
 # how a table marks an implementation that is not one of the project's own, by its kind
 MARKS = {"peer": " (peer)", "external": " (external)"}
 
@@ -37,8 +37,8 @@ class Interval(NamedTuple):
 def impl_key(name):
     """Table order: the project's three, then implementations from outside it (by name), then
     the peers."""
-    if name in IMPLEMENTATIONS:
-        return (0, IMPLEMENTATIONS.index(name), name)
+    if name in OWN:
+        return (0, OWN.index(name), name)
     if name in PEERS:
         return (2, PEERS.index(name), name)
     return (1, 0, name)
@@ -128,7 +128,7 @@ class Run:
 
     def not_requested(self):
         """The project's implementations this run was not asked to run."""
-        return [name for name in IMPLEMENTATIONS if name not in self.requested()
+        return [name for name in OWN if name not in self.requested()
                 and name not in self.implementations()]
 
     def ordered_workloads(self):

@@ -10,9 +10,26 @@ schema does not name are let through unread.
 from __future__ import annotations
 
 from bench.registry import ALL, kind
-from bench.results.fields import (Anything, Boolean, Const, Integer, Key, List, Map, Name,
-                                  Names, Number, Object, Rule, Seconds, Text, Timestamp, Tree,
-                                  member, show)
+from bench.results.fields import (
+    Anything,
+    Boolean,
+    Const,
+    Integer,
+    Key,
+    List,
+    Map,
+    Name,
+    Names,
+    Number,
+    Object,
+    Rule,
+    Seconds,
+    Text,
+    Timestamp,
+    Tree,
+    member,
+    show,
+)
 from python_impl.spec import DTYPES
 
 SCHEMA = "backprop-bench-results"
