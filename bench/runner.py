@@ -142,11 +142,11 @@ def methodology(settings):
                         "they took more than the cores the benchmark left free (the CPU count "
                         f"less its threads) by {machine.HEAVY_MARGIN_CORES:g}, they took time "
                         "from the benchmark itself, and its results are flagged as measured "
-                        "under heavy interference (bench compare calls no change on them); a "
+                        "under heavy interference (bench compare leaves them undecided); a "
                         "fixed pure-Python loop (the canary, about 2 ms) is timed once in every "
                         "cycle too, so that a machine that itself ran slower (a host that "
                         "throttles this one shows in no counter here) is seen: bench compare "
-                        "calls no change on a workload whose canary changed",
+                        "leaves a workload whose canary changed undecided",
         "memory": measure.MEMORY_NOTES,
         "settings": settings.as_dict(),
         "profiling": profiles.METHOD_NOTE.format(
