@@ -98,8 +98,9 @@ def _sampling(doc, section):
 
 def machine_change(old_doc, new_doc, workload, min_effect, section=None):
     """How much faster or slower the machine itself ran while the workload was timed in the
-    new run than in the old, when the canary (bench.machine.canary, timed in every cycle)
-    moved: significantly, by more than min_effect in its estimate (stats.moved); else None."""
+    new run than in the old, when the canary (bench.machine.canary, or parallel_canary on as
+    many threads in the more_threads section; timed in every cycle) moved: significantly, by
+    more than min_effect in its estimate (stats.moved); else None."""
     samples = [(_sampling(doc, section).get(workload) or {}).get("canary") or []
                for doc in (old_doc, new_doc)]
     if min(len(s) for s in samples) < stats.MIN_SAMPLES:
@@ -107,8 +108,10 @@ def machine_change(old_doc, new_doc, workload, min_effect, section=None):
     ratio = stats.moved(*samples, min_effect)      # the alarm's rule, not decide's
     if ratio is None:
         return None
-    return (f"the machine itself ran {ratio:.3g}x as slow in the new run (a fixed "
-            f"pure-Python loop timed in the same cycles)")
+    what = ("a fixed pure-Python loop" if section is None
+            else "a fixed piece of work on as many threads")
+    return (f"the machine itself ran {ratio:.3g}x as slow in the new run ({what} timed in "
+            f"the same cycles)")
 
 
 def case_label(row):

@@ -7,7 +7,9 @@ and /sys; every figure is None where the file is missing. Standard library only.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -85,12 +87,35 @@ def canary(loops=20_000):
     """Seconds of a fixed piece of pure-Python work (about 2 ms here): timed once in every
     cycle beside the implementations, it shows how fast the machine itself ran, which the
     kernel's counters cannot (a host that throttles or overcommits this virtual machine
-    reports no steal time here). bench compare calls no change on a workload whose canary
-    changed. No BLAS, no NumPy: a slower BLAS (OPENBLAS_CORETYPE) leaves it alone."""
+    reports no steal time here). bench compare leaves a workload whose canary changed
+    undecided. No BLAS, no NumPy: a slower BLAS (OPENBLAS_CORETYPE) leaves it alone."""
     start = time.perf_counter()
     total = 0
     for i in range(loops):
         total += i * i % 7
+    return time.perf_counter() - start
+
+
+# the parallel canary's work: sha256 of this buffer, which hashlib hashes without the GIL
+_PARALLEL_CANARY_BYTES = bytes(1 << 20)
+
+
+def parallel_canary(threads, rounds=4):
+    """Seconds of a fixed piece of work done on `threads` threads at once (each hashes a
+    megabyte `rounds` times; hashlib lets go of the GIL for it): the canary of the timings
+    with more threads. The single-threaded canary cannot see a second virtual CPU that the
+    host gives less of (a sibling of the same physical core, a CPU quota): two BLAS threads
+    then run no faster than one, and this takes longer. Standard library only."""
+    def work():
+        for _ in range(rounds):
+            hashlib.sha256(_PARALLEL_CANARY_BYTES).digest()
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
     return time.perf_counter() - start
 
 

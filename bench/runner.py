@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import gc
 import itertools
 import os
@@ -146,7 +147,9 @@ def methodology(settings):
                         "fixed pure-Python loop (the canary, about 2 ms) is timed once in every "
                         "cycle too, so that a machine that itself ran slower (a host that "
                         "throttles this one shows in no counter here) is seen: bench compare "
-                        "leaves a workload whose canary changed undecided",
+                        "leaves a workload whose canary changed undecided; the timings with more "
+                        "threads have a canary on as many threads (hashing, which runs without "
+                        "the GIL), which sees a second core that the host gives less of",
         "memory": measure.MEMORY_NOTES,
         "settings": settings.as_dict(),
         "profiling": profiles.METHOD_NOTE.format(
@@ -400,10 +403,18 @@ class Runner:
         with machine.OtherLoad(threads) as load:
             sampling = schedule.interleave(arms, run_round, rules, time.perf_counter,
                                            seed=zlib.crc32(workload.encode()),
-                                           probe=machine.canary)
+                                           probe=self.canary(cases))
         entry = dict(sampling.as_dict(rules), arms=[case.id for case in arms],
                      canary=sampling.probe, **load.figures)
         return sampling, entry
+
+    def canary(self, cases):
+        """The probe timed in every cycle of a group: the single-threaded canary, or for a
+        group with more threads the parallel one on as many threads (bench.machine)."""
+        threads = max(case.threads or self.threads for case in cases)
+        if threads == 1:
+            return machine.canary
+        return functools.partial(machine.parallel_canary, threads)
 
     def record_group(self, cases, arms, prepared, failed, sampling, entry, spent):
         """Put the group's results, ratios and sampling into the document and its rounds into

@@ -65,3 +65,33 @@ def test_pytest_benchmarks_own_compare_reads_the_record(failed_run):
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "test_train[numpy-xor]" in done.stdout
+
+
+def test_a_group_with_more_threads_has_its_canary_on_as_many_threads(tmp_path):
+    # the single-threaded canary cannot see a second core the host gives less of; the
+    # more_threads groups are probed by a fixed piece of work on as many threads
+    from bench import machine, runner, settings
+    from bench.prepare import Case
+
+    options = {"threads": 1, "also_threads": 2, "implementations": ["numpy"],
+               "workloads": ["wide"], "dtypes": ["float64"], "quick": True}
+    session = runner.Runner(tmp_path, options, settings.QUICK_SETTINGS, "bench run", [])
+    assert session.canary([Case("numpy", "wide")]) is machine.canary
+    probe = session.canary([Case("numpy", "wide", 1), Case("numpy", "wide", 2)])
+    assert probe.func is machine.parallel_canary and probe.args == (2,)
+    assert probe() > 0.0
+
+
+def test_the_parallel_canary_does_the_same_work_on_every_thread(monkeypatch):
+    from bench import machine
+
+    hashed = []
+    real = machine.hashlib.sha256
+
+    def counting(data):
+        hashed.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(machine.hashlib, "sha256", counting)
+    machine.parallel_canary(3, rounds=2)
+    assert hashed == [1 << 20] * 6
