@@ -210,36 +210,35 @@ class Preparer:
         prefix of the data (a partial case's, or a prefix as long as the others' rounds when
         its whole epoch is longer). Notes what a round times in result."""
         config, n_batches = workload.config, workload.n_batches(data.n_train)
-        X, Y = precision.inputs(*adapters.get(impl).inputs(data), dtype)
-        if status == "partial":
-            timed_batches = prefix // config.batch_size
-            result["timed_batches"] = timed_batches
-            result["notes"] = [f"timed {timed_batches} of {n_batches} batches per epoch "
-                               f"({prefix} of {data.n_train} samples); per-epoch figures "
-                               f"scaled by {data.n_train / prefix:.4g}; loss and history are "
-                               "of that prefix; accuracies not measured"]
-            X, Y, prefix_config, _ = self.training_set(workload, data, impl, prefix, dtype)
-            return X, Y, prefix_config, 1, data.n_train / prefix
         epoch_estimate = run.seconds / config.epochs
         round_target = self.settings.max_partial_round_seconds
-        if adapters.get(impl).budgeted and epoch_estimate > round_target > 0 and n_batches > 1:
+        if status == "partial":
+            timed_batches = prefix // config.batch_size
+            note = (f"timed {timed_batches} of {n_batches} batches per epoch "
+                    f"({prefix} of {data.n_train} samples); per-epoch figures scaled by "
+                    f"{data.n_train / prefix:.4g}; loss and history are of that prefix; "
+                    "accuracies not measured")
+        elif (adapters.get(impl).budgeted and epoch_estimate > round_target > 0
+              and n_batches > 1):
             # whole epochs untimed, but a round of a budgeted implementation is a prefix of
             # epoch 1's batches as long as the others' rounds, so that the rounds of a cycle
             # stay close together in time (one long round would part the others')
             batch_seconds = epoch_estimate / n_batches
             timed_batches = max(1, min(n_batches - 1, int(round_target / batch_seconds)))
             prefix = timed_batches * config.batch_size
-            result["timed_batches"] = timed_batches
-            result["notes"] = [f"timed {timed_batches} of {n_batches} batches per round (the "
-                               f"first {prefix} samples of epoch 1), scaled to an epoch by "
-                               f"{data.n_train / prefix:.4g}; the untimed run, agreement, loss "
-                               "and accuracies are of whole epochs"]
-            X, Y, prefix_config, _ = self.training_set(workload, data, impl, prefix, dtype)
-            return X, Y, prefix_config, 1, data.n_train / prefix
-        epochs_per_round = measure.epochs_per_round(epoch_estimate, self.settings)
-        X, Y, _, _ = self.training_set(workload, data, impl, None, dtype)
-        return (X, Y, dataclasses.replace(config, epochs=epochs_per_round), epochs_per_round,
-                1.0 / epochs_per_round)
+            note = (f"timed {timed_batches} of {n_batches} batches per round (the first "
+                    f"{prefix} samples of epoch 1), scaled to an epoch by "
+                    f"{data.n_train / prefix:.4g}; the untimed run, agreement, loss and "
+                    "accuracies are of whole epochs")
+        else:
+            epochs_per_round = measure.epochs_per_round(epoch_estimate, self.settings)
+            X, Y, _, _ = self.training_set(workload, data, impl, None, dtype)
+            return (X, Y, dataclasses.replace(config, epochs=epochs_per_round),
+                    epochs_per_round, 1.0 / epochs_per_round)
+        result["timed_batches"] = timed_batches
+        result["notes"] = [note]
+        X, Y, prefix_config, _ = self.training_set(workload, data, impl, prefix, dtype)
+        return X, Y, prefix_config, 1, data.n_train / prefix
 
     def outcome(self, run, agreement, phases, status, X, data, adapter, dtype):
         """The result's fields from the untimed run: loss, history, memory, agreement, and
