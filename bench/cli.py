@@ -267,10 +267,7 @@ def plan_options(args):
         impls += [name for name in registry.PEERS if name not in impls]
     else:
         impls = [name for name in impls if name not in registry.PEERS or args.impl]
-    threads = 1 if args.threads is None else args.threads
-    if not 1 <= threads <= max_threads():
-        raise UsageError(f"argument --threads: must be from 1 to {max_threads()}, not "
-                         f"{threads}")
+    threads = 1 if args.threads is None else args.threads   # in range: _thread_count
     users = _user_workloads(args.workload_file, threads)
     workloads = _names(args.workload, {"all": list(WORKLOADS) + users, "sweep": list(SWEEP)},
                        "workload", "--workload")
@@ -278,9 +275,6 @@ def plan_options(args):
         workloads = list(QUICK if args.quick else WORKLOADS) + users
     also = min(available_cpus(), max_threads()) if args.also_threads is None \
         else args.also_threads
-    if not 0 <= also <= max_threads():
-        raise UsageError(f"argument --also-threads: must be from 0 to {max_threads()}, not "
-                         f"{also}")
     return {"quick": bool(args.quick), "threads": threads,
             "also_threads": also if also > threads else 0,
             "peers": any(name in registry.PEERS for name in impls),
@@ -338,11 +332,15 @@ def _path_problem(path):
     """Why path cannot be an output folder (None if it can be, or be made)."""
     if path.exists() and not path.is_dir():
         return f"{path} is a file, not a folder"
+    return _parent_problem(path)
+
+
+def _parent_problem(path):
+    """Why path cannot be made where it lies: its nearest existing parent is a file (None if
+    that parent is a folder)."""
     for parent in path.parents:
         if parent.exists():
-            if not parent.is_dir():
-                return f"{parent} is a file, not a folder"
-            break
+            return None if parent.is_dir() else f"{parent} is a file, not a folder"
     return None
 
 
@@ -548,11 +546,9 @@ def _output_file(path, parser, flag):
     """Refuse an output file that is a folder or lies under a file (usage errors)."""
     if path.is_dir():
         parser.error(f"argument {flag}: {path} is a folder; name the PDF file to write")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                parser.error(f"argument {flag}: {parent} is a file, not a folder")
-            break
+    problem = _parent_problem(path)
+    if problem:
+        parser.error(f"argument {flag}: {problem}")
 
 
 def _run_files(path):
