@@ -52,6 +52,7 @@ def cover(runs, contents, *, heading, lines, front=None):
     """The front page. With `front` (a single run's report): the title, what was run, the
     answer (page 1's figure and sentences) and the contents. Without it: the title, the runs
     in a table and the contents."""
+    contents_rows = [["Section", "What it shows", "Page"]] + [list(item) for item in contents]
     if front is not None:
         story = [para(esc(TITLE), COVER)]
         run = runs[0]
@@ -61,8 +62,7 @@ def cover(runs, contents, *, heading, lines, front=None):
         story.extend(lines)
         story.extend(front)
         story.append(space(6))
-        rows = [["Section", "What it shows", "Page"]] + [list(item) for item in contents]
-        story.append(table(rows, [90, None, 30], right=(2,)))
+        story.append(table(contents_rows, [90, None, 30], right=(2,)))
         return story
     story = [para(esc(TITLE), H1), para(esc(heading))]
     story.extend(lines)
@@ -79,8 +79,7 @@ def cover(runs, contents, *, heading, lines, front=None):
     story.append(table(rows, [42, 66, 120, 56, 52, None]))
     story.append(space(14))
     story.append(para("<b>Contents</b>"))
-    rows = [["Section", "What it shows", "Page"]] + [list(item) for item in contents]
-    story.append(table(rows, [110, None, 36], right=(2,)))
+    story.append(table(contents_rows, [110, None, 36], right=(2,)))
     return story
 
 
