@@ -27,12 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench import checks
+from bench import checks, precision
 from bench import workloads as wl
 from python_impl import arrays
 from python_impl.spec import (
     AGREEMENT_TOLERANCE,
-    FLOAT32_AGREEMENT_TOLERANCE,
     FLOAT32_GRADIENT_CHECK_STEP,
     FLOAT32_GRADIENT_CHECK_TOLERANCE,
     GRADIENT_CHECK_TOLERANCE,
@@ -72,11 +71,6 @@ class Check:
 
     def as_dict(self):
         return dataclasses.asdict(self)
-
-
-def declared_dtypes(cls):
-    """The precisions a class says it computes in (`dtypes`), float64 alone by default."""
-    return tuple(getattr(cls, "dtypes", ("float64",)))
 
 
 def run_checks(cls, reference):
@@ -130,14 +124,14 @@ def _worst_array(errors):
 
 def gradient_checks(cls, reference):
     out = []
-    for dtype in declared_dtypes(cls):
+    for dtype in precision.declared_dtypes(cls):
         float32 = dtype == "float32"
         limit = FLOAT32_GRADIENT_CHECK_TOLERANCE if float32 else GRADIENT_CHECK_TOLERANCE
         step = FLOAT32_GRADIENT_CHECK_STEP if float32 else None
         for spec, params, X, Y in checks.gradient_cases():
             if float32 and spec.hidden_activation == "relu":
                 continue   # a step of 1e-2 crosses the kink (docs/contract.md, float32)
-            net = cls(spec, params=params, **({"dtype": dtype} if float32 else {}))
+            net = cls(spec, params=params, **precision.network_kwargs(dtype))
             error, where = _worst_array(arrays.gradient_check(net, params, X, Y, step))
             subject = (f"{spec.hidden_activation}, {spec.output_activation}/{spec.loss}"
                        + (" (float32)" if float32 else ""))
@@ -165,11 +159,16 @@ def agreement_case(workload):
     return (spec, init_params(spec, workload.seed), data.X_train[:n], data.Y_train[:n], config)
 
 
-def _train(cls, spec, init, X, Y, config, dtype="float64"):
-    net = cls(spec, params=init, **({} if dtype == "float64" else {"dtype": dtype}))
+def _params(net):
+    """A network's parameters as float64 arrays (a copy)."""
+    return [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64))
+            for W, b in net.get_params()]
+
+
+def _train(cls, spec, init, X, Y, config, dtype=precision.DEFAULT):
+    net = cls(spec, params=init, **precision.network_kwargs(dtype))
     history = net.train(X, Y, config)
-    return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
-            for W, b in net.get_params()], [float(h) for h in history]
+    return _params(net), [float(h) for h in history]
 
 
 def agreement_checks(cls, reference):
@@ -177,8 +176,8 @@ def agreement_checks(cls, reference):
     for workload in agreement_workloads():
         spec, init, X, Y, config = agreement_case(workload)
         expected, expected_history = _train(reference, spec, init, X, Y, config)
-        for dtype in declared_dtypes(cls):
-            limit = FLOAT32_AGREEMENT_TOLERANCE if dtype == "float32" else AGREEMENT_TOLERANCE
+        for dtype in precision.declared_dtypes(cls):
+            limit = precision.TOLERANCES[dtype]
             got, history = _train(cls, spec, init, X, Y, config, dtype)
             figure = max(max(arrays.layer_diffs(got, expected)),
                          arrays.history_diff(history, expected_history))
@@ -239,8 +238,7 @@ def input_rule_checks(cls, reference):
     for what, argument, call in FAULTS:
         expected = _raised(lambda call=call: call(reference(SPEC, params=PARAMS)))
         net = cls(SPEC, params=PARAMS)
-        before = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64))
-                  for W, b in net.get_params()]
+        before = _params(net)
         error = _raised(lambda call=call, net=net: call(net))
         problems = []
         if error is None:
@@ -250,10 +248,8 @@ def input_rule_checks(cls, reference):
                             f"{type(expected).__name__}")
         elif not re.search(rf"\b{re.escape(argument)}\b", str(error)):
             problems.append(f"the message does not name {argument}: {str(error)[:80]!r}")
-        after = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64))
-                 for W, b in net.get_params()]
         if any(not (np.array_equal(W1, W2) and np.array_equal(b1, b2))
-               for (W1, b1), (W2, b2) in zip(before, after)):
+               for (W1, b1), (W2, b2) in zip(before, _params(net))):
             problems.append("the parameters changed")
         out.append(Check("input rules", what, not problems,
                          detail="; ".join(problems) if problems else

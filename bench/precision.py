@@ -37,14 +37,19 @@ def parse(values):
     return [name for name in DTYPES if name in names]
 
 
-def case_dtypes(implementation, workload, dtypes):
-    """The precisions the run times implementation on workload in, of the run's dtypes."""
-    out = []
-    for dtype in dtypes:
-        if dtype == DEFAULT or (implementation in FLOAT32_IMPLEMENTATIONS
-                                and workload in FLOAT32_WORKLOADS):
-            out.append(dtype)
-    return out
+def declared_dtypes(cls):
+    """The precisions a class says it computes in (its `dtypes`), float64 alone by default."""
+    return tuple(getattr(cls, "dtypes", (DEFAULT,)))
+
+
+def case_dtypes(implementation, workload, dtypes, declared=None):
+    """The precisions the run times implementation on workload in, of the run's dtypes:
+    float32 on FLOAT32_WORKLOADS for an implementation that computes in it (the project's own
+    and peers: FLOAT32_IMPLEMENTATIONS; an external one: its class's `declared` dtypes)."""
+    float32 = (implementation in FLOAT32_IMPLEMENTATIONS if declared is None
+               else FLOAT32 in declared)
+    return [dtype for dtype in dtypes
+            if dtype == DEFAULT or (float32 and workload in FLOAT32_WORKLOADS)]
 
 
 def inputs(X, Y, dtype):

@@ -323,13 +323,10 @@ class Runner:
 
     def case_dtypes(self, impl, workload, dtypes):
         """The precisions impl is timed in on workload (bench.precision); an external
-        implementation in float32 where its class declares it (`dtypes`) and the workload
-        is one of float32's."""
-        if registry.kind(impl) != "external":
-            return precision.case_dtypes(impl, workload, dtypes)
-        declared = getattr(self.classes.get(impl), "dtypes", (precision.DEFAULT,))
-        return [dtype for dtype in dtypes if dtype == precision.DEFAULT or (
-            dtype in declared and workload in precision.FLOAT32_WORKLOADS)]
+        implementation's float32 where its class declares it (`dtypes`)."""
+        declared = (precision.declared_dtypes(self.classes.get(impl))
+                    if registry.kind(impl) == "external" else None)
+        return precision.case_dtypes(impl, workload, dtypes, declared)
 
     def saved_result(self, case):
         """The saved result of case, or None."""
@@ -399,19 +396,23 @@ class Runner:
                 return rounds.time_round(prepared[case])
 
         rules = self.settings.rules(len(arms))
-        threads = max(case.threads or self.threads for case in cases)
+        threads = self.group_threads(cases)
         with machine.OtherLoad(threads) as load:
             sampling = schedule.interleave(arms, run_round, rules, time.perf_counter,
                                            seed=zlib.crc32(workload.encode()),
-                                           probe=self.canary(cases))
+                                           probe=self.canary(threads))
         entry = dict(sampling.as_dict(rules), arms=[case.id for case in arms],
                      canary=sampling.probe, **load.figures)
         return sampling, entry
 
-    def canary(self, cases):
-        """The probe timed in every cycle of a group: the single-threaded canary, or for a
-        group with more threads the parallel one on as many threads (bench.machine)."""
-        threads = max(case.threads or self.threads for case in cases)
+    def group_threads(self, cases):
+        """The most threads a group's cases run on (a case without its own: the run's)."""
+        return max(case.threads or self.threads for case in cases)
+
+    @staticmethod
+    def canary(threads):
+        """The probe timed in every cycle of a group on `threads` threads (its cases' most):
+        the single-threaded canary, or the parallel one on as many threads (bench.machine)."""
         if threads == 1:
             return machine.canary
         return functools.partial(machine.parallel_canary, threads)

@@ -76,8 +76,9 @@ def test_a_group_with_more_threads_has_its_canary_on_as_many_threads(tmp_path):
     options = {"threads": 1, "also_threads": 2, "implementations": ["numpy"],
                "workloads": ["wide"], "dtypes": ["float64"], "quick": True}
     session = runner.Runner(tmp_path, options, settings.QUICK_SETTINGS, "bench run", [])
-    assert session.canary([Case("numpy", "wide")]) is machine.canary
-    probe = session.canary([Case("numpy", "wide", 1), Case("numpy", "wide", 2)])
+    assert session.canary(session.group_threads([Case("numpy", "wide")])) is machine.canary
+    probe = session.canary(session.group_threads([Case("numpy", "wide", 1),
+                                                  Case("numpy", "wide", 2)]))
     assert probe.func is machine.parallel_canary and probe.args == (2,)
     assert probe() > 0.0
 
